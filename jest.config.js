@@ -1,0 +1,28 @@
+// Nest 12 ships ES modules, while some of its ecosystem (throttler, mailer) is
+// CommonJS that require()s them. Node 20 allows that, Jest on Node 20 does not,
+// so Jest runs everything as CommonJS: our TypeScript through ts-jest, and the
+// ESM-only packages through Babel (import.meta rewritten to its CJS equivalent).
+const esmOnlyPackages = ['@nestjs', 'file-type', '@tokenizer', 'strtok3', 'token-types', 'uint8array-extras'];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '^.+\\.m?js$': [
+      'babel-jest',
+      {
+        babelrc: false,
+        configFile: false,
+        plugins: [
+          ['babel-plugin-transform-import-meta', { module: 'ES6' }],
+          '@babel/plugin-transform-dynamic-import',
+          '@babel/plugin-transform-modules-commonjs',
+        ],
+      },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+  testTimeout: 30000,
+};

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TransportType } from '@nestjs-modules/mailer';
+import { EmlFileTransport } from '../password-reset/mail/eml-file.transport';
+import { DEFAULT_DATABASE_URL } from '../database/database-options';
+
+export interface StandaloneSettings {
+  port: number;
+  databaseUrl: string;
+  mailTransport: TransportType;
+  mailFrom: string;
+  resetUrl: string;
+  jwtSecret: string;
+  tokenTtl: string;
+  ipRateLimit: number;
+  redisUrl?: string;
+}
+
+const JWT_SECRET_FILE = 'var/jwt-secret';
+
+/** Outside production a secret is made once and kept, so links survive a restart. */
+function jwtSecret(env: NodeJS.ProcessEnv): string {
+  if (env.JWT_SECRET) {
+    if (env.JWT_SECRET.length < 32) throw new Error('JWT_SECRET must be at least 32 characters');
+    return env.JWT_SECRET;
+  }
+  if (env.NODE_ENV === 'production') throw new Error('JWT_SECRET is required when NODE_ENV=production');
+  if (!existsSync(JWT_SECRET_FILE)) {
+    mkdirSync(dirname(JWT_SECRET_FILE), { recursive: true });
+    writeFileSync(JWT_SECRET_FILE, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
+}
+
+function mailTransport(env: NodeJS.ProcessEnv): TransportType {
+  if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
+  const url = new URL(env.SMTP_URL);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
+  // Bounded waits: a hung SMTP server delays a mail's retry, it does not hold it forever.
+  return { url: env.SMTP_URL, connectionTimeout: 10000, greetingTimeout: 10000, socketTimeout: 30000 };
+}
+
+function nonNegativeInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number`);
+  return parsed;
+}
+
+/** The standalone server's settings, from its environment variables (see the README). */
+export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
+  const port = nonNegativeInteger('PORT', env.PORT, 8090);
+  return {
+    port,
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    mailTransport: mailTransport(env),
+    mailFrom: env.MAIL_FROM || 'no-reply@localhost',
+    resetUrl: env.RESET_URL || `http://localhost:${port}/auth/resetPassword`,
+    jwtSecret: jwtSecret(env),
+    tokenTtl: env.RESET_TOKEN_TTL || '30m',
+    ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
+    redisUrl: env.REDIS_URL || undefined,
+  };
+}

@@ -1,0 +1,36 @@
+import type { TransportType } from '@nestjs-modules/mailer';
+import type { Clock } from '../clock';
+import type { PasswordResetUserStore } from './password-reset-user-store.interface';
+
+export interface PasswordResetModuleOptions {
+  /** The host's users. */
+  userStore: PasswordResetUserStore;
+  /** Signs the JWT in reset links; at least 32 random bytes. */
+  jwtSecret: string;
+  /** Base of the link in the mail; the request's Host header is never used. */
+  resetUrl: string;
+  mail: {
+    /** A nodemailer transport or its options (an `smtp://` URL, say). */
+    transport: TransportType;
+    from: string;
+    /** Product name used in subjects and bodies. */
+    productName?: string;
+  };
+  /** Token lifetime: milliseconds, or a string such as `30m`, `2h`. Default `30m`. */
+  tokenTtl?: number | string;
+  /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
+  accountLimit?: { max: number; windowMs: number };
+  delivery?: Partial<DeliveryOptions>;
+  /** Where the module reads the time; tests pass one they can move. */
+  clock?: Clock;
+}
+
+export interface DeliveryOptions {
+  /** How often the worker looks for work it was not woken for (other instances, restarts, retries). */
+  pollIntervalMs: number;
+  /** First retry delay; it doubles on every failed attempt up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** After this many failed attempts a mail is marked dead and logged as an error. */
+  maxAttempts: number;
+}

@@ -1,0 +1,23 @@
+/** What the module needs to know of a user. */
+export interface PasswordResetUser {
+  /** The host's primary key, as a string. */
+  id: string;
+  /** The address stored for the user: the only place mail ever goes. */
+  email: string;
+  /** Shown in the mail and refused as a password. */
+  username?: string;
+}
+
+/**
+ * The one thing a host application implements to plug its users in.
+ *
+ * `findByIdentifier` receives the identifier already normalised (Unicode NFKC;
+ * lower case when it is an e-mail address) and must compare it exactly, so that
+ * look-alike characters never match another user.
+ */
+export interface PasswordResetUserStore {
+  findByIdentifier(identifier: string): Promise<PasswordResetUser | null>;
+  findById(id: string): Promise<PasswordResetUser | null>;
+  /** Hash (with a slow KDF) and store the new password. */
+  setPassword(id: string, newPassword: string): Promise<void>;
+}

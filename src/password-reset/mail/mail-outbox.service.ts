@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MailerService } from '@nestjs-modules/mailer';
+import { EntityManager, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import type { Clock } from '../clock';
+import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
+import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.service';
+import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
+
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  pollIntervalMs: 1000,
+  retryBaseMs: 5000,
+  retryMaxMs: 15 * 60 * 1000,
+  maxAttempts: 12,
+};
+
+/** How long a worker owns a mail it is sending; a worker that dies leaves it to another after this. */
+const CLAIM_MS = 2 * 60 * 1000;
+const BATCH_SIZE = 20;
+
+/**
+ * The durable outbox. A mail is committed here before anyone is told it will
+ * arrive; delivery happens later, retries back off exponentially, and a mail
+ * that keeps failing ends `dead` with its last error, logged, never silently.
+ * A reset mail gets its token only when it is sent, so no raw token ever waits
+ * in the database, and a failed attempt revokes the token it made.
+ */
+@Injectable()
+export class MailOutboxService {
+  private readonly logger = new Logger('PasswordResetMail');
+  private readonly delivery: DeliveryOptions;
+
+  constructor(
+    @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
+    @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
+    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
+    private readonly mailer: MailerService,
+    private readonly tokens: ResetTokenService,
+  ) {
+    this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
+  }
+
+  async enqueue(manager: EntityManager, kind: OutboxMailKind, userId: string): Promise<void> {
+    const now = this.clock.now();
+    await manager.insert(OutboxMail, {
+      kind,
+      userId,
+      createdAt: now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      sentAt: null,
+      lastError: null,
+    });
+  }
+
+  /** Mails of this kind queued for the user since the given time, delivered or not. */
+  countSince(userId: string, kind: OutboxMailKind, since: number): Promise<number> {
+    return this.outbox.countBy({ userId, kind, createdAt: MoreThan(since) });
+  }
+
+  /** Delivers the mails that are due; returns how many it tried. */
+  async deliverDue(): Promise<number> {
+    const due = await this.outbox.find({
+      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
+      order: { nextAttemptAt: 'ASC' },
+      take: BATCH_SIZE,
+    });
+    for (const mail of due) {
+      if (await this.claim(mail)) await this.deliver(mail);
+    }
+    return due.length;
+  }
+
+  private async claim(mail: OutboxMail): Promise<boolean> {
+    const result = await this.outbox.update(
+      { id: mail.id, status: 'pending', nextAttemptAt: mail.nextAttemptAt },
+      { nextAttemptAt: this.clock.now() + CLAIM_MS },
+    );
+    return result.affected === 1;
+  }
+
+  private async deliver(mail: OutboxMail): Promise<void> {
+    const user = await this.users.findById(mail.userId);
+    if (!user) return this.bury(mail, 'the user no longer exists');
+    let token: IssuedResetToken | undefined;
+    try {
+      if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
+      await this.mailer.sendMail({ to: user.email, ...this.compose(user, token) });
+      await this.outbox.update({ id: mail.id }, { status: 'sent', sentAt: this.clock.now(), attempts: mail.attempts + 1 });
+    } catch (error) {
+      if (token) await this.tokens.revoke(token.tokenId);
+      await this.retryLater(mail, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** The reset mail when there is a token to send, else the notice that the password changed. */
+  private compose(user: PasswordResetUser, token?: IssuedResetToken) {
+    const productName = this.options.mail.productName ?? 'your account';
+    const name = user.username ?? user.email;
+    if (!token) {
+      const context = { name, productName, changedAt: new Date(this.clock.now()).toUTCString() };
+      return { subject: `Your password for ${productName} was changed`, template: 'password-changed', textTemplate: 'password-changed.txt', context };
+    }
+    const resetUrl = new URL(this.options.resetUrl);
+    resetUrl.searchParams.set('token', token.link);
+    const minutes = Math.round((token.expiresAt - this.clock.now()) / 60000);
+    const context = { name, productName, resetUrl: resetUrl.toString(), minutes };
+    return { subject: `Reset your password for ${productName}`, template: 'reset-password', textTemplate: 'reset-password.txt', context };
+  }
+
+  private async retryLater(mail: OutboxMail, error: string): Promise<void> {
+    const attempts = mail.attempts + 1;
+    if (attempts >= this.delivery.maxAttempts) return this.bury({ ...mail, attempts }, error);
+    const delay = Math.min(this.delivery.retryBaseMs * 2 ** (attempts - 1), this.delivery.retryMaxMs);
+    this.logger.warn(`Mail ${mail.id} (${mail.kind}) failed, attempt ${attempts}; retrying in ${delay} ms: ${error}`);
+    await this.outbox.update(
+      { id: mail.id },
+      { attempts, nextAttemptAt: this.clock.now() + delay, lastError: error.slice(0, 500) },
+    );
+  }
+
+  private async bury(mail: OutboxMail, error: string): Promise<void> {
+    this.logger.error(`Mail ${mail.id} (${mail.kind}) is dead after ${mail.attempts} attempts: ${error}`);
+    await this.outbox.update({ id: mail.id }, { status: 'dead', attempts: mail.attempts, lastError: error.slice(0, 500) });
+  }
+}

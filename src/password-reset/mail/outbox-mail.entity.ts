@@ -1,0 +1,43 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { EpochMsColumn } from '../epoch-ms.column';
+
+export type OutboxMailKind = 'reset-password' | 'password-changed';
+
+/**
+ * `pending` until delivered (`sent`) or given up after the last retry (`dead`,
+ * the dead-letter state an operator looks for).
+ */
+export type OutboxMailStatus = 'pending' | 'sent' | 'dead';
+
+/** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
+@Entity('password_reset_outbox')
+@Index(['status', 'nextAttemptAt'])
+@Index(['userId', 'kind', 'createdAt'])
+export class OutboxMail {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind: OutboxMailKind;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 255 })
+  userId: string;
+
+  @EpochMsColumn('created_at')
+  createdAt: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: OutboxMailStatus;
+
+  @Column({ type: 'int' })
+  attempts: number;
+
+  @EpochMsColumn('next_attempt_at')
+  nextAttemptAt: number;
+
+  @EpochMsColumn('sent_at', { nullable: true })
+  sentAt: number | null;
+
+  @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
+  lastError: string | null;
+}

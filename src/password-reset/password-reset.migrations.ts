@@ -1,0 +1,4 @@
+import { CreatePasswordResetTables1764201600000 } from './migrations/1764201600000-create-password-reset-tables';
+
+/** The module's migrations, in order; add them to the host's DataSource `migrations`. */
+export const PASSWORD_RESET_MIGRATIONS = [CreatePasswordResetTables1764201600000];

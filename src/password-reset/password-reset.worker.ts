@@ -1,0 +1,62 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
+import { DEFAULT_DELIVERY, MailOutboxService } from './mail/mail-outbox.service';
+import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
+import { ResetRequestProcessor } from './requests/reset-request.processor';
+
+/**
+ * The in-process worker: turns requests into mails and delivers them. It runs
+ * when woken (right after a request is committed) and on a timer, which picks
+ * up retries, work left by a restart, and work recorded by other instances.
+ * One pass at a time; a wake during a pass asks for another.
+ */
+@Injectable()
+export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PasswordResetWorker');
+  private readonly pollIntervalMs: number;
+  private timer?: NodeJS.Timeout;
+  private pass?: Promise<void>;
+  private wokenDuringPass = false;
+  private stopped = false;
+
+  constructor(
+    private readonly requests: ResetRequestProcessor,
+    private readonly outbox: MailOutboxService,
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+  ) {
+    this.pollIntervalMs = options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.wake();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.pass;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pass) {
+      this.wokenDuringPass = true;
+      return;
+    }
+    this.pass = this.drain().finally(() => (this.pass = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.wokenDuringPass = false;
+      try {
+        while ((await this.requests.processBatch()) > 0 && !this.stopped);
+        while ((await this.outbox.deliverDue()) > 0 && !this.stopped);
+      } catch (error) {
+        // The work stays in the database and the next pass takes it up again.
+        this.logger.error(`Pass failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } while (this.wokenDuringPass && !this.stopped);
+  }
+}

@@ -1,0 +1,28 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { EpochMsColumn } from '../epoch-ms.column';
+
+/** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */
+@Entity('password_reset_tokens')
+export class ResetToken {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index()
+  @Column({ name: 'user_id', type: 'varchar', length: 255 })
+  userId: string;
+
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @EpochMsColumn('created_at')
+  createdAt: number;
+
+  @EpochMsColumn('expires_at')
+  expiresAt: number;
+
+  @EpochMsColumn('used_at', { nullable: true })
+  usedAt: number | null;
+
+  @EpochMsColumn('revoked_at', { nullable: true })
+  revokedAt: number | null;
+}

@@ -1,0 +1,152 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import type { Clock } from '../clock';
+import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
+import { ResetTokenSettings } from './reset-token.settings';
+import { ResetToken } from './reset-token.entity';
+
+const PURPOSE = 'password-reset';
+
+export interface IssuedResetToken {
+  tokenId: string;
+  /** The JWT that goes into the link. */
+  link: string;
+  expiresAt: number;
+}
+
+interface ResetLinkClaims {
+  sub: string;
+  jti: string;
+  purpose: string;
+  /** The raw token, base64url. */
+  tok: string;
+  iat: number;
+  exp: number;
+}
+
+/**
+ * The whole life of a reset token, stated once:
+ *
+ * - Made: 32 bytes from the CSPRNG. The raw value goes into the mail and nowhere else.
+ * - Hashed: the table keeps SHA-256 of the raw value. A fast hash is enough
+ *   because the value has 256 bits of entropy; nothing can be guessed from it.
+ * - Carried: inside a JWT signed with the module's secret that names the user
+ *   (`sub`), the token row (`jti`) and the purpose, with `exp` = the token's expiry.
+ * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
+ *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
+ * - Expires: `tokenTtl` after it was made.
+ * - Superseded: making a token revokes every other live token of the user.
+ * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
+ * - Revoked: every live token of a user, after a reset or any other password change.
+ */
+@Injectable()
+export class ResetTokenService {
+  constructor(
+    @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
+    @Inject(PASSWORD_RESET_JWT) private readonly jwt: JwtService,
+    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
+    private readonly settings: ResetTokenSettings,
+  ) {}
+
+  /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
+  async issue(userId: string): Promise<IssuedResetToken> {
+    const raw = randomBytes(32);
+    const now = this.clock.now();
+    const token: ResetToken = {
+      id: randomUUID(),
+      userId,
+      tokenHash: hash(raw),
+      createdAt: now,
+      expiresAt: now + this.settings.ttlMs,
+      usedAt: null,
+      revokedAt: null,
+    };
+    await this.tokens.manager.transaction(async (manager) => {
+      await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: now });
+      await manager.insert(ResetToken, token);
+    });
+    const claims: ResetLinkClaims = {
+      sub: userId,
+      jti: token.id,
+      purpose: PURPOSE,
+      tok: raw.toString('base64url'),
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(token.expiresAt / 1000),
+    };
+    return { tokenId: token.id, link: await this.jwt.signAsync(claims), expiresAt: token.expiresAt };
+  }
+
+  /** The live token a link names, or null; reads only, so previews and checks never spend it. */
+  async find(link: string): Promise<ResetToken | null> {
+    const claims = await this.verifyLink(link);
+    if (!claims) return null;
+    const token = await this.tokens.findOneBy({ id: claims.jti });
+    if (!token || token.userId !== claims.sub || !hashMatches(token.tokenHash, claims.tok)) return null;
+    return isLive(token, this.clock.now()) ? token : null;
+  }
+
+  /** Spends the token; true for exactly one of any number of concurrent callers. */
+  async consume(token: ResetToken): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ usedAt: now })
+      .where('id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now', { id: token.id, now })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Gives a consumed token back when the password could not be stored after all. */
+  async restore(token: ResetToken): Promise<void> {
+    await this.tokens.update({ id: token.id }, { usedAt: null });
+  }
+
+  /** Revokes one token, such as the one of a mail that could not be delivered. */
+  async revoke(tokenId: string): Promise<void> {
+    await this.tokens.update({ id: tokenId, usedAt: IsNull(), revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  }
+
+  /** Revokes every live token of the user. */
+  async revokeAllOf(userId: string): Promise<void> {
+    await this.tokens.update(liveTokensOf(userId), { revokedAt: this.clock.now() });
+  }
+
+  private async verifyLink(link: string): Promise<ResetLinkClaims | null> {
+    try {
+      const claims = await this.jwt.verifyAsync<ResetLinkClaims>(link, {
+        algorithms: ['HS256'],
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+      });
+      const wellFormed =
+        claims.purpose === PURPOSE &&
+        typeof claims.sub === 'string' &&
+        typeof claims.jti === 'string' &&
+        typeof claims.tok === 'string';
+      return wellFormed ? claims : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function hash(raw: Buffer): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+function hashMatches(storedHash: string, rawBase64url: string): boolean {
+  const presented = Buffer.from(hash(Buffer.from(rawBase64url, 'base64url')), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+function isLive(token: ResetToken, now: number): boolean {
+  return token.usedAt === null && token.revokedAt === null && token.expiresAt > now;
+}
+
+function liveTokensOf(userId: string) {
+  return { userId, usedAt: IsNull(), revokedAt: IsNull() };
+}

@@ -1,0 +1,83 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import type { Clock } from '../../src/password-reset/clock';
+import { standaloneSettings } from '../../src/config/standalone-settings';
+import type { PasswordResetModuleOptions } from '../../src/password-reset/interfaces/password-reset-module-options.interface';
+import { createServer } from '../../src/server';
+import { UsersService } from '../../src/users/users.service';
+import { createTestDatabase } from './databases';
+import { SmtpSink } from './smtp-sink';
+
+/** Real time plus an offset that tests move forward instead of sleeping. */
+export class TestClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export const TEST_RESET_URL = 'https://reset.example.test/auth/resetPassword';
+
+export interface TestServer {
+  app: NestExpressApplication;
+  http: ReturnType<NestExpressApplication['getHttpServer']>;
+  smtp: SmtpSink;
+  clock: TestClock;
+  dataSource: DataSource;
+  users: UsersService;
+  /** Waits until every recorded request is processed and every queued mail delivered. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The standalone server on a fresh database of the given kind, mailing a real SMTP server on loopback. */
+export async function startTestServer(
+  databaseKind: string,
+  options: { env?: Record<string, string>; moduleOverrides?: Partial<PasswordResetModuleOptions> } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase(databaseKind);
+  const smtp = await new SmtpSink().start();
+  const clock = new TestClock();
+  const settings = standaloneSettings({
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url,
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+    RESET_URL: TEST_RESET_URL,
+    ...options.env,
+  });
+  const app = await createServer(settings, {
+    logLevels: ['error'],
+    moduleOverrides: {
+      clock,
+      delivery: { pollIntervalMs: 25, retryBaseMs: 100, retryMaxMs: 400, maxAttempts: 50 },
+      ...options.moduleOverrides,
+    },
+  });
+  await app.init();
+  const dataSource = app.get(DataSource);
+  return {
+    app,
+    http: app.getHttpServer(),
+    smtp,
+    clock,
+    dataSource,
+    users: app.get(UsersService),
+    settle: async () => {
+      for (;;) {
+        const [{ waiting }] = await dataSource.query(
+          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status = 'pending') AS waiting`,
+        );
+        if (Number(waiting) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    close: async () => {
+      await app.close();
+      await smtp.stop();
+      await database.drop();
+    },
+  };
+}

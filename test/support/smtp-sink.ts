@@ -1,0 +1,69 @@
+import { AddressInfo } from 'node:net';
+import { simpleParser, ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  from: string;
+  parsed: ParsedMail;
+}
+
+/** A real SMTP server on loopback that keeps what arrives; it can go down and come back on the same port. */
+export class SmtpSink {
+  readonly mails: ReceivedMail[] = [];
+  private server?: SMTPServer;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        // smtp-server resets the envelope once onData returns: copy it first.
+        const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        simpleParser(stream)
+          .then((parsed) => {
+            this.mails.push({ to, from, parsed });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    const server = this.server;
+    this.server = undefined;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  mailsTo(address: string): ReceivedMail[] {
+    return this.mails.filter((mail) => mail.to.includes(address));
+  }
+
+  async waitForMails(address: string, count = 1, timeoutMs = 10000): Promise<ReceivedMail[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.mailsTo(address).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${address}, got ${this.mailsTo(address).length}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.mailsTo(address);
+  }
+}
+
+/** The reset link's token, read from a mail's text part. */
+export function tokenFrom(mail: ReceivedMail): string {
+  const match = /https?:\/\/\S+[?&]token=([\w.-]+)/.exec(mail.parsed.text ?? '');
+  if (!match) throw new Error('no reset link in the mail');
+  return match[1];
+}
