@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MailerOptions, MailerService } from '@nestjs-modules/mailer';
 import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.adapter';
 import { AuthController } from './auth.controller';
 import { systemClock } from './clock';
 import { BodyParserMiddleware } from './http/body-parser.middleware';
+import { collapseLeadingSlashes } from './http/collapse-leading-slashes.middleware';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
@@ -60,7 +62,13 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
   exports: [PasswordResetService],
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule implements NestModule {
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
+    // Registered ahead of every route, so that the seed's `//auth/...` URLs reach them.
+    this.adapterHost.httpAdapter.use(collapseLeadingSlashes);
     consumer.apply(BodyParserMiddleware).forRoutes(AuthController);
   }
 }

@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
 import { tokenFrom } from '../support/smtp-sink';
+
+function claimsOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
 
 describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) => {
   let server: TestServer;
@@ -9,14 +14,85 @@ describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) =>
   beforeAll(async () => {
     server = await startTestServer(databaseKind);
     await server.users.add('alice', 'Alice@Example.com', 'correct horse battery staple');
+    await server.users.add('bob', 'bob@example.com', 'correct horse battery staple');
   });
   afterAll(() => server.close());
+  beforeEach(() => server.smtp.mails.splice(0));
 
   it('answers 200 {} to JSON and mails the stored address a link to RESET_URL', async () => {
     await request(server.http).post('/auth/lostPassword').send({ username: 'alice' }).expect(200, {});
     const [mail] = await server.smtp.waitForMails('alice@example.com');
     expect(mail.parsed.subject).toContain('Reset your password');
-    expect(mail.parsed.html).toContain(TEST_RESET_URL);
-    expect(tokenFrom(mail)).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(mail.parsed.html).toContain(`href="${TEST_RESET_URL}?token`);
+    const link = new URL(/https:\/\/\S+/.exec(mail.parsed.text ?? '')![0]);
+    expect(link.origin + link.pathname).toBe(TEST_RESET_URL);
+    expect(claimsOf(tokenFrom(mail))).toMatchObject({ purpose: 'password-reset', sub: expect.any(String) });
+  });
+
+  it('takes the form body of the seed at its exact URL, //auth/lostPassword, and an e-mail address as identifier', async () => {
+    await request(server.http)
+      .post('//auth/lostPassword')
+      .type('form')
+      .send('username=BOB%40Example.COM')
+      .expect('Content-Type', /json/)
+      .expect(200, {});
+    const mails = await server.smtp.waitForMails('bob@example.com');
+    expect(mails).toHaveLength(1);
+  });
+
+  it('answers an unknown user exactly like a known one, and sends no mail', async () => {
+    const known = await request(server.http).post('/auth/lostPassword').send({ username: 'alice' });
+    const unknown = await request(server.http).post('/auth/lostPassword').send({ username: 'mallory' });
+    await server.settle();
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.body).toEqual(known.body);
+    const headerNames = (res: request.Response) => Object.keys(res.headers).filter((name) => name !== 'date').sort();
+    expect(headerNames(unknown)).toEqual(headerNames(known));
+    expect(server.smtp.mails.map((mail) => mail.to)).toEqual([['alice@example.com']]);
+  });
+
+  it.each([
+    ['the seed examples\' empty form body', 'form', '', /username is required/],
+    ['an empty JSON object', 'json', {}, /username is required/],
+    ['an empty username', 'json', { username: '' }, /username must not be empty/],
+    ['a blank username', 'json', { username: '   ' }, /username must not be empty/],
+    ['a number', 'json', { username: 42 }, /username must be a string/],
+    ['an array', 'json', { username: ['alice'] }, /username must be a string/],
+    ['an object', 'json', { username: { $ne: null } }, /username must be a string/],
+    ['an over-long username', 'json', { username: 'a'.repeat(255) }, /username must be shorter/],
+    ['an unknown field', 'json', { username: 'alice', admin: true }, /property admin should not exist/],
+  ])('answers 400 naming username for %s', async (_case, type, body, message) => {
+    const res = await request(server.http)
+      .post('/auth/lostPassword')
+      .type(type as string)
+      .send(body as object)
+      .expect(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message), code: 'invalid_request' });
+  });
+
+  it('keeps only a hash of the token: neither the raw token nor the link is anywhere in the database', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'alice' }).expect(200);
+    const [mail] = await server.smtp.waitForMails('alice@example.com');
+    const jwt = tokenFrom(mail);
+    const claims = claimsOf(jwt);
+    const raw = Buffer.from(claims.tok as string, 'base64url');
+    expect(raw).toHaveLength(32);
+    const rows = await server.dataSource.query('SELECT * FROM password_reset_tokens');
+    const row = rows.find((candidate: { id: string }) => candidate.id === claims.jti);
+    expect(row.token_hash).toBe(createHash('sha256').update(raw).digest('hex'));
+    const everything = JSON.stringify([
+      rows,
+      await server.dataSource.query('SELECT * FROM password_reset_outbox'),
+      await server.dataSource.query('SELECT * FROM password_reset_requests'),
+    ]);
+    for (const secret of [claims.tok as string, raw.toString('hex'), raw.toString('base64'), jwt]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+
+  it('deletes the request rows once processed', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'someone-who-does-not-exist' }).expect(200);
+    await server.settle();
+    expect(await server.dataSource.query('SELECT * FROM password_reset_requests')).toEqual([]);
   });
 });

@@ -41,7 +41,7 @@ function toHttpError(error: BodyParserError) {
     case 'charset.unsupported':
       return httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', error.message ?? 'unsupported encoding');
     default:
-      return httpError(HttpStatus.BAD_REQUEST, 'invalid_body', 'request body is not valid JSON or form data');
+      return httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: ${error.message ?? 'unreadable'}`);
   }
 }
 

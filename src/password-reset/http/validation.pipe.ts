@@ -17,6 +17,7 @@ export const passwordResetValidationPipe = new ValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   forbidUnknownValues: true,
+  stopAtFirstError: true,
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => {
     const messages = messagesOf(errors);

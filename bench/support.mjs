@@ -1,0 +1,291 @@
+// What bench/throughput.mjs and bench/timing.mjs share: starting the servers
+// as child processes on loopback, each with a throw-away directory; creating
+// users; settings from the environment; and the report's small helpers.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
+const USERS_CLI = join(ROOT, 'dist/src/cli/users.js');
+const BARE_SERVER = join(ROOT, 'bench/bare-server.mjs');
+
+/** Only loopback is ever targeted. */
+export const HOST = '127.0.0.1';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+// ---------------------------------------------------------------- settings
+
+/** A whole number from the environment, checked against a range so that every loop stays bounded. */
+export function envInteger(name, fallback, { min, max }) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** What the numbers were measured on; they mean little without it. */
+export function printEnvironment(title) {
+  const cpus = os.cpus();
+  console.log(`# ${title}`);
+  console.log('');
+  console.log(`Node ${process.version} on ${os.platform()} ${os.release()} (${os.arch()})`);
+  console.log(`CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${os.availableParallelism()})`);
+  console.log(`Memory: ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log('');
+}
+
+// ---------------------------------------------------------------- child processes
+
+const running = new Set();
+/** Every server directory made, so that a failed run can say where the logs are. */
+const serverDirs = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The last lines a server logged, for the error message when it does not come up. */
+function tail(file, lines = 30) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Polls until the server answers the readiness request with 200, it dies, or time runs out. */
+async function waitUntilReady(child, url, ready, logFile) {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before it was ready; its log:\n${tail(logFile)}`);
+    }
+    try {
+      const response = await fetch(url + ready.path, {
+        method: ready.method,
+        headers: ready.body ? { 'content-type': 'application/json' } : undefined,
+        body: ready.body,
+        signal: AbortSignal.timeout(1_000),
+      });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`server did not answer ${ready.method} ${ready.path} with 200 within ${START_TIMEOUT_MS} ms; its log:\n${tail(logFile)}`);
+}
+
+/**
+ * Starts `node script` in `cwd` with exactly `env` (plus PATH), its output going
+ * to a log file, and resolves once it answers. The environment is not inherited,
+ * so a stray SMTP_URL or REDIS_URL in the caller's shell cannot change what is measured.
+ */
+async function startNode({ name, script, cwd, env, ready }) {
+  const port = await freePort();
+  const logFile = join(cwd, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [script], {
+    cwd,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const server = { name, port, url: `http://${HOST}:${port}`, dir: cwd, logFile, child };
+  running.add(server);
+  child.once('exit', () => running.delete(server));
+  await waitUntilReady(child, server.url, ready, logFile);
+  return server;
+}
+
+/** SIGTERM (the servers shut down gracefully), then SIGKILL if it takes too long. */
+export async function stopServer(server) {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+  if (timedOut) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function makeTempDir(label) {
+  const dir = mkdtempSync(join(os.tmpdir(), `password-reset-bench-${label}-`));
+  serverDirs.push(dir);
+  return dir;
+}
+
+/**
+ * The standalone server, as `npm start` runs it, in a fresh directory: its own
+ * SQLite database, mail directory and JWT secret, and IP rate limiting off
+ * (one client on loopback would hit it at once).
+ */
+export async function startStandaloneServer() {
+  if (!existsSync(STANDALONE_MAIN)) throw new Error(`${STANDALONE_MAIN} is missing: run "npm run build" first`);
+  const dir = makeTempDir('standalone');
+  const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
+  const mailDir = join(dir, 'mail');
+  const env = {
+    DATABASE_URL: databaseUrl,
+    MAIL_DIR: mailDir,
+    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    IP_RATE_LIMIT: '0',
+  };
+  const server = await startNode({ name: 'standalone', script: STANDALONE_MAIN, cwd: dir, env, ready: { method: 'GET', path: '/health' } });
+  return { ...server, databaseUrl, mailDir };
+}
+
+/** The bare Nest endpoint of bench/bare-server.mjs, the baseline. */
+export async function startBareServer() {
+  const dir = makeTempDir('bare');
+  return startNode({ name: 'bare', script: BARE_SERVER, cwd: dir, env: {}, ready: { method: 'POST', path: '/bare', body: '{}' } });
+}
+
+/** Stops every server still running; safe to call more than once. */
+export async function stopAllServers() {
+  await Promise.all([...running].map(stopServer));
+}
+
+/** Removes a server's directory once it has stopped; kept when asked to, for a look at logs and mails. */
+export function removeServerDir(server) {
+  if (process.env.BENCH_KEEP_TMP === '1') {
+    console.log(`(kept ${server.dir})`);
+    return;
+  }
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** After a failure the servers' directories are left in place, for their logs; says where. */
+function reportServerDirs() {
+  const left = serverDirs.filter(existsSync);
+  if (left.length > 0) console.error(`server directories left (logs, database, mails): ${left.join(' ')}`);
+}
+
+/**
+ * Runs a benchmark's main function and stops the servers afterwards, whether
+ * it finished, threw, or the user pressed Ctrl-C. A failure is reported with
+ * a non-zero exit code.
+ */
+export function runMain(main) {
+  let stopping = false;
+  const interrupt = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping the servers`);
+    await stopAllServers();
+    reportServerDirs();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  // Last resort if the process exits some other way: no server outlives it.
+  process.once('exit', () => running.forEach(({ child }) => child.kill('SIGKILL')));
+
+  main()
+    .catch((error) => {
+      console.error(`\nbenchmark failed: ${error?.stack ?? error}`);
+      reportServerDirs();
+      process.exitCode = 1;
+    })
+    .finally(() => stopAllServers());
+}
+
+// ---------------------------------------------------------------- users
+
+/** Adds one user through the built CLI, the way an operator would (`npm run users -- add`). */
+export function addUserWithCli(server, { username, email, password }) {
+  return new Promise((resolve, reject) => {
+    const cli = spawn(process.execPath, [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password], {
+      cwd: server.dir,
+      env: { PATH: process.env.PATH, DATABASE_URL: server.databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    cli.stdout.on('data', (chunk) => (output += chunk));
+    cli.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => cli.kill('SIGKILL'), START_TIMEOUT_MS);
+    cli.on('error', reject);
+    cli.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output.trim());
+      else reject(new Error(`users add ${username} failed (${code}): ${output.trim()}`));
+    });
+  });
+}
+
+/**
+ * Adds many users at once with the same built code the CLI runs (UsersService.add
+ * on a TypeORM DataSource), in this process: a CLI process per user would pay
+ * Node's and TypeORM's start-up each time on top of the scrypt hash. The hashes
+ * run `concurrency` at a time, each holding 128 MiB of scrypt memory.
+ */
+export async function addUsersInProcess(server, users, concurrency = 4) {
+  const require = createRequire(import.meta.url);
+  require('reflect-metadata');
+  const { DataSource } = require('typeorm');
+  const { databaseOptions } = require(join(ROOT, 'dist/src/database/database-options.js'));
+  const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
+  const { UsersService } = require(join(ROOT, 'dist/src/users/users.service.js'));
+
+  const dataSource = await new DataSource({ ...databaseOptions(server.databaseUrl), logging: false }).initialize();
+  try {
+    const service = new UsersService(dataSource.getRepository(User));
+    for (let start = 0; start < users.length; start += concurrency) {
+      const batch = users.slice(start, start + concurrency);
+      await Promise.all(batch.map(({ username, email, password }) => service.add(username, email, password)));
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+// ---------------------------------------------------------------- mails
+
+/** How many mails the server has written (.eml files, as no SMTP_URL is set). */
+export function countMails(server) {
+  if (!existsSync(server.mailDir)) return 0;
+  return readdirSync(server.mailDir).filter((file) => file.endsWith('.eml')).length;
+}
+
+/** Waits (bounded) until the worker has written at least `expected` mails; returns the count. */
+export async function waitForMails(server, expected, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let count = countMails(server);
+  while (count < expected && Date.now() < deadline) {
+    await sleep(100);
+    count = countMails(server);
+  }
+  return count;
+}
+
+// ---------------------------------------------------------------- reporting
+
+/** A Markdown table; cells are already strings. */
+export function markdownTable(header, rows, align) {
+  const rule = align.map((a) => (a === 'right' ? '---:' : '---'));
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}

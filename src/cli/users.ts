@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
+import { databaseOptions } from '../database/database-options';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+
+const USAGE = `Usage:
+  npm run users -- add --username U --email E --password P
+  npm run users -- verify --username U --password P   (exit 0 when it matches, 1 when not)
+  npm run users -- list`;
+
+/** Manages the standalone server's users table, on the same DATABASE_URL, while the server runs. */
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+  });
+  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize();
+  const users = new UsersService(dataSource.getRepository(User));
+  try {
+    switch (positionals[0]) {
+      case 'add': {
+        const { username, email, password } = values;
+        if (!username || !email || !password) throw new Error(USAGE);
+        const user = await users.add(username, email, password);
+        console.log(`added user ${user.id}: ${user.username} <${user.email}>`);
+        return 0;
+      }
+      case 'verify': {
+        if (!values.username || values.password === undefined) throw new Error(USAGE);
+        const matches = await users.verify(values.username, values.password);
+        console.log(matches ? 'password matches' : 'password does not match');
+        return matches ? 0 : 1;
+      }
+      case 'list':
+        for (const user of await users.list()) console.log(`${user.id}\t${user.username}\t${user.email}`);
+        return 0;
+      default:
+        throw new Error(USAGE);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(2);
+  },
+);
