@@ -1,0 +1,90 @@
+import { ChildProcess, spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const USERS_CLI = join(ROOT, 'dist', 'src', 'cli', 'users.js');
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/**
+ * The built standalone server (`npm test` builds first) as a real process, in
+ * its own working directory, so that it can be killed and started again.
+ */
+export class ServerProcess {
+  readonly cwd = mkdtempSync(join(tmpdir(), 'password-reset-server-'));
+  private child?: ChildProcess;
+  output = '';
+
+  constructor(readonly env: Record<string, string>) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.env.PORT}`;
+  }
+
+  static async create(env: Record<string, string>): Promise<ServerProcess> {
+    return new ServerProcess({ PORT: String(await freePort()), ...env });
+  }
+
+  private processEnv(): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH, NODE_ENV: 'test', ...this.env };
+  }
+
+  addUser(username: string, email: string, password: string): void {
+    execFileSync(process.execPath, [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password], {
+      cwd: this.cwd,
+      env: this.processEnv(),
+    });
+  }
+
+  verifyPassword(username: string, password: string): boolean {
+    try {
+      execFileSync(process.execPath, [USERS_CLI, 'verify', '--username', username, '--password', password], { cwd: this.cwd, env: this.processEnv() });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, [MAIN], { cwd: this.cwd, env: this.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk) => (this.output += chunk));
+    this.child.stderr!.on('data', (chunk) => (this.output += chunk));
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);
+      try {
+        if ((await fetch(`${this.baseUrl}/health`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`server did not start: ${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
