@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
@@ -18,7 +19,9 @@ export class AppModule {
         TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
         UsersModule,
         HealthModule,
+        EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
+          pages: true,
           imports: [UsersModule],
           inject: [UsersService],
           useFactory: (users: UsersService) => ({

@@ -1,4 +1,4 @@
-import { LogLevel } from '@nestjs/common';
+import { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -7,7 +7,7 @@ import type { PasswordResetModuleOptions } from './password-reset/interfaces/pas
 
 export interface ServerOptions {
   moduleOverrides?: Partial<PasswordResetModuleOptions>;
-  logLevels?: LogLevel[];
+  logger?: LoggerService | LogLevel[];
 }
 
 /** The standalone server, configured; `main.ts` listens on it, the e2e tests drive it. */
@@ -15,6 +15,6 @@ export async function createServer(settings: StandaloneSettings, options: Server
   // The module parses its own bodies, with its own limits.
   return NestFactory.create<NestExpressApplication>(AppModule.forSettings(settings, options.moduleOverrides), {
     bodyParser: false,
-    logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
+    logger: options.logger ?? ['log', 'warn', 'error', 'fatal'],
   });
 }

@@ -1,18 +1,44 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UsePipes } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { LostPasswordDto } from './dto/lost-password.dto';
+import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
+import { invalidToken } from './http/http-errors';
+import { PasswordResetExceptionFilter } from './http/password-reset-exception.filter';
 import { passwordResetValidationPipe } from './http/validation.pipe';
+import { wantsHtml } from './http/wants-html';
+import { renderPage } from './pages/password-reset-pages';
 import { PasswordResetService } from './password-reset.service';
 
+type Empty = Record<string, never>;
+
+/** The JSON API; a browser's form post gets the matching page instead. */
 @Controller('auth')
 @UsePipes(passwordResetValidationPipe)
+@UseFilters(PasswordResetExceptionFilter)
 export class AuthController {
   constructor(private readonly passwordReset: PasswordResetService) {}
 
   /** Always `200 {}` for a well-formed request: the answer never tells whether the user exists. */
   @Post('lostPassword')
   @HttpCode(HttpStatus.OK)
-  async lostPassword(@Body() body: LostPasswordDto): Promise<Record<string, never>> {
+  async lostPassword(@Body() body: LostPasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Empty | string> {
     await this.passwordReset.requestReset(body.username);
-    return {};
+    return wantsHtml(req) ? renderPage(res, 'lost-password-sent') : {};
+  }
+
+  @Post('resetPassword')
+  @HttpCode(HttpStatus.OK)
+  async resetPassword(@Body() body: ResetPasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Empty | string> {
+    await this.passwordReset.resetPassword(body.token, body.password);
+    return wantsHtml(req) ? renderPage(res, 'reset-done') : {};
+  }
+
+  /** For a front end of the host's own: is the link still usable, and until when? Spends nothing. */
+  @Post('resetPassword/check')
+  @HttpCode(HttpStatus.OK)
+  async checkResetToken(@Body() body: CheckResetTokenDto): Promise<{ usable: true; expiresAt: string }> {
+    const expiresAt = await this.passwordReset.usableUntil(body.token);
+    if (!expiresAt) throw invalidToken();
+    return { usable: true, expiresAt: expiresAt.toISOString() };
   }
 }

@@ -1,9 +1,19 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
+export interface PasswordResetModuleExtras {
+  /** Serve the HTML pages (`GET /auth/lostPassword`, `GET /auth/resetPassword`); off when the host has its own front end. */
+  pages?: boolean;
+}
+
+
 export const {
   ConfigurableModuleClass: ConfigurablePasswordResetModule,
   MODULE_OPTIONS_TOKEN: PASSWORD_RESET_OPTIONS,
   OPTIONS_TYPE: PASSWORD_RESET_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<PasswordResetModuleOptions>().setClassMethodName('forRoot').build();
+} = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
+  .setClassMethodName('forRoot')
+  // The module class picks its controllers from `pages`.
+  .setExtras<PasswordResetModuleExtras>({ pages: false }, (definition) => definition)
+  .build();

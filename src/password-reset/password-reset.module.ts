@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
+import { DynamicModule, InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -13,16 +13,28 @@ import type { PasswordResetModuleOptions } from './interfaces/password-reset-mod
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
-import { ConfigurablePasswordResetModule, PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
+import {
+  ConfigurablePasswordResetModule,
+  PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
+  PASSWORD_RESET_OPTIONS,
+  PASSWORD_RESET_OPTIONS_TYPE,
+  PasswordResetModuleExtras,
+} from './password-reset.module-definition';
+import { PasswordResetPagesController } from './pages/password-reset-pages.controller';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
+import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
 function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
   return { provide, useFactory: build, inject: [PASSWORD_RESET_OPTIONS] };
+}
+
+function withControllers(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
+  return { ...definition, controllers: extras.pages ? [AuthController, PasswordResetPagesController] : [AuthController] };
 }
 
 function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
@@ -44,7 +56,6 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
  */
 @Module({
   imports: [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES)],
-  controllers: [AuthController],
   providers: [
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
@@ -52,6 +63,7 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
     fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl)),
     // Given no transport factory, the mailer makes its own from the options.
     fromOptions(MailerService, (options) => new MailerService(mailerOptions(options), undefined as never)),
+    PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,
     ResetRequestProcessor,
@@ -62,6 +74,14 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
   exports: [PasswordResetService],
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule implements NestModule {
+  static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {
+    return withControllers(super.forRoot(options), options);
+  }
+
+  static forRootAsync(options: typeof PASSWORD_RESET_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withControllers(super.forRootAsync(options), options);
+  }
+
   constructor(private readonly adapterHost: HttpAdapterHost) {
     super();
   }

@@ -1,28 +1,94 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import type { Clock } from './clock';
+import { httpError, invalidToken } from './http/http-errors';
+import type { PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
+import { MailOutboxService } from './mail/mail-outbox.service';
+import { PasswordPolicyService } from './password-policy/password-policy.service';
+import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
+import { PasswordChangedEvent } from './password-reset.events';
+import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetTokenService } from './tokens/reset-token.service';
-import { PasswordResetWorker } from './password-reset.worker';
 
 @Injectable()
 export class PasswordResetService {
+  private readonly logger = new Logger('PasswordReset');
+
   constructor(
     private readonly inbox: ResetRequestInbox,
     private readonly worker: PasswordResetWorker,
     private readonly tokens: ResetTokenService,
+    private readonly outbox: MailOutboxService,
+    private readonly policy: PasswordPolicyService,
+    private readonly dataSource: DataSource,
+    private readonly events: EventEmitter2,
+    @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
+    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
    * Records that someone asked for a reset of `identifier` (already normalised)
    * and returns once that is committed. It does the same work whether or not
-   * such a user exists; the worker finds out later.
+   * such a user exists; the worker finds out later. The worker is not woken
+   * here: it takes the request on its next tick, so its extra work for a real
+   * user does not land on the requests that follow this one.
    */
   async requestReset(identifier: string): Promise<void> {
-    await this.inbox.record(identifier);
+    try {
+      await this.inbox.record(identifier);
+    } catch (error) {
+      this.logger.error(`Could not record a reset request: ${(error as Error).message}`);
+      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the request could not be recorded; please try again');
+    }
+  }
+
+  /** Until when the link's token is usable, or null if it is not; spends nothing. */
+  async usableUntil(link: string): Promise<Date | null> {
+    const token = await this.tokens.find(link);
+    return token && new Date(token.expiresAt);
+  }
+
+  /**
+   * Replaces the password of the link's user. The policy is checked before the
+   * token is spent, so a refused password leaves the link usable; of concurrent
+   * uses exactly one gets past `consume`. Then every other token of the user
+   * dies, the notice is queued, and the event lets the host end the sessions.
+   */
+  async resetPassword(link: string, password: string): Promise<void> {
+    const token = await this.tokens.find(link);
+    const user = token && (await this.users.findById(token.userId));
+    if (!token || !user) throw invalidToken();
+    const newPassword = password.normalize('NFKC');
+    const reasons = this.policy.check(newPassword, user);
+    if (reasons.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons.join('; '), reasons);
+    if (!(await this.tokens.consume(token))) throw invalidToken();
+    try {
+      await this.users.setPassword(user.id, newPassword);
+    } catch (error) {
+      await this.tokens.restore(token);
+      this.logger.error(`Could not store a new password: ${(error as Error).message}`);
+      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the password could not be stored; the link still works, please try again');
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await this.tokens.revokeAllOf(user.id, manager);
+      await this.outbox.enqueue(manager, 'password-changed', user.id);
+    });
     this.worker.wake();
+    await this.announce(new PasswordChangedEvent(user.id, new Date(this.clock.now())));
   }
 
   /** Kills every outstanding reset link of the user; call it when the password changes any other way. */
   revokeTokensOf(userId: string): Promise<void> {
     return this.tokens.revokeAllOf(userId);
+  }
+
+  private async announce(event: PasswordChangedEvent): Promise<void> {
+    try {
+      await this.events.emitAsync(PasswordResetEvents.passwordChanged, event);
+    } catch (error) {
+      this.logger.error(`A listener of ${PasswordResetEvents.passwordChanged} failed: ${(error as Error).message}`);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../../src/password-reset/clock';
@@ -19,6 +20,21 @@ export class TestClock implements Clock {
   }
 }
 
+/** Keeps every line the server logs, at every level, so tests can look for secrets in them. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private keep = (level: string) => (message: unknown, ...rest: unknown[]) => {
+    this.lines.push([level, message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
+    if (level === 'error' && process.env.TEST_SHOW_ERRORS) console.error(message, ...rest);
+  };
+  log = this.keep('log');
+  error = this.keep('error');
+  warn = this.keep('warn');
+  debug = this.keep('debug');
+  verbose = this.keep('verbose');
+  fatal = this.keep('fatal');
+}
+
 export const TEST_RESET_URL = 'https://reset.example.test/auth/resetPassword';
 
 export interface TestServer {
@@ -28,6 +44,7 @@ export interface TestServer {
   clock: TestClock;
   dataSource: DataSource;
   users: UsersService;
+  logs: CapturingLogger;
   /** Waits until every recorded request is processed and every queued mail delivered. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -48,8 +65,9 @@ export async function startTestServer(
     RESET_URL: TEST_RESET_URL,
     ...options.env,
   });
+  const logs = new CapturingLogger();
   const app = await createServer(settings, {
-    logLevels: ['error'],
+    logger: logs,
     moduleOverrides: {
       clock,
       delivery: { pollIntervalMs: 25, retryBaseMs: 100, retryMaxMs: 400, maxAttempts: 50 },
@@ -65,6 +83,7 @@ export async function startTestServer(
     clock,
     dataSource,
     users: app.get(UsersService),
+    logs,
     settle: async () => {
       for (;;) {
         const [{ waiting }] = await dataSource.query(

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** Every error the module answers with has this body; `code` is stable for clients to branch on. */
@@ -9,15 +10,17 @@ export interface PasswordResetErrorBody {
   reasons?: string[];
 }
 
-const reasonPhrases: Partial<Record<HttpStatus, string>> = {
-  [HttpStatus.BAD_REQUEST]: 'Bad Request',
-  [HttpStatus.PAYLOAD_TOO_LARGE]: 'Payload Too Large',
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Media Type',
-  [HttpStatus.SERVICE_UNAVAILABLE]: 'Service Unavailable',
-};
+export function errorBody(status: HttpStatus, code: string, message: string): PasswordResetErrorBody {
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, code };
+}
 
 export function httpError(status: HttpStatus, code: string, message: string, reasons?: string[]): HttpException {
-  const body: PasswordResetErrorBody = { statusCode: status, error: reasonPhrases[status] ?? 'Error', message, code };
+  const body = errorBody(status, code, message);
   if (reasons) body.reasons = reasons;
   return new HttpException(body, status);
+}
+
+/** One code for a bad, expired, used or superseded token: which of them it was is nobody's business. */
+export function invalidToken(): HttpException {
+  return httpError(HttpStatus.BAD_REQUEST, 'invalid_token', 'this reset link is invalid, has expired or was already used');
 }

@@ -1,5 +1,6 @@
 import type { TransportType } from '@nestjs-modules/mailer';
 import type { Clock } from '../clock';
+import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetUserStore } from './password-reset-user-store.interface';
 
 export interface PasswordResetModuleOptions {
@@ -21,6 +22,8 @@ export interface PasswordResetModuleOptions {
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
   accountLimit?: { max: number; windowMs: number };
   delivery?: Partial<DeliveryOptions>;
+  /** Defaults: 8 to 256 characters, zxcvbn score at least 3. */
+  passwordPolicy?: Partial<PasswordPolicyOptions>;
   /** Where the module reads the time; tests pass one they can move. */
   clock?: Clock;
 }

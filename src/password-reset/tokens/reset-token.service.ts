@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
@@ -65,7 +65,7 @@ export class ResetTokenService {
       revokedAt: null,
     };
     await this.tokens.manager.transaction(async (manager) => {
-      await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: now });
+      await this.revokeAllOf(userId, manager);
       await manager.insert(ResetToken, token);
     });
     const claims: ResetLinkClaims = {
@@ -110,9 +110,9 @@ export class ResetTokenService {
     await this.tokens.update({ id: tokenId, usedAt: IsNull(), revokedAt: IsNull() }, { revokedAt: this.clock.now() });
   }
 
-  /** Revokes every live token of the user. */
-  async revokeAllOf(userId: string): Promise<void> {
-    await this.tokens.update(liveTokensOf(userId), { revokedAt: this.clock.now() });
+  /** Revokes every live token of the user, within the caller's transaction if given one. */
+  async revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
+    await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: this.clock.now() });
   }
 
   private async verifyLink(link: string): Promise<ResetLinkClaims | null> {

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import * as english from '@zxcvbn-ts/language-en';
+import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
+import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+
+export interface PasswordPolicyOptions {
+  /** NIST SP 800-63B: at least 8. */
+  minLength: number;
+  /** NIST SP 800-63B: allow at least 64; the cap only bounds the work of checking and hashing. */
+  maxLength: number;
+  /** zxcvbn score from 0 (guessable) to 4; 3 means "safely unguessable" (about 10^8 guesses or more). */
+  minStrength: 0 | 1 | 2 | 3 | 4;
+}
+
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicyOptions = { minLength: 8, maxLength: 256, minStrength: 3 };
+
+/**
+ * The documented password policy, after NIST SP 800-63B: a length range, not
+ * the user's own name or address, and not common or easily guessed, judged by
+ * the maintained zxcvbn-ts estimator (common-password and English dictionaries,
+ * keyboard patterns, sequences, dates), with the user's own data as extra words.
+ * No composition rules (NIST advises against them). Passwords are compared and
+ * measured in NFKC, the form in which they are stored.
+ */
+@Injectable()
+export class PasswordPolicyService {
+  private readonly policy: PasswordPolicyOptions;
+  private readonly estimator = new ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...english.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: english.translations,
+  });
+
+  constructor(@Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions) {
+    this.policy = { ...DEFAULT_PASSWORD_POLICY, ...options.passwordPolicy };
+  }
+
+  /** The reasons the password is refused; empty when it is acceptable. */
+  check(password: string, user: PasswordResetUser): string[] {
+    const length = [...password].length;
+    if (length < this.policy.minLength) return [`password must be at least ${this.policy.minLength} characters long`];
+    if (length > this.policy.maxLength) return [`password must be at most ${this.policy.maxLength} characters long`];
+    const lowered = password.toLowerCase();
+    const personal = [user.username, user.email, user.email.split('@')[0]].filter((value): value is string => !!value);
+    if (personal.some((value) => lowered === value.toLowerCase())) return ['password must not be your username or e-mail address'];
+    const { score, feedback } = this.estimator.check(password, personal);
+    if (score >= this.policy.minStrength) return [];
+    return ['password is too easy to guess', ...(feedback.warning ? [feedback.warning] : []), ...feedback.suggestions];
+  }
+}
