@@ -8,6 +8,7 @@ import { UsersService } from '../users/users.service';
 const USAGE = `Usage:
   npm run users -- add --username U --email E --password P
   npm run users -- verify --username U --password P   (exit 0 when it matches, 1 when not)
+  npm run users -- set-password --username U --password P   (also kills the user's outstanding reset links)
   npm run users -- list`;
 
 /** Manages the standalone server's users table, on the same DATABASE_URL, while the server runs. */
@@ -33,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
         const matches = await users.verify(values.username, values.password);
         console.log(matches ? 'password matches' : 'password does not match');
         return matches ? 0 : 1;
+      }
+      case 'set-password': {
+        if (!values.username || values.password === undefined) throw new Error(USAGE);
+        const found = await users.setPasswordOf(values.username, values.password);
+        console.log(found ? 'password changed; outstanding reset links revoked' : 'no such user');
+        return found ? 0 : 1;
       }
       case 'list':
         for (const user of await users.list()) console.log(`${user.id}\t${user.username}\t${user.email}`);

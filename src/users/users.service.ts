@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { normaliseIdentifier } from '../password-reset/identifier';
 import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
+import { revokeLiveTokensOf } from '../password-reset/tokens/reset-token.service';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 
@@ -45,7 +46,19 @@ export class UsersService implements PasswordResetUserStore {
     return user && toResetUser(user);
   }
 
+  /** Whatever changes a password, reset flow or CLI, also kills the user's outstanding reset links. */
   async setPassword(id: string, newPassword: string): Promise<void> {
-    await this.users.update({ id: Number(id) }, { passwordHash: await hashPassword(newPassword) });
+    const passwordHash = await hashPassword(newPassword);
+    await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: Number(id) }, { passwordHash });
+      await revokeLiveTokensOf(manager, id, Date.now());
+    });
+  }
+
+  async setPasswordOf(username: string, newPassword: string): Promise<boolean> {
+    const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
+    if (!user) return false;
+    await this.setPassword(String(user.id), newPassword);
+    return true;
   }
 }

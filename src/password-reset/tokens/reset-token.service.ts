@@ -111,8 +111,8 @@ export class ResetTokenService {
   }
 
   /** Revokes every live token of the user, within the caller's transaction if given one. */
-  async revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
-    await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: this.clock.now() });
+  revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
+    return revokeLiveTokensOf(manager, userId, this.clock.now());
   }
 
   private async verifyLink(link: string): Promise<ResetLinkClaims | null> {
@@ -149,4 +149,12 @@ function isLive(token: ResetToken, now: number): boolean {
 
 function liveTokensOf(userId: string) {
   return { userId, usedAt: IsNull(), revokedAt: IsNull() };
+}
+
+/**
+ * Revokes every live token of the user. Exported for user stores that change
+ * passwords in their own transaction (the standalone one does).
+ */
+export async function revokeLiveTokensOf(manager: EntityManager, userId: string, now: number): Promise<void> {
+  await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: now });
 }

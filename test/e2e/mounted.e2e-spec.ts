@@ -1,0 +1,128 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import request from 'supertest';
+import {
+  normaliseIdentifier,
+  PASSWORD_RESET_ENTITIES,
+  PASSWORD_RESET_MIGRATIONS,
+  PasswordResetEvents,
+  PasswordResetModule,
+  PasswordResetService,
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from '../../src';
+import type { PasswordChangedEvent } from '../../src/password-reset/password-reset.events';
+import { createTestDatabase } from '../support/databases';
+import { CapturingLogger } from '../support/harness';
+import { SmtpSink, tokenFrom } from '../support/smtp-sink';
+
+/** A host application's own accounts and sessions, with string ids. */
+@Injectable()
+class HostAccounts implements PasswordResetUserStore {
+  readonly accounts = new Map<string, { handle: string; email: string; password: string }>([
+    ['acct-7f3a', { handle: 'Zoë', email: 'zoe@host.example', password: 'old password of zoe' }],
+  ]);
+  readonly sessions = new Map<string, string[]>([['acct-7f3a', ['session-1', 'session-2']]]);
+
+  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
+    for (const [id, account] of this.accounts) {
+      if (normaliseIdentifier(account.handle) === identifier || account.email === identifier) return { id, email: account.email, username: account.handle };
+    }
+    return null;
+  }
+
+  async findById(id: string): Promise<PasswordResetUser | null> {
+    const account = this.accounts.get(id);
+    return account ? { id, email: account.email, username: account.handle } : null;
+  }
+
+  async setPassword(id: string, newPassword: string): Promise<void> {
+    this.accounts.get(id)!.password = newPassword;
+  }
+
+  @OnEvent(PasswordResetEvents.passwordChanged)
+  endSessions(event: PasswordChangedEvent): void {
+    this.sessions.set(event.userId, []);
+  }
+}
+
+@Module({ providers: [HostAccounts], exports: [HostAccounts] })
+class HostAccountsModule {}
+
+describe('the module mounted into a host application (pages off)', () => {
+  let app: NestExpressApplication;
+  let smtp: SmtpSink;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase('sqlite');
+    drop = database.drop;
+    smtp = await new SmtpSink().start();
+
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: database.url.slice('sqlite:'.length),
+          entities: PASSWORD_RESET_ENTITIES,
+          migrations: PASSWORD_RESET_MIGRATIONS,
+          migrationsRun: true,
+        }),
+        EventEmitterModule.forRoot(),
+        HostAccountsModule,
+        PasswordResetModule.forRootAsync({
+          imports: [HostAccountsModule],
+          inject: [HostAccounts],
+          useFactory: (accounts: HostAccounts) => ({
+            userStore: accounts,
+            jwtSecret: 'host-secret-host-secret-host-secret-host',
+            resetUrl: 'https://host.example/account/reset',
+            mail: { transport: smtp.url, from: 'accounts@host.example', productName: 'Host' },
+            delivery: { pollIntervalMs: 25 },
+          }),
+        }),
+      ],
+    })
+    class HostAppModule {}
+
+    app = await NestFactory.create<NestExpressApplication>(HostAppModule, { logger: new CapturingLogger() });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await smtp.stop();
+    await drop();
+  });
+
+  it('runs the flow against the host store, with its link, and the host ends the sessions on the event', async () => {
+    const accounts = app.get(HostAccounts);
+    await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'Zoe\u0308' }).expect(200, {});
+    const [mail] = await smtp.waitForMails('zoe@host.example');
+    expect(mail.parsed.subject).toBe('Reset your password for Host');
+    expect(mail.parsed.text).toContain('https://host.example/account/reset?token=');
+
+    await request(app.getHttpServer())
+      .post('/auth/resetPassword')
+      .send({ token: tokenFrom(mail), password: 'quiet lantern orbit 1987 meadow' })
+      .expect(200, {});
+    expect(accounts.accounts.get('acct-7f3a')!.password).toBe('quiet lantern orbit 1987 meadow');
+    expect(accounts.sessions.get('acct-7f3a')).toEqual([]);
+  });
+
+  it('serves no pages unless asked to', async () => {
+    await request(app.getHttpServer()).get('/auth/resetPassword?token=x').expect(404);
+    await request(app.getHttpServer()).get('/auth/lostPassword').expect(404);
+  });
+
+  it('exports PasswordResetService for passwords the host changes itself', async () => {
+    await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'zoe@host.example' }).expect(200);
+    const mails = await smtp.waitForMails('zoe@host.example', 3);
+    const token = tokenFrom(mails[mails.length - 1]);
+    await app.get(PasswordResetService).revokeTokensOf('acct-7f3a');
+    const res = await request(app.getHttpServer()).post('/auth/resetPassword/check').send({ token }).expect(400);
+    expect(res.body.code).toBe('invalid_token');
+  });
+});

@@ -1,0 +1,95 @@
+import request from 'supertest';
+import { testDatabases } from '../support/databases';
+import { newUser, requestToken } from '../support/flow';
+import { startTestServer, TestServer } from '../support/harness';
+
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+const STRONG = 'quiet lantern orbit 1987 meadow';
+
+function expectPageHeaders(res: request.Response): void {
+  expect(res.headers['content-type']).toMatch(/^text\/html/);
+  expect(res.headers['referrer-policy']).toBe('no-referrer');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['x-frame-options']).toBe('DENY');
+  const csp = res.headers['content-security-policy'];
+  for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"]) expect(csp).toContain(directive);
+  expect(csp).not.toMatch(/unsafe-inline|https?:/);
+  expect(res.text).not.toMatch(/<script|src="http/);
+}
+
+describe.each(testDatabases())('the standalone pages (%s)', (databaseKind) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(databaseKind);
+  });
+  afterAll(() => server.close());
+
+  const formPost = (path: string, body: string) =>
+    request(server.http).post(path).set('Accept', BROWSER_ACCEPT).type('form').send(body);
+
+  it('GET /auth/lostPassword shows the form, which posts back and gets a page', async () => {
+    const form = await request(server.http).get('/auth/lostPassword').expect(200);
+    expectPageHeaders(form);
+    expect(form.text).toContain('<form method="post" action="lostPassword">');
+
+    const user = await newUser(server);
+    const sent = await formPost('/auth/lostPassword', `username=${user.username}`).expect(200);
+    expectPageHeaders(sent);
+    expect(sent.text).toContain('Check your mail');
+    await server.smtp.waitForMails(user.email);
+  });
+
+  it('GET /auth/resetPassword shows the form for a usable link, as often as it is opened, without spending it', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    for (let i = 0; i < 3; i++) {
+      const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
+      expectPageHeaders(page);
+      expect(page.text).toContain(`name="token" value="${token}"`);
+    }
+    await request(server.http).post('/auth/resetPassword/check').send({ token }).expect(200);
+  });
+
+  it('shows the "no longer works" page for a missing, garbled, repeated or used link', async () => {
+    for (const query of ['', '?token=garbage', '?token=a&token=b', `?token=${'x'.repeat(5000)}`]) {
+      const page = await request(server.http).get(`/auth/resetPassword${query}`).expect(200);
+      expectPageHeaders(page);
+      expect(page.text).toContain('This link no longer works');
+      expect(page.text).toContain('href="lostPassword"');
+    }
+  });
+
+  it('answers a browser form post with pages: problems listed, success, then the dead link', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+
+    const weak = await formPost('/auth/resetPassword', `token=${token}&password=password123`).expect(400);
+    expectPageHeaders(weak);
+    expect(weak.text).toContain('id="problems"');
+    expect(weak.text).toContain(`value="${token}"`);
+
+    const done = await formPost('/auth/resetPassword', `token=${token}&password=${encodeURIComponent(STRONG)}`).expect(200);
+    expectPageHeaders(done);
+    expect(done.text).toContain('Your password was changed');
+
+    const again = await formPost('/auth/resetPassword', `token=${token}&password=${encodeURIComponent(STRONG)}`).expect(400);
+    expect(again.text).toContain('This link no longer works');
+  });
+
+  it('keeps answering JSON to API clients, form or not', async () => {
+    const user = await newUser(server);
+    await request(server.http).post('/auth/lostPassword').type('form').send(`username=${user.username}`).expect('Content-Type', /json/).expect(200, {});
+    await request(server.http).post('/auth/lostPassword').set('Accept', BROWSER_ACCEPT).send({ username: user.username }).expect('Content-Type', /json/).expect(200, {});
+    const res = await request(server.http).post('/auth/resetPassword').type('form').send('token=x&password=y').expect(400);
+    expect(res.body.code).toBe('invalid_token');
+  });
+
+  it('revokes outstanding links when the password is changed another way (the users CLI)', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    expect(await server.users.setPasswordOf(user.username, STRONG)).toBe(true);
+    const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
+    expect(page.text).toContain('This link no longer works');
+  });
+});
