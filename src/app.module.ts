@@ -1,13 +1,22 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 import { PasswordResetModule } from './password-reset/password-reset.module';
+import { FallbackThrottlerStorage } from './password-reset/throttling/fallback-throttler-storage';
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
+
+/** Counters in Redis; commands fail fast while it is down, so the local fallback takes over at once. */
+function sharedRateLimitStorage(redisUrl: string): FallbackThrottlerStorage {
+  return new FallbackThrottlerStorage(
+    new ThrottlerStorageRedisService(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }),
+  );
+}
 
 /** The standalone server: the module, with its own users table as the user store. */
 @Module({})
@@ -30,6 +39,11 @@ export class AppModule {
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
+            rateLimit: {
+              lostPasswordPerMinute: settings.ipRateLimit,
+              resetPasswordPerMinute: settings.resetIpRateLimit,
+              storage: settings.redisUrl ? sharedRateLimitStorage(settings.redisUrl) : undefined,
+            },
             ...overrides,
           }),
         }),

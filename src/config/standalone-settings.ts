@@ -14,7 +14,10 @@ export interface StandaloneSettings {
   jwtSecret: string;
   tokenTtl: string;
   ipRateLimit: number;
+  resetIpRateLimit: number;
   redisUrl?: string;
+  /** Express's `trust proxy`: whether, and which, proxies' X-Forwarded-For to believe. */
+  trustProxy: boolean | number | string;
 }
 
 const JWT_SECRET_FILE = 'var/jwt-secret';
@@ -48,6 +51,23 @@ function nonNegativeInteger(name: string, value: string | undefined, fallback: n
   return parsed;
 }
 
+/** Links are bearer secrets: in production they travel over https only, unless the operator says otherwise. */
+function resetUrl(env: NodeJS.ProcessEnv, port: number): string {
+  const url = env.RESET_URL || `http://localhost:${port}/auth/resetPassword`;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('RESET_URL must be an http(s) URL');
+  if (env.NODE_ENV === 'production' && parsed.protocol !== 'https:' && env.ALLOW_INSECURE_RESET_URL !== 'true') {
+    throw new Error('RESET_URL must be https when NODE_ENV=production (set ALLOW_INSECURE_RESET_URL=true to override)');
+  }
+  return url;
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /** The standalone server's settings, from its environment variables (see the README). */
 export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
@@ -56,10 +76,12 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     mailTransport: mailTransport(env),
     mailFrom: env.MAIL_FROM || 'no-reply@localhost',
-    resetUrl: env.RESET_URL || `http://localhost:${port}/auth/resetPassword`,
+    resetUrl: resetUrl(env, port),
     jwtSecret: jwtSecret(env),
     tokenTtl: env.RESET_TOKEN_TTL || '30m',
     ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
+    resetIpRateLimit: nonNegativeInteger('RESET_IP_RATE_LIMIT', env.RESET_IP_RATE_LIMIT, 30),
     redisUrl: env.REDIS_URL || undefined,
+    trustProxy: trustProxy(env.TRUST_PROXY),
   };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UsePipes } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
@@ -8,6 +8,7 @@ import { passwordResetValidationPipe } from './http/validation.pipe';
 import { wantsHtml } from './http/wants-html';
 import { renderPage } from './pages/password-reset-pages';
 import { PasswordResetService } from './password-reset.service';
+import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 
 type Empty = Record<string, never>;
 
@@ -15,6 +16,7 @@ type Empty = Record<string, never>;
 @Controller('auth')
 @UsePipes(passwordResetValidationPipe)
 @UseFilters(PasswordResetExceptionFilter)
+@UseGuards(PasswordResetThrottlerGuard)
 export class AuthController {
   constructor(private readonly passwordReset: PasswordResetService) {}
 

@@ -7,6 +7,9 @@ export const PASSWORD_RESET_CLOCK = Symbol('PASSWORD_RESET_CLOCK');
 /** Injection token of the JwtService that signs reset links (kept apart from a host's own JwtService). */
 export const PASSWORD_RESET_JWT = Symbol('PASSWORD_RESET_JWT');
 
+/** Injection token of the ThrottlerStorage that counts per-IP requests. */
+export const PASSWORD_RESET_THROTTLER_STORAGE = Symbol('PASSWORD_RESET_THROTTLER_STORAGE');
+
 /** Events emitted through @nestjs/event-emitter. */
 export const PasswordResetEvents = {
   /** A password was replaced through a reset link: end the user's sessions. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DynamicModule, InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MailerOptions, MailerService } from '@nestjs-modules/mailer';
 import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.adapter';
@@ -11,7 +12,8 @@ import { BodyParserMiddleware } from './http/body-parser.middleware';
 import { collapseLeadingSlashes } from './http/collapse-leading-slashes.middleware';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
+import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
+import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
   ConfigurablePasswordResetModule,
@@ -63,6 +65,8 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
     fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl)),
     // Given no transport factory, the mailer makes its own from the options.
     fromOptions(MailerService, (options) => new MailerService(mailerOptions(options), undefined as never)),
+    fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
+    PasswordResetThrottlerGuard,
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,

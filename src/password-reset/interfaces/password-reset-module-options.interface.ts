@@ -1,4 +1,5 @@
 import type { TransportType } from '@nestjs-modules/mailer';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../clock';
 import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetUserStore } from './password-reset-user-store.interface';
@@ -24,6 +25,12 @@ export interface PasswordResetModuleOptions {
   delivery?: Partial<DeliveryOptions>;
   /** Defaults: 8 to 256 characters, zxcvbn score at least 3. */
   passwordPolicy?: Partial<PasswordPolicyOptions>;
+  /**
+   * Per-IP limits per minute (defaults 10 and 30; 0 switches one off), and where
+   * the counters live (default: this process's memory; share one, such as
+   * @nest-lab/throttler-storage-redis, between instances).
+   */
+  rateLimit?: { lostPasswordPerMinute?: number; resetPasswordPerMinute?: number; storage?: ThrottlerStorage };
   /** Where the module reads the time; tests pass one they can move. */
   clock?: Clock;
 }

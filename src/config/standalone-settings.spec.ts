@@ -1,0 +1,44 @@
+import { EmlFileTransport } from '../password-reset/mail/eml-file.transport';
+import { standaloneSettings } from './standalone-settings';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+
+describe('standaloneSettings', () => {
+  it('has the documented defaults', () => {
+    const settings = standaloneSettings({ JWT_SECRET: SECRET });
+    expect(settings).toMatchObject({
+      port: 8090,
+      databaseUrl: 'sqlite:var/password-reset.sqlite',
+      mailFrom: 'no-reply@localhost',
+      resetUrl: 'http://localhost:8090/auth/resetPassword',
+      tokenTtl: '30m',
+      ipRateLimit: 10,
+      resetIpRateLimit: 30,
+      trustProxy: false,
+      redisUrl: undefined,
+    });
+    expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
+  });
+
+  it('refuses to start in production without JWT_SECRET, or with an http RESET_URL unless told to', () => {
+    expect(() => standaloneSettings({ NODE_ENV: 'production', RESET_URL: 'https://a.example/r' })).toThrow(/JWT_SECRET is required/);
+    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toThrow(/RESET_URL must be https/);
+    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r' })).toThrow(/RESET_URL must be https/);
+    expect(standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' }).resetUrl).toBe('https://a.example/r');
+    expect(
+      standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r', ALLOW_INSECURE_RESET_URL: 'true' }).resetUrl,
+    ).toBe('http://a.example/r');
+  });
+
+  it('refuses a short JWT_SECRET, a bad SMTP_URL, and limits that are not whole numbers', () => {
+    expect(() => standaloneSettings({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, SMTP_URL: 'http://mail.example' })).toThrow(/smtp/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, IP_RATE_LIMIT: 'lots' })).toThrow(/IP_RATE_LIMIT/);
+  });
+
+  it('reads TRUST_PROXY as Express does', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
+  });
+});

@@ -1,0 +1,39 @@
+import { ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { httpError } from '../http/http-errors';
+import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
+import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+
+export const DEFAULT_RATE_LIMIT = { lostPasswordPerMinute: 10, resetPasswordPerMinute: 30 };
+
+/**
+ * Per-IP limits of the module's routes, apart from any throttling the host
+ * has: `lostPasswordPerMinute` for requests, `resetPasswordPerMinute` for each
+ * of the reset and check routes; 0 switches a limit off. The IP is `req.ip`,
+ * so `X-Forwarded-For` counts only where the app trusts its proxy.
+ */
+@Injectable()
+export class PasswordResetThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_THROTTLER_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+  ) {
+    const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+    const limitOf = (context: ExecutionContext) =>
+      context.getHandler().name === 'lostPassword' ? limits.lostPasswordPerMinute : limits.resetPasswordPerMinute;
+    super(
+      { throttlers: [{ ttl: 60_000, limit: limitOf }], skipIf: (context) => limitOf(context) === 0, setHeaders: false },
+      storage,
+      reflector,
+    );
+  }
+
+  protected async throwThrottlingException(context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
+    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(limit.timeToBlockExpire));
+    throw httpError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', 'too many requests from this address; try again later');
+  }
+}
