@@ -4,6 +4,8 @@ import { DEFAULT_DELIVERY, MailOutboxService } from './mail/mail-outbox.service'
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 
+const SHUTDOWN_GRACE_MS = 5000;
+
 /**
  * The in-process worker: turns requests into mails and delivers them. It runs
  * when woken (right after a request is committed) and on a timer, which picks
@@ -32,10 +34,13 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
     this.wake();
   }
 
+  /** Lets a pass finish, but not forever: a hung database must not hold the process; the work stays queued. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.pass;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.pass, new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(grace);
   }
 
   wake(): void {
