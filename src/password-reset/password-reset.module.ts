@@ -29,10 +29,17 @@ import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
+import { StrengthEstimator } from './password-policy/strength-estimator';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
 function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
   return { provide, useFactory: build, inject: [PASSWORD_RESET_OPTIONS] };
+}
+
+/** HS256 wants a key at least as long as its hash; a short one is a configuration mistake worth stopping for. */
+function checkedSecret(secret: string): string {
+  if (typeof secret !== 'string' || secret.length < 32) throw new Error('PasswordResetModule: jwtSecret must be at least 32 characters');
+  return secret;
 }
 
 function withControllers(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
@@ -61,12 +68,13 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
   providers: [
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
-    fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: options.jwtSecret, signOptions: { algorithm: 'HS256' } })),
+    fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),
     fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl)),
     // Given no transport factory, the mailer makes its own from the options.
     fromOptions(MailerService, (options) => new MailerService(mailerOptions(options), undefined as never)),
     fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
     PasswordResetThrottlerGuard,
+    StrengthEstimator,
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,

@@ -8,8 +8,8 @@ const SHUTDOWN_GRACE_MS = 5000;
 
 /**
  * The in-process worker: turns requests into mails and delivers them. It runs
- * when woken (right after a request is committed) and on a timer, which picks
- * up retries, work left by a restart, and work recorded by other instances.
+ * on a timer, which picks up new requests, retries, work left by a restart and
+ * work recorded by other instances, and when woken by a reset (for the notice).
  * One pass at a time; a wake during a pass asks for another.
  */
 @Injectable()

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { EpochMsColumn } from '../password-reset/epoch-ms.column';
 
 /** The standalone server's own users. Username and e-mail are stored normalised. */
@@ -7,10 +7,12 @@ export class User {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
 
-  @Column({ type: 'varchar', length: 254, unique: true })
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 254 })
   username: string;
 
-  @Column({ type: 'varchar', length: 254, unique: true })
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 254 })
   email: string;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })

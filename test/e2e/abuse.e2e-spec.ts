@@ -14,7 +14,7 @@ describe.each(testDatabases())('abuse resistance (%s)', (databaseKind) => {
     });
     afterAll(() => server.close());
 
-    it('answers the request after the limit with 429, Retry-After and a JSON error; the reset routes count apart', async () => {
+    it('answers the request after the limit with 429, Retry-After and a JSON error; the routes that take a token count apart', async () => {
       for (let i = 0; i < 3; i++) await lostPassword(server, `nobody-${i}`).expect(200);
       const limited = await lostPassword(server, 'nobody-else').expect(429);
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
@@ -28,6 +28,8 @@ describe.each(testDatabases())('abuse resistance (%s)', (databaseKind) => {
       await request(server.http).post('/auth/resetPassword').send({ token: 'x', password: 'y' }).expect(429);
       for (let i = 0; i < 2; i++) await request(server.http).post('/auth/resetPassword/check').send({ token: 'x' }).expect(400);
       await request(server.http).post('/auth/resetPassword/check').send({ token: 'x' }).expect(429);
+      for (let i = 0; i < 2; i++) await request(server.http).get('/auth/resetPassword?token=x').expect(200);
+      await request(server.http).get('/auth/resetPassword?token=x').expect(429);
     });
   });
 

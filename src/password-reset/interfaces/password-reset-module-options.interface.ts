@@ -23,7 +23,7 @@ export interface PasswordResetModuleOptions {
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
   accountLimit?: { max: number; windowMs: number };
   delivery?: Partial<DeliveryOptions>;
-  /** Defaults: 8 to 256 characters, zxcvbn score at least 3. */
+  /** Defaults: 8 to 128 characters, zxcvbn score at least 3. */
   passwordPolicy?: Partial<PasswordPolicyOptions>;
   /**
    * Per-IP limits per minute (defaults 10 and 30; 0 switches one off), and where

@@ -42,6 +42,7 @@ export class MailOutboxService {
     private readonly tokens: ResetTokenService,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
+    if (!/^https?:$/.test(new URL(options.resetUrl).protocol)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
   }
 
   async enqueue(manager: EntityManager, kind: OutboxMailKind, userId: string): Promise<void> {

@@ -1,8 +1,9 @@
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
+import { exactCollation } from './exact-collation';
 
 const epochMs = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable });
 const autoId: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
-const userId: TableColumnOptions = { name: 'user_id', type: 'varchar', length: '255' };
+const userId = (queryRunner: QueryRunner): TableColumnOptions => ({ name: 'user_id', type: 'varchar', length: '255', ...exactCollation(queryRunner) });
 
 /** The module's tables, written once for SQLite, PostgreSQL and MariaDB alike. */
 export class CreatePasswordResetTables1764201600000 implements MigrationInterface {
@@ -14,7 +15,7 @@ export class CreatePasswordResetTables1764201600000 implements MigrationInterfac
         name: 'password_reset_tokens',
         columns: [
           { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-          userId,
+          userId(queryRunner),
           { name: 'token_hash', type: 'varchar', length: '64' },
           epochMs('created_at'),
           epochMs('expires_at'),
@@ -36,7 +37,7 @@ export class CreatePasswordResetTables1764201600000 implements MigrationInterfac
         columns: [
           autoId,
           { name: 'kind', type: 'varchar', length: '32' },
-          userId,
+          userId(queryRunner),
           epochMs('created_at'),
           { name: 'status', type: 'varchar', length: '16' },
           { name: 'attempts', type: 'integer' },

@@ -1,7 +1,8 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { MAX_TOKEN_LENGTH } from '../dto/reset-password.dto';
 import { PasswordResetService } from '../password-reset.service';
+import { PasswordResetThrottlerGuard } from '../throttling/password-reset-throttler.guard';
 import { renderPage } from './password-reset-pages';
 
 /**
@@ -18,6 +19,7 @@ export class PasswordResetPagesController {
   }
 
   @Get('resetPassword')
+  @UseGuards(PasswordResetThrottlerGuard)
   async resetForm(@Query('token') token: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
     const wellFormed = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
     const usable = wellFormed && (await this.passwordReset.usableUntil(token)) !== null;

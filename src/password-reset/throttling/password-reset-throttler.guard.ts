@@ -12,7 +12,7 @@ export const DEFAULT_RATE_LIMIT = { lostPasswordPerMinute: 10, resetPasswordPerM
 /**
  * Per-IP limits of the module's routes, apart from any throttling the host
  * has: `lostPasswordPerMinute` for requests, `resetPasswordPerMinute` for each
- * of the reset and check routes; 0 switches a limit off. The IP is `req.ip`,
+ * of the routes that take a token (reset, check, the reset page); 0 switches a limit off. The IP is `req.ip`,
  * so `X-Forwarded-For` counts only where the app trusts its proxy.
  */
 @Injectable()
