@@ -59,4 +59,9 @@ export class ResetRequestInbox {
   oldest(limit: number): Promise<ResetRequest[]> {
     return this.requests.find({ order: { id: 'ASC' }, take: limit });
   }
+
+  /** Deletes processed requests that led to no mail. */
+  async discard(ids: number[]): Promise<void> {
+    if (ids.length > 0) await this.requests.delete(ids);
+  }
 }

@@ -36,17 +36,23 @@ export class ResetRequestProcessor {
   /** Processes the oldest requests; returns how many, so the caller knows whether more wait. */
   async processBatch(): Promise<number> {
     const requests = await this.inbox.oldest(BATCH_SIZE);
-    for (const request of requests) await this.process(request);
+    const unmailed: number[] = [];
+    for (const request of requests) {
+      const user = await this.users.findByIdentifier(request.identifier);
+      if (user && (await this.withinAccountLimit(user.id))) await this.queueMail(request, user.id);
+      else unmailed.push(request.id);
+      // Let waiting HTTP requests in between rows: a large batch must not stall the request path.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.inbox.discard(unmailed);
     return requests.length;
   }
 
-  private async process(request: ResetRequest): Promise<void> {
-    const user = await this.users.findByIdentifier(request.identifier);
-    const mayMail = user !== null && (await this.withinAccountLimit(user.id));
+  private async queueMail(request: ResetRequest, userId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Another instance may have taken the same row: whoever deletes it queues the mail.
       const { affected } = await manager.delete(ResetRequest, { id: request.id });
-      if (affected === 1 && mayMail) await this.outbox.enqueue(manager, 'reset-password', user.id);
+      if (affected === 1) await this.outbox.enqueue(manager, 'reset-password', userId);
     });
   }
 
