@@ -1,10 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { DEFAULT_DELIVERY, MailOutboxService } from './mail/mail-outbox.service';
+import type { Clock } from './clock';
+import { PASSWORD_RESET_CLOCK } from './password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
-import { ResetRequestProcessor } from './requests/reset-request.processor';
+import { ResetTokenService } from './tokens/reset-token.service';
+import { DEFAULT_ACCOUNT_LIMIT, ResetRequestProcessor } from './requests/reset-request.processor';
 
 const SHUTDOWN_GRACE_MS = 5000;
+const HOUR = 60 * 60 * 1000;
+/** Old enough for every rule that looks back (the per-account limit, an operator's question), and no older. */
+const RETENTION_MS = 7 * 24 * HOUR;
 
 /**
  * The in-process worker: turns requests into mails and delivers them. It runs
@@ -20,13 +26,18 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
   private pass?: Promise<void>;
   private wokenDuringPass = false;
   private stopped = false;
+  private prunedAt = -Infinity;
+  private readonly retentionMs: number;
 
   constructor(
     private readonly requests: ResetRequestProcessor,
     private readonly outbox: MailOutboxService,
+    private readonly tokens: ResetTokenService,
+    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
   ) {
     this.pollIntervalMs = options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
+    this.retentionMs = Math.max(RETENTION_MS, (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs);
   }
 
   onApplicationBootstrap(): void {
@@ -52,12 +63,21 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
     this.pass = this.drain().finally(() => (this.pass = undefined));
   }
 
+  private async pruneHourly(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.prunedAt < HOUR) return;
+    this.prunedAt = now;
+    await this.tokens.prune(now - this.retentionMs);
+    await this.outbox.prune(now - this.retentionMs);
+  }
+
   private async drain(): Promise<void> {
     do {
       this.wokenDuringPass = false;
       try {
         while ((await this.requests.processBatch()) > 0 && !this.stopped);
         while ((await this.outbox.deliverDue()) > 0 && !this.stopped);
+        await this.pruneHourly();
       } catch (error) {
         // The work stays in the database and the next pass takes it up again.
         this.logger.error(`Pass failed: ${error instanceof Error ? error.message : String(error)}`);

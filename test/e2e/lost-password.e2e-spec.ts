@@ -90,6 +90,21 @@ describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) =>
     }
   });
 
+  it('forgets expired tokens and delivered mails after seven days', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'bob' }).expect(200);
+    await server.smtp.waitForMails('bob@example.com');
+    const count = async (table: string) => Number((await server.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    expect(await count('password_reset_tokens')).toBeGreaterThan(0);
+    server.clock.advance(8 * 24 * 60 * 60 * 1000);
+    try {
+      while ((await count('password_reset_tokens')) + (await count('password_reset_outbox')) > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      server.clock.advance(-8 * 24 * 60 * 60 * 1000);
+    }
+  });
+
   it('deletes the request rows once processed', async () => {
     await request(server.http).post('/auth/lostPassword').send({ username: 'someone-who-does-not-exist' }).expect(200);
     await server.settle();

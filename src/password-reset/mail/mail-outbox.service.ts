@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MailerService } from '@nestjs-modules/mailer';
-import { EntityManager, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import type { Clock } from '../clock';
 import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
@@ -62,6 +62,11 @@ export class MailOutboxService {
   /** Mails of this kind queued for the user since the given time, delivered or not. */
   countSince(userId: string, kind: OutboxMailKind, since: number): Promise<number> {
     return this.outbox.countBy({ userId, kind, createdAt: MoreThan(since) });
+  }
+
+  /** Forgets delivered mails queued before `before`; dead ones stay for an operator to see. */
+  async prune(before: number): Promise<void> {
+    await this.outbox.delete({ status: 'sent', createdAt: LessThan(before) });
   }
 
   /** Delivers the mails that are due; returns how many it tried. */

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
@@ -41,6 +41,7 @@ interface ResetLinkClaims {
  * - Superseded: making a token revokes every other live token of the user.
  * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
  * - Revoked: every live token of a user, after a reset or any other password change.
+ * - Forgotten: deleted a while after expiry (the worker prunes).
  */
 @Injectable()
 export class ResetTokenService {
@@ -113,6 +114,11 @@ export class ResetTokenService {
   /** Revokes every live token of the user, within the caller's transaction if given one. */
   revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
     return revokeLiveTokensOf(manager, userId, this.clock.now());
+  }
+
+  /** Forgets tokens that expired before `before`; they can never be used again anyway. */
+  async prune(before: number): Promise<void> {
+    await this.tokens.delete({ expiresAt: LessThan(before) });
   }
 
   private async verifyLink(link: string): Promise<ResetLinkClaims | null> {
