@@ -150,3 +150,34 @@ describe('the module mounted into a host application (pages off)', () => {
     expect(res.body.code).toBe('invalid_token');
   });
 });
+
+describe('the module refuses a configuration that would be unsafe', () => {
+  const attempt = (overrides: Record<string, unknown>) =>
+    NestFactory.createApplicationContext(
+      (() => {
+        @Module({
+          imports: [
+            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES }),
+            EventEmitterModule.forRoot(),
+            PasswordResetModule.forRoot({
+              userStore: new HostAccounts(),
+              jwtSecret: 'host-secret-host-secret-host-secret-host',
+              resetUrl: 'https://host.example/account/reset',
+              mail: { transport: { jsonTransport: true }, from: 'accounts@host.example' },
+              ...overrides,
+            }),
+          ],
+        })
+        class UnsafeHostModule {}
+        return UnsafeHostModule;
+      })(),
+      { logger: false, abortOnError: false },
+    );
+
+  it('such as a JWT secret shorter than 32 characters, or a reset URL that is not http(s)', async () => {
+    await expect(attempt({ jwtSecret: 'short' })).rejects.toThrow(/jwtSecret must be at least 32 characters/);
+    await expect(attempt({ resetUrl: 'javascript:alert(1)' })).rejects.toThrow(/resetUrl must be an http\(s\) URL/);
+    const context = await attempt({});
+    await context.close();
+  });
+});
