@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters, Use
 import type { Request, Response } from 'express';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
-import { invalidToken } from './http/http-errors';
+import { httpError, invalidToken } from './http/http-errors';
 import { PasswordResetExceptionFilter } from './http/password-reset-exception.filter';
 import { passwordResetValidationPipe } from './http/validation.pipe';
 import { wantsHtml } from './http/wants-html';
@@ -31,6 +31,9 @@ export class AuthController {
   @Post('resetPassword')
   @HttpCode(HttpStatus.OK)
   async resetPassword(@Body() body: ResetPasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Empty | string> {
+    if (body.passwordConfirmation !== undefined && body.passwordConfirmation !== body.password) {
+      throw httpError(HttpStatus.BAD_REQUEST, 'password_mismatch', 'the two passwords differ', ['the two passwords differ']);
+    }
     await this.passwordReset.resetPassword(body.token, body.password);
     return wantsHtml(req) ? renderPage(res, 'reset-done') : {};
   }

@@ -125,8 +125,16 @@ describe('the forgot-password flow in a real browser', () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(statSync(screenshot).size).toBeGreaterThan(1000);
 
-    // 5. A weak password: the same form again, the problems listed, the link still in it.
+    // 5a. Two different passwords: the same form again, saying so.
+    await page.fill('input[name=password]', NEW_PASSWORD);
+    await page.fill('input[name=passwordConfirmation]', `${NEW_PASSWORD}!`);
+    expect((await submit(page)).status()).toBe(400);
+    expect(await page.$$eval('#problems li', (items) => items.map((item) => (item.textContent ?? '').trim()))).toEqual(['the two passwords differ']);
+    expect(server.verifyPassword(USERNAME, OLD_PASSWORD)).toBe(true);
+
+    // 5b. A weak password: the same form again, the problems listed, the link still in it.
     await page.fill('input[name=password]', WEAK_PASSWORD);
+    await page.fill('input[name=passwordConfirmation]', WEAK_PASSWORD);
     const weakResponse = await submit(page);
     expect(weakResponse.status()).toBe(400);
     expect(await text(page, 'h1')).toBe('Choose a new password');
@@ -141,6 +149,7 @@ describe('the forgot-password flow in a real browser', () => {
 
     // 6. A strong password: "Password changed".
     await page.fill('input[name=password]', NEW_PASSWORD);
+    await page.fill('input[name=passwordConfirmation]', NEW_PASSWORD);
     const doneResponse = await submit(page);
     expect(doneResponse.status()).toBe(200);
     expect(await page.title()).toBe('Password changed');

@@ -29,7 +29,9 @@ describe.each(testDatabases())('abuse resistance (%s)', (databaseKind) => {
       for (let i = 0; i < 2; i++) await request(server.http).post('/auth/resetPassword/check').send({ token: 'x' }).expect(400);
       await request(server.http).post('/auth/resetPassword/check').send({ token: 'x' }).expect(429);
       for (let i = 0; i < 2; i++) await request(server.http).get('/auth/resetPassword?token=x').expect(200);
-      await request(server.http).get('/auth/resetPassword?token=x').expect(429);
+      const page = await request(server.http).get('/auth/resetPassword?token=x').expect(429);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
     });
   });
 

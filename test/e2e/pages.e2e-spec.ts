@@ -47,6 +47,7 @@ describe.each(testDatabases())('the standalone pages (%s)', (databaseKind) => {
       const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
       expectPageHeaders(page);
       expect(page.text).toContain(`name="token" value="${token}"`);
+      expect(page.text).toContain('name="passwordConfirmation"');
     }
     await request(server.http).post('/auth/resetPassword/check').send({ token }).expect(200);
   });
@@ -64,7 +65,11 @@ describe.each(testDatabases())('the standalone pages (%s)', (databaseKind) => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);
 
-    const weak = await formPost('/auth/resetPassword', `token=${token}&password=password123`).expect(400);
+    const mismatch = await formPost('/auth/resetPassword', `token=${token}&password=${encodeURIComponent(STRONG)}&passwordConfirmation=other`).expect(400);
+    expect(mismatch.text).toContain('<li>the two passwords differ</li>');
+    expect(mismatch.text).toContain(`value="${token}"`);
+
+    const weak = await formPost('/auth/resetPassword', `token=${token}&password=password123&passwordConfirmation=password123`).expect(400);
     expectPageHeaders(weak);
     expect(weak.text).toContain('id="problems"');
     expect(weak.text).toContain(`value="${token}"`);

@@ -148,6 +148,14 @@ describe.each(testDatabases())('POST /auth/resetPassword (%s)', (databaseKind) =
     expect(await server.users.verify(user.username, 'fullwidth passphrase orchid 9')).toBe(true);
   });
 
+  it('refuses two different passwords before looking at the link, and takes two equal ones', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    const res = await request(server.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD, passwordConfirmation: 'something else' }).expect(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'password_mismatch', message: 'the two passwords differ', reasons: ['the two passwords differ'] });
+    await request(server.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD, passwordConfirmation: NEW_PASSWORD }).expect(200, {});
+  });
+
   it('answers 400 naming the field for a missing token or password', async () => {
     const res = await request(server.http).post('/auth/resetPassword').send({ password: NEW_PASSWORD }).expect(400);
     expect(res.body).toMatchObject({ code: 'invalid_request', message: 'token is required' });

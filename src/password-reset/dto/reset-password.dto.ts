@@ -1,4 +1,4 @@
-import { IsDefined, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** Bounds only what is read; the token's own checks say whether it is any good. */
 export const MAX_TOKEN_LENGTH = 2048;
@@ -19,4 +19,10 @@ export class ResetPasswordDto extends CheckResetTokenDto {
   @IsString()
   @IsDefined({ message: 'password is required' })
   password: string;
+
+  /** The password typed a second time; the form sends it, an API client may leave it out. */
+  @MaxLength(MAX_PASSWORD_INPUT_LENGTH)
+  @IsString()
+  @IsOptional()
+  passwordConfirmation?: string;
 }

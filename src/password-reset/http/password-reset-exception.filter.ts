@@ -14,7 +14,7 @@ function bodyOf(exception: unknown): PasswordResetErrorBody {
 
 /**
  * Errors of the module's routes: JSON `{statusCode, error, message, code}` for
- * API clients, a page for a browser's form post. Never a stack trace.
+ * API clients, a page for a browser (its form posts, and the pages). Never a stack trace.
  */
 @Catch()
 export class PasswordResetExceptionFilter implements ExceptionFilter {
@@ -29,13 +29,14 @@ export class PasswordResetExceptionFilter implements ExceptionFilter {
       this.logger.error(`Unexpected error: ${exception instanceof Error ? exception.message : String(exception)}`);
     }
     res.status(body.statusCode);
-    if (!wantsHtml(req)) {
+    // The pages are GET routes: their errors are pages too.
+    if (req.method !== 'GET' && !wantsHtml(req)) {
       res.json(body);
       return;
     }
     const token = typeof req.body?.token === 'string' ? req.body.token : undefined;
     if (body.code === 'invalid_token') res.send(renderPage(res, 'link-invalid'));
-    else if (body.code === 'weak_password' && token) res.send(renderPage(res, 'reset-form', { token, reasons: body.reasons }));
+    else if (body.reasons && token) res.send(renderPage(res, 'reset-form', { token, reasons: body.reasons }));
     else res.send(renderPage(res, 'error', { message: body.message }));
   }
 }

@@ -1,6 +1,7 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { MAX_TOKEN_LENGTH } from '../dto/reset-password.dto';
+import { PasswordResetExceptionFilter } from '../http/password-reset-exception.filter';
 import { PasswordResetService } from '../password-reset.service';
 import { PasswordResetThrottlerGuard } from '../throttling/password-reset-throttler.guard';
 import { renderPage } from './password-reset-pages';
@@ -10,6 +11,7 @@ import { renderPage } from './password-reset-pages';
  * reads the token: mail scanners and link previews open links too.
  */
 @Controller('auth')
+@UseFilters(PasswordResetExceptionFilter)
 export class PasswordResetPagesController {
   constructor(private readonly passwordReset: PasswordResetService) {}
 
