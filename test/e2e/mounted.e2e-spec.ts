@@ -138,6 +138,16 @@ describe('the module mounted into a host application (pages off)', () => {
     expect(accounts.accounts.get('acct-7f3a')!.password).toBe('second quiet lantern orbit 2024');
   });
 
+  it("refuses prototype keys also in bodies the host's own parser read", async () => {
+    const res = await request(app.getHttpServer())
+      .post('/auth/lostPassword')
+      .type('json')
+      .send('{"username":"zoe@host.example","__proto__":{"admin":true}}')
+      .expect(400);
+    expect(res.body).toMatchObject({ code: 'invalid_body', message: expect.stringContaining('__proto__') });
+    await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'x', constructor: { prototype: {} } }).expect(400);
+  });
+
   it('serves no pages unless asked to', async () => {
     await request(app.getHttpServer()).get('/auth/resetPassword?token=x').expect(404);
     await request(app.getHttpServer()).get('/auth/lostPassword').expect(404);

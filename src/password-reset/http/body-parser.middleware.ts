@@ -1,16 +1,14 @@
 import { HttpStatus, Injectable, NestMiddleware } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
+import { isForbiddenKey } from './forbidden-keys';
 import { httpError } from './http-errors';
 
 /** Far above any real request; a reset form is two short fields. */
 const BODY_LIMIT = '8kb';
 
-/** Keys that reach object prototypes in careless code downstream; no field here is called that. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 function refuseForbiddenKey(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`forbidden key ${key}`);
+  if (isForbiddenKey(key)) throw new SyntaxError(`forbidden key ${key}`);
   return value;
 }
 

@@ -1,4 +1,5 @@
-import { HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { isForbiddenKey } from './forbidden-keys';
 import { httpError } from './http-errors';
 
 function messagesOf(errors: ValidationError[]): string[] {
@@ -10,9 +11,21 @@ function messagesOf(errors: ValidationError[]): string[] {
 
 /**
  * Strict DTO validation for the module's routes: unknown fields are refused,
- * not dropped, and the error names the field in one plain sentence.
+ * not dropped, and the error names the field in one plain sentence. A stock
+ * ValidationPipe silently drops `__proto__` and friends; this one refuses them,
+ * also in bodies that a host application's own parser read.
  */
-export const passwordResetValidationPipe = new ValidationPipe({
+class PasswordResetValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
+      const forbidden = Object.keys(value).find(isForbiddenKey);
+      if (forbidden) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: forbidden key ${forbidden}`);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+export const passwordResetValidationPipe = new PasswordResetValidationPipe({
   transform: true,
   whitelist: true,
   forbidNonWhitelisted: true,
