@@ -3,6 +3,7 @@ export { PasswordResetService } from './password-reset/password-reset.service';
 export { PASSWORD_RESET_ENTITIES } from './password-reset/password-reset.entities';
 export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migrations';
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
+export { PasswordChangedEvent } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';

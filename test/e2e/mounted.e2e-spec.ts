@@ -13,8 +13,8 @@ import {
   PasswordResetService,
   PasswordResetUser,
   PasswordResetUserStore,
+  PasswordChangedEvent,
 } from '../../src';
-import type { PasswordChangedEvent } from '../../src/password-reset/password-reset.events';
 import { createTestDatabase } from '../support/databases';
 import { CapturingLogger } from '../support/harness';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
