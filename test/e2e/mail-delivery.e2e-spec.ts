@@ -1,3 +1,7 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer } from '../support/harness';
@@ -51,5 +55,33 @@ describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (database
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  });
+});
+
+describe('without SMTP_URL', () => {
+  const mailDir = mkdtempSync(join(tmpdir(), 'password-reset-eml-'));
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { env: { SMTP_URL: '', MAIL_DIR: mailDir } });
+    await server.users.add('frank', 'frank@example.com', 'correct horse battery staple');
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(mailDir, { recursive: true, force: true });
+  });
+
+  it('writes each mail as an .eml file under MAIL_DIR and logs its path, not its link', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'frank' }).expect(200, {});
+    await server.settle();
+    const files = readdirSync(mailDir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/\.eml$/);
+    const mail = await simpleParser(readFileSync(join(mailDir, files[0])));
+    expect(mail.to).toMatchObject({ text: 'frank@example.com' });
+    const token = /token=([\w.-]+)/.exec(mail.text ?? '')![1];
+    const logged = server.logs.lines.join('\n');
+    expect(logged).toContain(`Mail written to ${join(mailDir, files[0])}`);
+    expect(logged).not.toContain(token);
   });
 });
