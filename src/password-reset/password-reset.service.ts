@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
+import { isRefusedData } from './database-errors';
 import { httpError, invalidToken } from './http/http-errors';
 import type { PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
@@ -40,6 +41,7 @@ export class PasswordResetService {
       await this.inbox.record(identifier);
     } catch (error) {
       this.logger.error(`Could not record a reset request: ${(error as Error).message}`);
+      if (isRefusedData(error)) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', 'username could not be stored');
       throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the request could not be recorded; please try again');
     }
   }

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
 import { tokenFrom } from '../support/smtp-sink';
+import { ResetRequestInbox } from '../../src/password-reset/requests/reset-request-inbox.service';
 
 function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -59,7 +60,7 @@ describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) =>
     ['a number', 'json', { username: 42 }, /username must be a string/],
     ['an array', 'json', { username: ['alice'] }, /username must be a string/],
     ['an object', 'json', { username: { $ne: null } }, /username must be a string/],
-    ['an over-long username', 'json', { username: 'a'.repeat(255) }, /username must be shorter/],
+    ['an over-long username', 'json', { username: 'a'.repeat(255) }, /username must be at most 254 characters/],
     ['an unknown field', 'json', { username: 'alice', admin: true }, /property admin should not exist/],
   ])('answers 400 naming username for %s', async (_case, type, body, message) => {
     const res = await request(server.http)
@@ -68,6 +69,46 @@ describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) =>
       .send(body as object)
       .expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message), code: 'invalid_request' });
+  });
+
+  it('measures length as the database does: 254 characters each with a variation selector are 508 to it, and refused', async () => {
+    const res = await request(server.http).post('/auth/lostPassword').send({ username: 'a\uFE0F'.repeat(254) }).expect(400);
+    expect(res.body).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/at most 254 characters/) });
+    await request(server.http).post('/auth/lostPassword').send({ username: '\uD800alice' }).expect(400);
+  });
+
+  /** Twenty innocent requests and one more, sent together so that they share INSERTs; returns the odd one's answer. */
+  let bursts = 0;
+  async function burstWith(odd: string): Promise<request.Response> {
+    const realUser = `burst-${(bursts += 1)}`;
+    await server.users.add(realUser, `${realUser}@example.com`, 'correct horse battery staple');
+    const innocent = Array.from({ length: 20 }, (_, i) => (i === 7 ? realUser : `nobody-${i}`));
+    const answers = await Promise.all([...innocent, odd].map((username) => request(server.http).post('/auth/lostPassword').send({ username })));
+    expect(answers.slice(0, 20).map((res) => res.status)).toEqual(Array(20).fill(200));
+    await server.smtp.waitForMails(`${realUser}@example.com`);
+    return answers[20];
+  }
+
+  it('lets no over-long request fail the innocent requests that arrive with it', async () => {
+    expect((await burstWith('a\uFE0F'.repeat(254))).status).toBe(400);
+  });
+
+  it('fails a row the database refuses on its own, even one validation let through', async () => {
+    const refused = 'refused-by-the-database';
+    const [create, drop] =
+      databaseKind === 'sqlite'
+        ? [`CREATE TRIGGER refuse_one BEFORE INSERT ON password_reset_requests WHEN NEW.identifier = '${refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END`, 'DROP TRIGGER refuse_one']
+        : [`ALTER TABLE password_reset_requests ADD CONSTRAINT refuse_one CHECK (identifier <> '${refused}')`, `ALTER TABLE password_reset_requests DROP CONSTRAINT refuse_one`];
+    await server.dataSource.query(create);
+    try {
+      expect((await burstWith(refused)).body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'username could not be stored', code: 'invalid_request' });
+      // Recorded in one turn of the event loop, these certainly share an INSERT.
+      const inbox = server.app.get(ResetRequestInbox);
+      const outcomes = await Promise.allSettled([...Array.from({ length: 20 }, (_, i) => `innocent-${i}`), refused].map((name) => inbox.record(name)));
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([...Array(20).fill('fulfilled'), 'rejected']);
+    } finally {
+      await server.dataSource.query(drop);
+    }
   });
 
   it('keeps only a hash of the token: neither the raw token nor the link is anywhere in the database', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { isRefusedData } from '../database-errors';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { ResetRequest } from './reset-request.entity';
@@ -16,13 +17,14 @@ const MAX_ROWS_PER_INSERT = 500;
 
 /**
  * Records reset requests durably. Requests arriving in the same turn of the
- * event loop share one multi-row INSERT, so the request path pays for one
- * commit per batch instead of one per request, and each caller still learns
- * only after its own row is committed.
+ * event loop, or while the previous INSERT runs, share one multi-row INSERT, so
+ * the request path pays for one commit per batch instead of one per request,
+ * and each caller still learns only after its own row is committed.
  */
 @Injectable()
 export class ResetRequestInbox {
   private waiting: Waiting[] = [];
+  private flushing = false;
 
   constructor(
     @InjectRepository(ResetRequest) private readonly requests: Repository<ResetRequest>,
@@ -32,26 +34,45 @@ export class ResetRequestInbox {
   /** Resolves once the request is committed; rejects if the database refused it. */
   record(identifier: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.waiting.length === 0) setImmediate(() => void this.flush());
       this.waiting.push({
         identifier,
         requestedAt: this.clock.now(),
         settle: (error) => (error === undefined ? resolve() : reject(error)),
       });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
+  /** Requests that arrive while an INSERT is under way wait for the next one: under load, more share a commit. */
   private async flush(): Promise<void> {
-    const batch = this.waiting;
-    this.waiting = [];
-    for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
-      const chunk = batch.slice(start, start + MAX_ROWS_PER_INSERT);
-      try {
-        await this.requests.insert(chunk.map(({ identifier, requestedAt }) => ({ identifier, requestedAt })));
-        chunk.forEach((request) => request.settle());
-      } catch (error) {
-        chunk.forEach((request) => request.settle(error));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_ROWS_PER_INSERT);
+      await this.insert(batch);
+    }
+    this.flushing = false;
+  }
+
+  /**
+   * Validation keeps out what a database could refuse, but should a row get
+   * through anyway, it must fail alone: a batch refused for its data is split
+   * in halves until the refused row is by itself. Any other failure (the
+   * database is down) fails the whole batch at once, without retrying it row by row.
+   */
+  private async insert(batch: Waiting[]): Promise<void> {
+    try {
+      await this.requests.insert(batch.map(({ identifier, requestedAt }) => ({ identifier, requestedAt })));
+      batch.forEach((request) => request.settle());
+    } catch (error) {
+      if (batch.length === 1 || !isRefusedData(error)) {
+        batch.forEach((request) => request.settle(error));
+        return;
       }
+      const half = Math.ceil(batch.length / 2);
+      await this.insert(batch.slice(0, half));
+      await this.insert(batch.slice(half));
     }
   }
 
