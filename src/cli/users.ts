@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'set-password': {
         if (!values.username || values.password === undefined) throw new Error(USAGE);
-        const found = await users.setPasswordOf(values.username, values.password);
+        const found = await users.changePasswordOf(values.username, values.password);
         console.log(found ? 'password changed; outstanding reset links revoked' : 'no such user');
         return found ? 0 : 1;
       }

@@ -4,14 +4,15 @@ import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database-errors';
 import { httpError, invalidToken } from './http/http-errors';
-import type { PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
+import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
-import { ResetTokenService } from './tokens/reset-token.service';
+import { ResetToken } from './tokens/reset-token.entity';
+import { ResetTokenService, revokeTokensAndAwaitResets } from './tokens/reset-token.service';
 
 @Injectable()
 export class PasswordResetService {
@@ -46,10 +47,10 @@ export class PasswordResetService {
     }
   }
 
-  /** Until when the link's token is usable, or null if it is not; spends nothing. */
+  /** Until when the link is usable, or null if it is not; spends nothing. */
   async usableUntil(link: string): Promise<Date | null> {
-    const token = await this.tokens.find(link);
-    return token && new Date(token.expiresAt);
+    const usable = await this.usableLink(link);
+    return usable && new Date(usable.token.expiresAt);
   }
 
   /**
@@ -59,9 +60,9 @@ export class PasswordResetService {
    * dies, the notice is queued, and the event lets the host end the sessions.
    */
   async resetPassword(link: string, password: string): Promise<void> {
-    const token = await this.tokens.find(link);
-    const user = token && (await this.users.findById(token.userId));
-    if (!token || !user) throw invalidToken();
+    const usable = await this.usableLink(link);
+    if (!usable) throw invalidToken();
+    const { token, user } = usable;
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
     if (reasons.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons.join('; '), reasons);
@@ -74,6 +75,7 @@ export class PasswordResetService {
       throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the password could not be stored; the link still works, please try again');
     }
     await this.dataSource.transaction(async (manager) => {
+      await this.tokens.complete(token, manager);
       await this.tokens.revokeAllOf(user.id, manager);
       await this.outbox.enqueue(manager, 'password-changed', user.id);
     });
@@ -81,9 +83,21 @@ export class PasswordResetService {
     await this.announce(new PasswordChangedEvent(user.id, new Date(this.clock.now())));
   }
 
-  /** Kills every outstanding reset link of the user; call it when the password changes any other way. */
+  /**
+   * Kills every outstanding reset link of the user and waits for a reset of
+   * that user already under way. Call it when the password changes any other
+   * way, before storing the new one: the change then lands after the reset
+   * instead of being overwritten by it.
+   */
   revokeTokensOf(userId: string): Promise<void> {
-    return this.tokens.revokeAllOf(userId);
+    return revokeTokensAndAwaitResets(this.dataSource.manager, userId, this.clock);
+  }
+
+  /** A link is usable while its token is live and its user still exists. */
+  private async usableLink(link: string): Promise<{ token: ResetToken; user: PasswordResetUser } | null> {
+    const token = await this.tokens.find(link);
+    const user = token && (await this.users.findById(token.userId));
+    return token && user ? { token, user } : null;
   }
 
   private async announce(event: PasswordChangedEvent): Promise<void> {

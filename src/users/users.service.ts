@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { normaliseIdentifier } from '../password-reset/identifier';
 import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
-import { revokeLiveTokensOf } from '../password-reset/tokens/reset-token.service';
+import { revokeLiveTokensOf, revokeTokensAndAwaitResets } from '../password-reset/tokens/reset-token.service';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 
@@ -46,19 +46,27 @@ export class UsersService implements PasswordResetUserStore {
     return user && toResetUser(user);
   }
 
-  /** Whatever changes a password, reset flow or CLI, also kills the user's outstanding reset links. */
+  /** The reset flow's way in: the module revokes the user's links itself once this returns. */
   async setPassword(id: string, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await this.users.manager.transaction(async (manager) => {
-      await manager.update(User, { id: Number(id) }, { passwordHash });
-      await revokeLiveTokensOf(manager, id, Date.now());
-    });
+    await this.users.update({ id: Number(id) }, { passwordHash });
   }
 
-  async setPasswordOf(username: string, newPassword: string): Promise<boolean> {
+  /**
+   * Any other password change (the CLI): hashed first, then every reset link
+   * dies and a reset under way is waited for, so that this change is the one
+   * that stays; links made in between die with the write.
+   */
+  async changePasswordOf(username: string, newPassword: string): Promise<boolean> {
     const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
     if (!user) return false;
-    await this.setPassword(String(user.id), newPassword);
+    const passwordHash = await hashPassword(newPassword);
+    const id = String(user.id);
+    await revokeTokensAndAwaitResets(this.users.manager, id);
+    await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      await revokeLiveTokensOf(manager, id, Date.now());
+    });
     return true;
   }
 }

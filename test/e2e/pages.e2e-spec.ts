@@ -93,7 +93,7 @@ describe.each(testDatabases())('the standalone pages (%s)', (databaseKind) => {
   it('revokes outstanding links when the password is changed another way (the users CLI)', async () => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);
-    expect(await server.users.setPasswordOf(user.username, STRONG)).toBe(true);
+    expect(await server.users.changePasswordOf(user.username, STRONG)).toBe(true);
     const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
     expect(page.text).toContain('This link no longer works');
   });

@@ -3,7 +3,10 @@ import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { PasswordResetEvents } from '../../src/password-reset/password-reset.constants';
 import type { PasswordChangedEvent } from '../../src/password-reset/password-reset.events';
+import { IsNull, Not } from 'typeorm';
+import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
+import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
 import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
@@ -174,6 +177,61 @@ describe.each(testDatabases())('POST /auth/resetPassword (%s)', (databaseKind) =
       }
       await reset(token).expect(200);
       expectInvalidToken(await request(server.http).post('/auth/resetPassword/check').send({ token }));
+    });
+  });
+
+  it("treats a deleted user's link as dead on every route: page, check and reset", async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    await server.dataSource.query(`DELETE FROM users WHERE username = '${user.username}'`);
+    const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
+    expect(page.text).toContain('This link no longer works');
+    expectInvalidToken(await request(server.http).post('/auth/resetPassword/check').send({ token }));
+    expectInvalidToken(await reset(token));
+  });
+
+  it('leaves only the newest link live when tokens are made for one user at the same moment (as by several instances)', async () => {
+    const user = await newUser(server);
+    const [account] = await server.dataSource.query(`SELECT id FROM users WHERE username = '${user.username}'`);
+    const userId = String(account.id);
+    const tokens = server.app.get(ResetTokenService);
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(Array.from({ length: 5 }, () => tokens.issue(userId)));
+      const live = await server.dataSource.getRepository(ResetToken).find({ where: { userId, usedAt: IsNull(), revokedAt: IsNull() } });
+      expect(live).toHaveLength(1);
+    }
+  });
+
+  describe('with a password change made another way while a reset is storing its password', () => {
+    let slowServer: TestServer;
+    beforeAll(async () => {
+      // A store that takes half a second to store a password, as under a busy thread pool.
+      const slowStore: PasswordResetUserStore = {
+        findByIdentifier: (identifier) => slowServer.users.findByIdentifier(identifier),
+        findById: (id) => slowServer.users.findById(id),
+        setPassword: async (id, password) => {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await slowServer.users.setPassword(id, password);
+        },
+      };
+      slowServer = await startTestServer(databaseKind, { moduleOverrides: { userStore: slowStore } });
+    });
+    afterAll(() => slowServer.close());
+
+    it('keeps the later change: the link does not overwrite it', async () => {
+      const user = await newUser(slowServer);
+      const token = await requestToken(slowServer, user.username, user.email);
+      const resetting = request(slowServer.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD });
+      const answer = resetting.then((res) => res);
+      const tokenRows = slowServer.dataSource.getRepository(ResetToken);
+      while (!(await tokenRows.exists({ where: { id: claimsOf(token).jti, usedAt: Not(IsNull()) } }))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const adminPassword = 'set by an administrator 1999 later';
+      expect(await slowServer.users.changePasswordOf(user.username, adminPassword)).toBe(true);
+      expect((await answer).status).toBe(200);
+      expect(await slowServer.users.verify(user.username, adminPassword)).toBe(true);
+      expect(await slowServer.users.verify(user.username, NEW_PASSWORD)).toBe(false);
     });
   });
 

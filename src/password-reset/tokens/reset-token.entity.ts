@@ -23,6 +23,10 @@ export class ResetToken {
   @EpochMsColumn('used_at', { nullable: true })
   usedAt: number | null;
 
+  /** When the password this token set was stored; a used token without it is a reset in flight. */
+  @EpochMsColumn('completed_at', { nullable: true })
+  completedAt: number | null;
+
   @EpochMsColumn('revoked_at', { nullable: true })
   revokedAt: number | null;
 }

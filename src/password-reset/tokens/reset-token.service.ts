@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
@@ -38,9 +39,16 @@ interface ResetLinkClaims {
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
  *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
  * - Expires: `tokenTtl` after it was made.
- * - Superseded: making a token revokes every other live token of the user.
+ * - Superseded: only the newest live token of a user works. Whoever makes a
+ *   token revokes, once it is committed, every live one but the newest, so
+ *   two instances making tokens for one user at once still leave one.
  * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
- * - Revoked: every live token of a user, after a reset or any other password change.
+ *   From then until the new password is stored (`completed_at`) the reset is
+ *   in flight; a consumed token that has not completed within `IN_FLIGHT_MS` is
+ *   taken to have died with its process.
+ * - Revoked: every live token of a user, after a reset or any other password
+ *   change; a change made another way first waits for resets in flight, so
+ *   that it lands after them and not under them.
  * - Forgotten: deleted a while after expiry (the worker prunes).
  */
 @Injectable()
@@ -63,12 +71,11 @@ export class ResetTokenService {
       createdAt: now,
       expiresAt: now + this.settings.ttlMs,
       usedAt: null,
+      completedAt: null,
       revokedAt: null,
     };
-    await this.tokens.manager.transaction(async (manager) => {
-      await this.revokeAllOf(userId, manager);
-      await manager.insert(ResetToken, token);
-    });
+    await this.tokens.insert(token);
+    await this.revokeAllButNewestOf(userId);
     const claims: ResetLinkClaims = {
       sub: userId,
       jti: token.id,
@@ -101,6 +108,11 @@ export class ResetTokenService {
     return result.affected === 1;
   }
 
+  /** Ends the reset in flight: the password the token set is stored. Within the caller's transaction. */
+  async complete(token: ResetToken, manager: EntityManager): Promise<void> {
+    await manager.update(ResetToken, { id: token.id }, { completedAt: this.clock.now() });
+  }
+
   /** Gives a consumed token back when the password could not be stored after all. */
   async restore(token: ResetToken): Promise<void> {
     await this.tokens.update({ id: token.id }, { usedAt: null });
@@ -114,6 +126,11 @@ export class ResetTokenService {
   /** Revokes every live token of the user, within the caller's transaction if given one. */
   revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
     return revokeLiveTokensOf(manager, userId, this.clock.now());
+  }
+
+  private async revokeAllButNewestOf(userId: string): Promise<void> {
+    const newest = await this.tokens.findOne({ where: liveTokensOf(userId), order: { createdAt: 'DESC', id: 'DESC' }, select: { id: true } });
+    if (newest) await this.tokens.update({ ...liveTokensOf(userId), id: Not(newest.id) }, { revokedAt: this.clock.now() });
   }
 
   /** Forgets tokens that expired before `before`; they can never be used again anyway. */
@@ -157,10 +174,24 @@ function liveTokensOf(userId: string) {
   return { userId, usedAt: IsNull(), revokedAt: IsNull() };
 }
 
-/**
- * Revokes every live token of the user. Exported for user stores that change
- * passwords in their own transaction (the standalone one does).
- */
+/** Revokes every live token of the user; for user stores that change passwords in their own transaction. */
 export async function revokeLiveTokensOf(manager: EntityManager, userId: string, now: number): Promise<void> {
   await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: now });
+}
+
+/** Longer than any password store takes to store a password; past it, a reset in flight is presumed dead. */
+export const IN_FLIGHT_MS = 60_000;
+const IN_FLIGHT_POLL_MS = 25;
+
+/**
+ * For a password change made any other way (an admin, a settings page, the
+ * CLI): revokes every live token of the user, then waits until no reset of the
+ * user is in flight, so that the change, stored after this returns, is the
+ * one that stays. Works across instances, through the database alone.
+ */
+export async function revokeTokensAndAwaitResets(manager: EntityManager, userId: string, clock: Clock = systemClock): Promise<void> {
+  await revokeLiveTokensOf(manager, userId, clock.now());
+  const inFlight = () =>
+    manager.exists(ResetToken, { where: { userId, usedAt: MoreThan(clock.now() - IN_FLIGHT_MS), completedAt: IsNull() } });
+  while (await inFlight()) await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
 }
