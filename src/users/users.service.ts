@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { normaliseIdentifier } from '../password-reset/identifier';
 import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
 import { revokeLiveTokensOf, revokeTokensAndAwaitResets } from '../password-reset/tokens/reset-token.service';
@@ -37,6 +37,18 @@ export class UsersService implements PasswordResetUserStore {
   async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
     const user = await this.users.findOneBy(identifier.includes('@') ? { email: identifier } : { username: identifier });
     return user && toResetUser(user);
+  }
+
+  async findManyByIdentifiers(identifiers: string[]): Promise<(PasswordResetUser | null)[]> {
+    const emails = identifiers.filter((identifier) => identifier.includes('@'));
+    const usernames = identifiers.filter((identifier) => !identifier.includes('@'));
+    const where = [...(emails.length ? [{ email: In(emails) }] : []), ...(usernames.length ? [{ username: In(usernames) }] : [])];
+    const users = where.length ? await this.users.find({ where }) : [];
+    const byIdentifier = new Map(users.flatMap((user) => [[user.email, user] as const, [user.username, user] as const]));
+    return identifiers.map((identifier) => {
+      const user = byIdentifier.get(identifier);
+      return user ? toResetUser(user) : null;
+    });
   }
 
   async findById(id: string): Promise<PasswordResetUser | null> {

@@ -17,6 +17,14 @@ export interface PasswordResetUser {
  */
 export interface PasswordResetUserStore {
   findByIdentifier(identifier: string): Promise<PasswordResetUser | null>;
+  /**
+   * Optional, and worth having: many identifiers in one query, answered in
+   * the same order (null where there is no such user). The worker resolves
+   * requests in batches, so a flood of requests for unknown names costs one
+   * query per batch and does not delay a real user's mail. Without it the
+   * worker calls `findByIdentifier` for each, a few at a time.
+   */
+  findManyByIdentifiers?(identifiers: string[]): Promise<(PasswordResetUser | null)[]>;
   findById(id: string): Promise<PasswordResetUser | null>;
   /** Hash (with a slow KDF) and store the new password. */
   setPassword(id: string, newPassword: string): Promise<void>;

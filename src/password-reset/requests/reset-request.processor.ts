@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../clock';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import type { PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import { forEachConcurrently } from '../concurrency';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
@@ -10,7 +11,10 @@ import { ResetRequest } from './reset-request.entity';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 
 export const DEFAULT_ACCOUNT_LIMIT = { max: 3, windowMs: 60 * 60 * 1000 };
-const BATCH_SIZE = 100;
+/** Requests resolved together; one bulk lookup each. */
+const BATCH_SIZE = 500;
+/** Lookups at once for a store without `findManyByIdentifiers`. */
+const LOOKUP_CONCURRENCY = 8;
 
 /**
  * Turns recorded requests into queued reset mails, off the request path: this
@@ -36,16 +40,35 @@ export class ResetRequestProcessor {
   /** Processes the oldest requests; returns how many, so the caller knows whether more wait. */
   async processBatch(): Promise<number> {
     const requests = await this.inbox.oldest(BATCH_SIZE);
+    const users = await this.resolve([...new Set(requests.map((request) => request.identifier))]);
     const unmailed: number[] = [];
     for (const request of requests) {
-      const user = await this.users.findByIdentifier(request.identifier);
-      if (user && (await this.withinAccountLimit(user.id))) await this.queueMail(request, user.id);
-      else unmailed.push(request.id);
-      // Let waiting HTTP requests in between rows: a large batch must not stall the request path.
-      await new Promise((resolve) => setImmediate(resolve));
+      const user = users.get(request.identifier);
+      if (user && (await this.withinAccountLimit(user.id))) {
+        await this.queueMail(request, user.id);
+        // Let waiting HTTP requests in between mails: a large batch must not stall the request path.
+        await new Promise((resolve) => setImmediate(resolve));
+      } else {
+        unmailed.push(request.id);
+      }
     }
     await this.inbox.discard(unmailed);
     return requests.length;
+  }
+
+  /** The users the identifiers name, in bulk where the store can. */
+  private async resolve(identifiers: string[]): Promise<Map<string, PasswordResetUser>> {
+    const found = new Map<string, PasswordResetUser>();
+    const keep = (identifier: string, user: PasswordResetUser | null) => {
+      if (user) found.set(identifier, user);
+    };
+    if (this.users.findManyByIdentifiers) {
+      const users = await this.users.findManyByIdentifiers(identifiers);
+      identifiers.forEach((identifier, index) => keep(identifier, users[index]));
+    } else {
+      await forEachConcurrently(identifiers, LOOKUP_CONCURRENCY, async (identifier) => keep(identifier, await this.users.findByIdentifier(identifier)));
+    }
+    return found;
   }
 
   private async queueMail(request: ResetRequest, userId: string): Promise<void> {

@@ -1,0 +1,42 @@
+import request from 'supertest';
+import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
+import { ResetRequestInbox } from '../../src/password-reset/requests/reset-request-inbox.service';
+import { testDatabases } from '../support/databases';
+import { startTestServer, TestServer } from '../support/harness';
+
+const FLOOD = 20_000;
+
+/**
+ * A flood of requests for names nobody has (the per-IP limit bypassed through
+ * many addresses) must not make a real user's mail wait behind it: the worker
+ * resolves identifiers in bulk, one query per batch.
+ */
+describe.each(testDatabases())('a flood of requests for unknown names (%s)', (databaseKind) => {
+  let server: TestServer;
+  const lookups = { one: 0, many: 0 };
+
+  beforeAll(async () => {
+    // The standalone store, counted: how many lookups did the flood cost?
+    const countingStore: PasswordResetUserStore = {
+      findByIdentifier: (identifier) => ((lookups.one += 1), server.users.findByIdentifier(identifier)),
+      findManyByIdentifiers: (identifiers) => ((lookups.many += 1), server.users.findManyByIdentifiers(identifiers)),
+      findById: (id) => server.users.findById(id),
+      setPassword: (id, password) => server.users.setPassword(id, password),
+    };
+    server = await startTestServer(databaseKind, { moduleOverrides: { userStore: countingStore } });
+    await server.users.add('erin', 'erin@example.com', 'correct horse battery staple');
+  });
+  afterAll(() => server.close());
+
+  it("delivers a real user's mail from behind the flood, having resolved the flood in bulk", async () => {
+    const inbox = server.app.get(ResetRequestInbox);
+    await Promise.all(Array.from({ length: FLOOD }, (_, i) => inbox.record(`flood-${i}`)));
+    await request(server.http).post('/auth/lostPassword').send({ username: 'erin' }).expect(200, {});
+    await server.smtp.waitForMails('erin@example.com', 1, 30_000);
+    await server.settle();
+    expect(lookups.one).toBe(0);
+    // One bulk lookup per batch of 500, give or take the batches the worker took while the flood was still arriving.
+    expect(lookups.many).toBeLessThanOrEqual(2 * Math.ceil((FLOOD + 1) / 500));
+    expect(server.smtp.mails).toHaveLength(1);
+  });
+});
