@@ -12,6 +12,7 @@ import { BodyParserMiddleware } from './http/body-parser.middleware';
 import { collapseLeadingSlashes } from './http/collapse-leading-slashes.middleware';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
+import { boundedTransport } from './mail/mail-transport';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
@@ -48,7 +49,7 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
 
 function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
   return {
-    transport: options.mail.transport,
+    transport: boundedTransport(options.mail.transport),
     defaults: { from: options.mail.from } as MailerOptions['defaults'],
     verifyTransporters: false,
     template: {

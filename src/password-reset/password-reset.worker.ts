@@ -38,6 +38,7 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
   ) {
     this.pollIntervalMs = options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
     this.retentionMs = Math.max(RETENTION_MS, (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs);
+    outbox.onDeliveryEnded(() => this.wake());
   }
 
   onApplicationBootstrap(): void {
@@ -45,12 +46,13 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
     this.wake();
   }
 
-  /** Lets a pass finish, but not forever: a hung database must not hold the process; the work stays queued. */
+  /** Lets a pass and the deliveries under way finish, but not forever: a hung database must not hold the process; the work stays queued. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     let grace: NodeJS.Timeout | undefined;
-    await Promise.race([this.pass, new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    const passAndDeliveries = Promise.all([this.pass, this.outbox.deliveriesEnded()]);
+    await Promise.race([passAndDeliveries, new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
     clearTimeout(grace);
   }
 

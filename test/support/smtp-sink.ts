@@ -11,6 +11,10 @@ export interface ReceivedMail {
 /** A real SMTP server on loopback that keeps what arrives; it can go down and come back on the same port. */
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
+  /** Mail to these addresses is read to the end and then never answered, like a server that stalls after DATA. */
+  readonly stallFor = new Set<string>();
+  /** Messages taken and never answered, per recipient. */
+  readonly stalled: string[] = [];
   private server?: SMTPServer;
   port = 0;
 
@@ -23,6 +27,10 @@ export class SmtpSink {
         // smtp-server resets the envelope once onData returns: copy it first.
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        if (to.some((address) => this.stallFor.has(address))) {
+          stream.on('end', () => this.stalled.push(...to)).resume();
+          return;
+        }
         simpleParser(stream)
           .then((parsed) => {
             this.mails.push({ to, from, parsed });

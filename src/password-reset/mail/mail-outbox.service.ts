@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MailerService } from '@nestjs-modules/mailer';
-import { EntityManager, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import type { Clock } from '../clock';
 import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.service';
+import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -17,21 +18,28 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxAttempts: 12,
 };
 
+/** How long one attempt may take, whatever the transport's own timeouts; well inside the claim. */
+const ATTEMPT_DEADLINE_MS = 60 * 1000;
 /** How long a worker owns a mail it is sending; a worker that dies leaves it to another after this. */
-const CLAIM_MS = 2 * 60 * 1000;
-const BATCH_SIZE = 20;
+const CLAIM_MS = 2 * ATTEMPT_DEADLINE_MS;
+/** Mails sent at once, so that one stuck connection does not hold up the others. */
+const DELIVERY_CONCURRENCY = 5;
 
 /**
  * The durable outbox. A mail is committed here before anyone is told it will
  * arrive; delivery happens later, retries back off exponentially, and a mail
  * that keeps failing ends `dead` with its last error, logged, never silently.
  * A reset mail gets its token only when it is sent, so no raw token ever waits
- * in the database, and a failed attempt revokes the token it made.
+ * in the database. An attempt that certainly delivered nothing revokes the
+ * token it made and is retried with a new one; one that may have delivered
+ * its link ends `unconfirmed` instead, so that no user gets link after link.
  */
 @Injectable()
 export class MailOutboxService {
   private readonly logger = new Logger('PasswordResetMail');
   private readonly delivery: DeliveryOptions;
+  private readonly deliveries = new Set<Promise<void>>();
+  private deliveryEnded: () => void = () => undefined;
 
   constructor(
     @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
@@ -64,22 +72,49 @@ export class MailOutboxService {
     return this.outbox.countBy({ userId, kind, createdAt: MoreThan(since) });
   }
 
-  /** Forgets delivered mails queued before `before`; dead ones stay for an operator to see. */
+  /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
   async prune(before: number): Promise<void> {
-    await this.outbox.delete({ status: 'sent', createdAt: LessThan(before) });
+    await this.outbox.delete({ status: In(['sent', 'unconfirmed']), createdAt: LessThan(before) });
   }
 
-  /** Delivers the mails that are due; returns how many it tried. */
+  /**
+   * Starts delivering the mails that are due, as many as there is room for
+   * beside those still under way, and returns how many it started. It does not
+   * wait for them: a delivery that hangs holds one place, not the worker.
+   */
   async deliverDue(): Promise<number> {
+    const room = DELIVERY_CONCURRENCY - this.deliveries.size;
+    if (room <= 0) return 0;
     const due = await this.outbox.find({
       where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
       order: { nextAttemptAt: 'ASC' },
-      take: BATCH_SIZE,
+      take: room,
     });
     for (const mail of due) {
-      if (await this.claim(mail)) await this.deliver(mail);
+      if (await this.claim(mail)) this.track(this.deliver(mail));
     }
     return due.length;
+  }
+
+  /** Calls `listener` whenever a delivery ends, so that the worker can start the next. */
+  onDeliveryEnded(listener: () => void): void {
+    this.deliveryEnded = listener;
+  }
+
+  /** Resolves once every delivery under way has ended. */
+  async deliveriesEnded(): Promise<void> {
+    await Promise.allSettled([...this.deliveries]);
+  }
+
+  private track(delivery: Promise<void>): void {
+    this.deliveries.add(delivery);
+    delivery
+      // A failure here (the database, while recording the outcome) leaves the claim to expire and the mail to be tried again.
+      .catch((error: Error) => this.logger.error(`Delivery failed: ${error.message}`))
+      .finally(() => {
+        this.deliveries.delete(delivery);
+        this.deliveryEnded();
+      });
   }
 
   private async claim(mail: OutboxMail): Promise<boolean> {
@@ -96,12 +131,14 @@ export class MailOutboxService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      await this.mailer.sendMail({ to: user.email, ...this.compose(user, token) });
-      await this.outbox.update({ id: mail.id }, { status: 'sent', sentAt: this.clock.now(), attempts: mail.attempts + 1 });
+      await withDeadline(this.mailer.sendMail({ to: user.email, ...this.compose(user, token) }), ATTEMPT_DEADLINE_MS);
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (token && mayHaveBeenDelivered(error)) return this.markUnconfirmed(mail, message);
       if (token) await this.tokens.revoke(token.tokenId);
-      await this.retryLater(mail, error instanceof Error ? error.message : String(error));
+      return this.retryLater(mail, message);
     }
+    await this.outbox.update({ id: mail.id }, { status: 'sent', sentAt: this.clock.now(), attempts: mail.attempts + 1 });
   }
 
   /** The reset mail when there is a token to send, else the notice that the password changed. */
@@ -127,6 +164,14 @@ export class MailOutboxService {
     await this.outbox.update(
       { id: mail.id },
       { attempts, nextAttemptAt: this.clock.now() + delay, lastError: error.slice(0, 500) },
+    );
+  }
+
+  private async markUnconfirmed(mail: OutboxMail, error: string): Promise<void> {
+    this.logger.warn(`Mail ${mail.id} (${mail.kind}) may have been delivered, not sending another link: ${error}`);
+    await this.outbox.update(
+      { id: mail.id },
+      { status: 'unconfirmed', sentAt: this.clock.now(), attempts: mail.attempts + 1, lastError: error.slice(0, 500) },
     );
   }
 

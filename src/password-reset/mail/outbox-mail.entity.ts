@@ -5,9 +5,12 @@ export type OutboxMailKind = 'reset-password' | 'password-changed';
 
 /**
  * `pending` until delivered (`sent`) or given up after the last retry (`dead`,
- * the dead-letter state an operator looks for).
+ * the dead-letter state an operator looks for). `unconfirmed`: an attempt to
+ * send a reset link failed in a way that may have delivered it (the server
+ * went silent after taking the message); it is not sent again with another
+ * link, and the link it carried stays usable.
  */
-export type OutboxMailStatus = 'pending' | 'sent' | 'dead';
+export type OutboxMailStatus = 'pending' | 'sent' | 'unconfirmed' | 'dead';
 
 /** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
 @Entity('password_reset_outbox')
