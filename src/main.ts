@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const app = await createServer(settings);
   app.enableShutdownHooks();
   await app.listen(settings.port);
-  Logger.log(`Listening on port ${settings.port}`, 'PasswordResetServer');
+  Logger.log(`Listening on port ${settings.port} (${settings.tls ? 'HTTPS' : 'HTTP'})`, 'PasswordResetServer');
 }
 
 main().catch((error: Error) => {

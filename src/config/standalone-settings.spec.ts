@@ -16,6 +16,7 @@ describe('standaloneSettings', () => {
       resetIpRateLimit: 30,
       trustProxy: false,
       redisUrl: undefined,
+      tls: undefined,
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
@@ -40,5 +41,14 @@ describe('standaloneSettings', () => {
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
+  });
+
+  it('serves HTTPS, and links to it, with both TLS_CERT and TLS_KEY, and refuses to start with only one of them', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, TLS_CERT: 'tls/cert.pem', TLS_KEY: 'tls/key.pem' })).toMatchObject({
+      tls: { certFile: 'tls/cert.pem', keyFile: 'tls/key.pem' },
+      resetUrl: 'https://localhost:8090/auth/resetPassword',
+    });
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, TLS_CERT: 'tls/cert.pem' })).toThrow(/TLS_CERT and TLS_KEY go together/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, TLS_KEY: 'tls/key.pem' })).toThrow(/TLS_CERT and TLS_KEY go together/);
   });
 });

@@ -18,6 +18,13 @@ export interface StandaloneSettings {
   redisUrl?: string;
   /** Express's `trust proxy`: whether, and which, proxies' X-Forwarded-For to believe. */
   trustProxy: boolean | number | string;
+  /** PEM files: when set, the server speaks HTTPS on `port`, else plain HTTP. */
+  tls?: TlsFiles;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 const JWT_SECRET_FILE = 'var/jwt-secret';
@@ -52,8 +59,8 @@ function nonNegativeInteger(name: string, value: string | undefined, fallback: n
 }
 
 /** Links are bearer secrets: in production they travel over https only, unless the operator says otherwise. */
-function resetUrl(env: NodeJS.ProcessEnv, port: number): string {
-  const url = env.RESET_URL || `http://localhost:${port}/auth/resetPassword`;
+function resetUrl(env: NodeJS.ProcessEnv, port: number, tls: TlsFiles | undefined): string {
+  const url = env.RESET_URL || `${tls ? 'https' : 'http'}://localhost:${port}/auth/resetPassword`;
   const parsed = new URL(url);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('RESET_URL must be an http(s) URL');
   if (env.NODE_ENV === 'production' && parsed.protocol !== 'https:' && env.ALLOW_INSECURE_RESET_URL !== 'true') {
@@ -68,20 +75,30 @@ function trustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** Half a TLS setting would quietly serve plain HTTP where HTTPS was meant, so it stops the start. */
+function tlsFiles(env: NodeJS.ProcessEnv): TlsFiles | undefined {
+  const { TLS_CERT: certFile, TLS_KEY: keyFile } = env;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('TLS_CERT and TLS_KEY go together: set both (PEM file paths) for HTTPS, or neither for plain HTTP');
+  return { certFile, keyFile };
+}
+
 /** The standalone server's settings, from its environment variables (see the README). */
 export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
+  const tls = tlsFiles(env);
   return {
     port,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     mailTransport: mailTransport(env),
     mailFrom: env.MAIL_FROM || 'no-reply@localhost',
-    resetUrl: resetUrl(env, port),
+    resetUrl: resetUrl(env, port, tls),
     jwtSecret: jwtSecret(env),
     tokenTtl: env.RESET_TOKEN_TTL || '30m',
     ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
     resetIpRateLimit: nonNegativeInteger('RESET_IP_RATE_LIMIT', env.RESET_IP_RATE_LIMIT, 30),
     redisUrl: env.REDIS_URL || undefined,
     trustProxy: trustProxy(env.TRUST_PROXY),
+    tls,
   };
 }

@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { chromiumBrowser } from '../support/chromium';
+import { required } from '../support/debian-package';
 import { freePort, ServerProcess } from '../support/server-process';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /**
  * The whole forgot-password flow as a person goes through it: a real headless
- * Chromium (Debian's) against the built standalone server as a real process,
+ * Chromium (see support/chromium.ts) against the built standalone server as a real process,
  * with a real SMTP server receiving the mails. Every step is checked on what
  * the page shows.
  */
@@ -46,6 +48,7 @@ describe('the forgot-password flow in a real browser', () => {
   const screenshotDir = process.env.KEEP_SCREENSHOTS ?? workDir;
 
   beforeAll(async () => {
+    const chromiumPath = required(chromiumBrowser);
     smtp = await new SmtpSink().start();
     const port = await freePort();
     server = new ServerProcess({
@@ -59,7 +62,7 @@ describe('the forgot-password flow in a real browser', () => {
     server.addUser(USERNAME, EMAIL, OLD_PASSWORD);
     await server.start();
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext();
     page = await context.newPage();
     page.on('request', (request) => requestedUrls.push(request.url()));

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,7 +31,19 @@ export class ServerProcess {
   constructor(readonly env: Record<string, string>) {}
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.env.PORT}`;
+    return `${this.env.TLS_CERT ? 'https' : 'http'}://127.0.0.1:${this.env.PORT}`;
+  }
+
+  /** The server's own certificate trusted as the CA: the tests' certificates are self-signed. */
+  private isHealthy(): Promise<boolean> {
+    const get = this.env.TLS_CERT ? httpsGet : httpGet;
+    const ca = this.env.TLS_CERT ? readFileSync(this.env.TLS_CERT) : undefined;
+    return new Promise((resolve, reject) => {
+      get(`${this.baseUrl}/health`, { ca }, (response) => {
+        response.resume();
+        resolve(response.statusCode === 200);
+      }).on('error', reject);
+    });
   }
 
   static async create(env: Record<string, string>): Promise<ServerProcess> {
@@ -64,7 +78,7 @@ export class ServerProcess {
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);
       try {
-        if ((await fetch(`${this.baseUrl}/health`)).ok) return;
+        if (await this.isHealthy()) return;
       } catch {
         // not listening yet
       }
