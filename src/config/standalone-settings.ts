@@ -47,8 +47,7 @@ function mailTransport(env: NodeJS.ProcessEnv): TransportType {
   if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
   const url = new URL(env.SMTP_URL);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
-  // Bounded waits: a hung SMTP server delays a mail's retry, it does not hold it forever.
-  return { url: env.SMTP_URL, connectionTimeout: 10000, greetingTimeout: 10000, socketTimeout: 30000 };
+  return env.SMTP_URL;
 }
 
 function nonNegativeInteger(name: string, value: string | undefined, fallback: number): number {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { normaliseIdentifier } from '../password-reset/identifier';
+import { isEmail } from 'class-validator';
+import { fitsIdentifierColumn, normaliseIdentifier } from '../password-reset/identifier';
 import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
 import { revokeLiveTokensOf, revokeTokensAndAwaitResets } from '../password-reset/tokens/reset-token.service';
 import { hashPassword, verifyPassword } from './password-hasher';
@@ -19,8 +20,9 @@ export class UsersService implements PasswordResetUserStore {
   async add(username: string, email: string, password: string): Promise<User> {
     const name = normaliseIdentifier(username);
     const address = normaliseIdentifier(email);
-    if (!name || name.includes('@')) throw new Error('a username must be non-empty and contain no @');
-    if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new Error('an e-mail address needs one @ and no spaces');
+    if (!name || name.includes('@') || !fitsIdentifierColumn(name)) throw new Error('a username must be non-empty, contain no @ and be at most 254 characters');
+    // A bare address only: a display name (`"x" <a@b>`) or a list would let mail go where the stored address does not say.
+    if (!isEmail(address) || !fitsIdentifierColumn(address)) throw new Error('the e-mail address must be a single, bare address such as alice@example.com');
     const user = this.users.create({ username: name, email: address, passwordHash: await hashPassword(password), createdAt: Date.now() });
     return this.users.save(user);
   }
