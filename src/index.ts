@@ -5,6 +5,9 @@ export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migra
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
 export { PasswordChangedEvent } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
+export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export type { Clock } from './password-reset/clock';
+export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
+export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TransportType } from '@nestjs-modules/mailer';
+import type { PasswordResetMailTransport } from '../password-reset/mail/mail-transport';
 import { EmlFileTransport } from '../password-reset/mail/eml-file.transport';
 import { DEFAULT_DATABASE_URL } from '../database/database-options';
 
 export interface StandaloneSettings {
   port: number;
   databaseUrl: string;
-  mailTransport: TransportType;
+  mailTransport: PasswordResetMailTransport;
   mailFrom: string;
   resetUrl: string;
   jwtSecret: string;
@@ -43,7 +43,7 @@ function jwtSecret(env: NodeJS.ProcessEnv): string {
   return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
 }
 
-function mailTransport(env: NodeJS.ProcessEnv): TransportType {
+function mailTransport(env: NodeJS.ProcessEnv): PasswordResetMailTransport {
   if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
   const url = new URL(env.SMTP_URL);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');

@@ -1,18 +1,15 @@
-import { join } from 'node:path';
 import { DynamicModule, InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MailerOptions, MailerService } from '@nestjs-modules/mailer';
-import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.adapter';
 import { AuthController } from './auth.controller';
 import { systemClock } from './clock';
 import { BodyParserMiddleware } from './http/body-parser.middleware';
 import { collapseLeadingSlashes } from './http/collapse-leading-slashes.middleware';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { boundedTransport } from './mail/mail-transport';
+import { PasswordResetMailer } from './mail/password-reset-mailer';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
@@ -47,22 +44,9 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
   return { ...definition, controllers: extras.pages ? [AuthController, PasswordResetPagesController] : [AuthController] };
 }
 
-function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
-  return {
-    transport: boundedTransport(options.mail.transport),
-    defaults: { from: options.mail.from } as MailerOptions['defaults'],
-    verifyTransporters: false,
-    template: {
-      dir: join(__dirname, 'mail', 'templates'),
-      adapter: new HandlebarsAdapter(undefined, { inlineCssEnabled: false }),
-      options: { strict: true },
-    },
-  };
-}
-
 /**
  * The forgot-my-password flow for a Nest application. Its services talk to
- * their own mailer and JwtService instances, so a host's own ones are untouched.
+ * their own nodemailer transport and JwtService, so a host's own ones are untouched.
  */
 @Module({
   imports: [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES)],
@@ -71,8 +55,7 @@ function mailerOptions(options: PasswordResetModuleOptions): MailerOptions {
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),
     fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl)),
-    // Given no transport factory, the mailer makes its own from the options.
-    fromOptions(MailerService, (options) => new MailerService(mailerOptions(options), undefined as never)),
+    PasswordResetMailer,
     fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
     PasswordResetThrottlerGuard,
     StrengthEstimator,

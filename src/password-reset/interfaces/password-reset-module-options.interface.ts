@@ -1,7 +1,7 @@
-import type { TransportType } from '@nestjs-modules/mailer';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../clock';
 import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
+import type { PasswordResetMailTransport } from '../mail/mail-transport';
 import type { PasswordResetUserStore } from './password-reset-user-store.interface';
 
 export interface PasswordResetModuleOptions {
@@ -11,10 +11,15 @@ export interface PasswordResetModuleOptions {
   jwtSecret: string;
   /** Base of the link in the mail; the request's Host header is never used. */
   resetUrl: string;
-  mail: {
-    /** A nodemailer transport or its options (an `smtp://` URL, say). */
-    transport: TransportType;
-    from: string;
+  mail?: {
+    /**
+     * A nodemailer transport or its options (an `smtp://` URL, say). Without
+     * one, outside production, each mail is written as an .eml file under
+     * `var/mail`; in production it is required.
+     */
+    transport?: PasswordResetMailTransport;
+    /** Default `no-reply@localhost`. */
+    from?: string;
     /** Product name used in subjects and bodies. */
     productName?: string;
   };

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MailerService } from '@nestjs-modules/mailer';
 import { EntityManager, In, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import type { Clock } from '../clock';
 import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
@@ -9,6 +8,7 @@ import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-res
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.service';
 import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
+import { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
 import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -46,7 +46,7 @@ export class MailOutboxService {
     @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    private readonly mailer: MailerService,
+    private readonly mailer: PasswordResetMailer,
     private readonly tokens: ResetTokenService,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
@@ -131,7 +131,7 @@ export class MailOutboxService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      await withDeadline(this.mailer.sendMail({ to: user.email, ...this.compose(user, token) }), ATTEMPT_DEADLINE_MS);
+      await withDeadline(this.mailer.send({ to: user.email, ...this.compose(user, token) }), ATTEMPT_DEADLINE_MS);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (token && mayHaveBeenDelivered(error)) return this.markUnconfirmed(mail, message);
@@ -142,18 +142,18 @@ export class MailOutboxService {
   }
 
   /** The reset mail when there is a token to send, else the notice that the password changed. */
-  private compose(user: PasswordResetUser, token?: IssuedResetToken) {
-    const productName = this.options.mail.productName ?? 'your account';
+  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to'> {
+    const productName = this.options.mail?.productName ?? 'your account';
     const name = user.username ?? user.email;
     if (!token) {
       const context = { name, productName, changedAt: new Date(this.clock.now()).toUTCString() };
-      return { subject: `Your password for ${productName} was changed`, template: 'password-changed', textTemplate: 'password-changed.txt', context };
+      return { subject: `Your password for ${productName} was changed`, template: 'password-changed', context };
     }
     const resetUrl = new URL(this.options.resetUrl);
     resetUrl.searchParams.set('token', token.link);
     const minutes = Math.round((token.expiresAt - this.clock.now()) / 60000);
     const context = { name, productName, resetUrl: resetUrl.toString(), minutes };
-    return { subject: `Reset your password for ${productName}`, template: 'reset-password', textTemplate: 'reset-password.txt', context };
+    return { subject: `Reset your password for ${productName}`, template: 'reset-password', context };
   }
 
   private async retryLater(mail: OutboxMail, error: string): Promise<void> {

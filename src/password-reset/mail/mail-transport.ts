@@ -1,4 +1,9 @@
-import type { TransportType } from '@nestjs-modules/mailer';
+import { Logger } from '@nestjs/common';
+import type { createTransport } from 'nodemailer';
+import { EmlFileTransport } from './eml-file.transport';
+
+/** What nodemailer takes: an `smtp://` URL, SMTP options, or a transport object. */
+export type PasswordResetMailTransport = Parameters<typeof createTransport>[0];
 
 /**
  * Nodemailer waits minutes for a silent server by default; these bound each
@@ -7,9 +12,21 @@ import type { TransportType } from '@nestjs-modules/mailer';
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
-/** The transport the module sends through: an SMTP URL or options get bounded waits; a transport object is used as it is. */
-export function boundedTransport(transport: TransportType): TransportType {
-  if (typeof transport === 'string') return { url: transport, ...SMTP_TIMEOUTS };
-  if ('send' in transport && typeof transport.send === 'function') return transport;
-  return { ...SMTP_TIMEOUTS, ...transport };
+/** Where mail goes when no transport is configured, outside production. */
+const DEVELOPMENT_MAIL_DIRECTORY = 'var/mail';
+
+/**
+ * The transport the module sends through: an SMTP URL or options get bounded
+ * waits; a transport object is used as it is. Without one, outside production,
+ * each mail becomes an .eml file; in production that is a configuration mistake.
+ */
+export function mailTransport(configured: PasswordResetMailTransport | undefined, environment = process.env.NODE_ENV): PasswordResetMailTransport {
+  if (configured === undefined) {
+    if (environment === 'production') throw new Error('PasswordResetModule: mail.transport is required when NODE_ENV=production');
+    new Logger('PasswordResetMail').warn(`No mail.transport: each mail is written as an .eml file under ${DEVELOPMENT_MAIL_DIRECTORY}`);
+    return new EmlFileTransport(DEVELOPMENT_MAIL_DIRECTORY);
+  }
+  if (typeof configured === 'string') return { url: configured, ...SMTP_TIMEOUTS } as PasswordResetMailTransport;
+  if ('send' in configured && typeof configured.send === 'function') return configured;
+  return { ...SMTP_TIMEOUTS, ...configured } as PasswordResetMailTransport;
 }
