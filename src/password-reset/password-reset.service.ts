@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database-errors';
@@ -9,6 +9,7 @@ import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
+import { hostEventEmitter } from './host-event-emitter';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
@@ -25,7 +26,7 @@ export class PasswordResetService {
     private readonly outbox: MailOutboxService,
     private readonly policy: PasswordPolicyService,
     private readonly dataSource: DataSource,
-    private readonly events: EventEmitter2,
+    private readonly moduleRef: ModuleRef,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
   ) {}
@@ -102,7 +103,8 @@ export class PasswordResetService {
 
   private async announce(event: PasswordChangedEvent): Promise<void> {
     try {
-      await this.events.emitAsync(PasswordResetEvents.passwordChanged, event);
+      // Looked up when needed: the host's emitter may be made after this service.
+      await hostEventEmitter(this.moduleRef)?.emitAsync(PasswordResetEvents.passwordChanged, event);
     } catch (error) {
       this.logger.error(`A listener of ${PasswordResetEvents.passwordChanged} failed: ${(error as Error).message}`);
     }
