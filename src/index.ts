@@ -11,3 +11,5 @@ export type { PasswordResetMailTransport } from './password-reset/mail/mail-tran
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
+export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
+export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';

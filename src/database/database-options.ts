@@ -5,8 +5,20 @@ import { PASSWORD_RESET_ENTITIES } from '../password-reset/password-reset.entiti
 import { PASSWORD_RESET_MIGRATIONS } from '../password-reset/password-reset.migrations';
 import { User } from '../users/user.entity';
 import { CreateUsers1764201600001 } from '../users/migrations/1764201600001-create-users';
+import { DropTimedOutConnections } from '../password-reset/database/drop-timed-out-connections.subscriber';
+import { StatementOnlyLogger } from '../password-reset/database/statement-only-logger';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:var/password-reset.sqlite';
+
+/**
+ * The longest the server waits on PostgreSQL or MariaDB for one thing: a new
+ * connection, a free one from the pool, or a query's answer. Past it the
+ * request gets a 503 rather than waiting for a database that may never answer
+ * (a hung server, a network that drops packets). The statements are small
+ * (a batch of rows, mostly by key, and migrations of the server's own tables),
+ * so a healthy database stays far below it.
+ */
+export const DATABASE_TIMEOUT_MS = 5000;
 
 /**
  * DATABASE_URL to TypeORM options for the standalone server and its CLI:
@@ -30,10 +42,35 @@ export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceO
     }
     case 'postgres':
     case 'postgresql':
-      return { ...common, type: 'postgres', url };
+      return {
+        ...common,
+        type: 'postgres',
+        url,
+        subscribers: [DropTimedOutConnections],
+        // pg's connectionTimeoutMillis: bounds opening a connection and waiting for a pooled one.
+        connectTimeoutMS: DATABASE_TIMEOUT_MS,
+        extra: {
+          // The server cancels a merely slow statement first, which keeps the connection usable;
+          // the client's own timer is for a socket that no longer answers at all.
+          statement_timeout: DATABASE_TIMEOUT_MS - 1000,
+          query_timeout: DATABASE_TIMEOUT_MS,
+        },
+      };
     case 'mysql':
     case 'mariadb':
-      return { ...common, type: scheme, url: url.replace(/^mariadb:/, 'mysql:') };
+      // mysql2's pool has no limit on waiting for a free connection; with each
+      // query and each connection attempt bounded, a request waits at most the
+      // timeout once per pool's worth of requests queued ahead of it.
+      return {
+        ...common,
+        type: scheme,
+        url: url.replace(/^mariadb:/, 'mysql:'),
+        subscribers: [DropTimedOutConnections],
+        connectTimeout: DATABASE_TIMEOUT_MS,
+        maxQueryExecutionTime: DATABASE_TIMEOUT_MS,
+        enableQueryTimeout: true,
+        logger: new StatementOnlyLogger(),
+      };
     default:
       throw new Error(`DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb:// (got "${scheme}:")`);
   }

@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
-import { isRefusedData } from './database-errors';
+import { isRefusedData } from './database/database-errors';
 import { httpError, invalidToken } from './http/http-errors';
 import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';

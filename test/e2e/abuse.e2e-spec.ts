@@ -1,8 +1,14 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import request from 'supertest';
+import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS, PasswordResetModule } from '../../src';
 import { testDatabases } from '../support/databases';
 import { newUser } from '../support/flow';
-import { startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
+import { CapturingLogger, startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
 
 const lostPassword = (server: TestServer, username: string) => request(server.http).post('/auth/lostPassword').send({ username });
 
@@ -180,5 +186,87 @@ describe('REDIS_URL pointing at a Redis that is down', () => {
     await lostPassword(server, 'b').expect(200, {});
     await lostPassword(server, 'c').expect(429);
     expect(server.logs.lines.join('\n')).toMatch(/Shared rate-limit store failed, counting locally/);
+  });
+});
+
+/** `{"username":"a","x":…}` with x nested `levels` deep, in arrays or in objects. */
+function nestedJson(levels: number, shape: 'arrays' | 'objects'): string {
+  const x = shape === 'arrays' ? '['.repeat(levels) + ']'.repeat(levels) : '{"":'.repeat(levels) + '1' + '}'.repeat(levels);
+  return `{"username":"a","x":${x}}`;
+}
+
+const invalidBody = { statusCode: 400, error: 'Bad Request', message: 'request body is malformed: nested deeper than 2 levels', code: 'invalid_body' };
+
+describe('deeply nested bodies, from the first request of a fresh server on', () => {
+  // Each case starts its own server: the stack overflowed only while the code was not yet optimised.
+  it.each([
+    [1500, 'arrays'],
+    [1500, 'objects'],
+  ] as const)('refuses JSON %i levels deep in %s with 400 invalid_body, every time', async (levels, shape) => {
+    const server = await startTestServer('sqlite');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await request(server.http).post('/auth/lostPassword').type('json').send(nestedJson(levels, shape));
+        expect(res.body).toEqual(invalidBody);
+      }
+      await request(server.http).post('/auth/resetPassword/check').type('json').send(`{"token":${nestedJson(levels, shape)}}`).expect(400, invalidBody);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 100000 levels with 413, since the body is over 8 kB, and allows one level of nesting', async () => {
+    const server = await startTestServer('sqlite');
+    try {
+      const res = await request(server.http).post('/auth/lostPassword').type('json').send(nestedJson(100_000, 'arrays')).expect(413);
+      expect(res.body.code).toBe('payload_too_large');
+      const oneLevel = await request(server.http).post('/auth/lostPassword').send({ username: ['a'] }).expect(400);
+      expect(oneLevel.body).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/username must be a string/) });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('takes form keys with brackets literally: x[a][a]… is an unknown field, not nesting', async () => {
+    const server = await startTestServer('sqlite');
+    try {
+      const res = await request(server.http).post('/auth/lostPassword').type('form').send(`username=a&x${'[a]'.repeat(500)}=1`).expect(400);
+      expect(res.body).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/should not exist/) });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("deeply nested bodies that a host application's own parser read", () => {
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
+        EventEmitterModule.forRoot(),
+        PasswordResetModule.forRoot({
+          userStore: { findByIdentifier: async () => null, findById: async () => null, setPassword: async () => undefined },
+          jwtSecret: 'host-secret-host-secret-host-secret-host',
+          resetUrl: 'https://host.example/reset',
+          mail: { transport: { jsonTransport: true }, from: 'accounts@host.example' },
+        }),
+      ],
+    })
+    class HostWithItsOwnParsersModule {}
+    app = await NestFactory.create<NestExpressApplication>(HostWithItsOwnParsersModule, { logger: new CapturingLogger() });
+    // Far more generous than the module's own parser: the module's checks must hold without its limits.
+    app.useBodyParser('json', { limit: '1mb' });
+    app.useBodyParser('urlencoded', { extended: true });
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('refuses JSON 100000 levels deep, and a form nested by brackets, with 400 invalid_body', async () => {
+    await request(app.getHttpServer()).post('/auth/lostPassword').type('json').send(nestedJson(100_000, 'arrays')).expect(400, invalidBody);
+    await request(app.getHttpServer()).post('/auth/lostPassword').type('json').send(nestedJson(100_000, 'objects')).expect(400, invalidBody);
+    await request(app.getHttpServer()).post('/auth/lostPassword').type('form').send(`username=a&x${'[a]'.repeat(20)}=1`).expect(400, invalidBody);
+    await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'a' }).expect(200, {});
   });
 });

@@ -53,13 +53,18 @@ export interface TestServer {
 /** The standalone server on a fresh database of the given kind, mailing a real SMTP server on loopback. */
 export async function startTestServer(
   databaseKind: string,
-  options: { env?: Record<string, string>; moduleOverrides?: Partial<PasswordResetModuleOptions> } = {},
+  options: {
+    env?: Record<string, string>;
+    moduleOverrides?: Partial<PasswordResetModuleOptions>;
+    /** The URL the server is to use for the fresh database, such as the same database through a proxy. */
+    routeDatabase?: (databaseUrl: string) => Promise<string>;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(databaseKind);
   const smtp = await new SmtpSink().start();
   const clock = new TestClock();
   const settings = standaloneSettings({
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.routeDatabase ? await options.routeDatabase(database.url) : database.url,
     SMTP_URL: smtp.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
     RESET_URL: TEST_RESET_URL,

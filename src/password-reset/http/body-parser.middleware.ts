@@ -7,20 +7,23 @@ import { httpError } from './http-errors';
 /** Far above any real request; a reset form is two short fields. */
 const BODY_LIMIT = '8kb';
 
-function refuseForbiddenKey(key: string, value: unknown): unknown {
-  if (isForbiddenKey(key)) throw new SyntaxError(`forbidden key ${key}`);
-  return value;
-}
-
-/** Node's form decoder keeps `%ZZ` as it is; this one refuses it, and forbidden keys too. */
+/**
+ * The form decoder keeps `%ZZ` as it is, and silently drops a `__proto__`
+ * key; this refuses both, and the other forbidden keys, from the raw body.
+ */
 function verifyForm(_req: unknown, _res: unknown, raw: Buffer): void {
   const body = raw.toString('latin1');
   if (/%(?![0-9a-fA-F]{2})/.test(body)) throw new SyntaxError('malformed percent-encoding');
-  for (const key of new URLSearchParams(body).keys()) refuseForbiddenKey(key, undefined);
+  const forbidden = [...new URLSearchParams(body).keys()].find(isForbiddenKey);
+  if (forbidden) throw new SyntaxError(`forbidden key ${forbidden}`);
 }
 
+// No reviver: JSON.parse alone is iterative, while a reviver recurses once per
+// level and overflowed the stack on a deeply nested body. JSON keeps a
+// `__proto__` key as a plain property, so the validation pipe refuses it, and
+// deep nesting, in these bodies and a host parser's alike.
 const parsers = [
-  bodyParser.json({ limit: BODY_LIMIT, strict: true, reviver: refuseForbiddenKey }),
+  bodyParser.json({ limit: BODY_LIMIT, strict: true }),
   bodyParser.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 10, verify: verifyForm }),
 ];
 

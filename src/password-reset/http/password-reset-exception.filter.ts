@@ -1,11 +1,16 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { renderPage } from '../pages/password-reset-pages';
 import { errorBody, PasswordResetErrorBody } from './http-errors';
 import { wantsHtml } from './wants-html';
 
-/** The module's own errors carry their body; anything else is reduced to status and a plain message. */
+/**
+ * The module's own errors carry their body; a database that failed or did not
+ * answer in time is a 503 the client may retry; anything else is a plain 500.
+ */
 function bodyOf(exception: unknown): PasswordResetErrorBody {
+  if (isDatabaseUnavailable(exception)) return errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the service is unavailable just now; please try again');
   if (!(exception instanceof HttpException)) return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'internal error');
   const response = exception.getResponse();
   if (typeof response === 'object' && 'code' in response) return response as PasswordResetErrorBody;
@@ -26,7 +31,9 @@ export class PasswordResetExceptionFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const body = bodyOf(exception);
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error(`Unexpected error: ${exception instanceof Error ? exception.message : String(exception)}`);
+      // The message only: a failed statement's text and parameters stay out of the log.
+      const reason = body.code === 'unavailable' ? 'Database unavailable' : 'Unexpected error';
+      this.logger.error(`${reason}: ${exception instanceof Error ? exception.message : String(exception)}`);
     }
     res.status(body.statusCode);
     // The pages are GET routes: their errors are pages too.

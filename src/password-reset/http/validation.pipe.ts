@@ -1,6 +1,6 @@
 import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
-import { isForbiddenKey } from './forbidden-keys';
 import { httpError } from './http-errors';
+import { unsafeBodyReason } from './unsafe-body';
 
 function messagesOf(errors: ValidationError[]): string[] {
   return errors.flatMap((error) => [
@@ -13,14 +13,12 @@ function messagesOf(errors: ValidationError[]): string[] {
  * Strict DTO validation for the module's routes: unknown fields are refused,
  * not dropped, and the error names the field in one plain sentence. A stock
  * ValidationPipe silently drops `__proto__` and friends; this one refuses them,
- * also in bodies that a host application's own parser read.
+ * and deeply nested bodies, also in bodies that a host application's own parser read.
  */
 class PasswordResetValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
-      const forbidden = Object.keys(value).find(isForbiddenKey);
-      if (forbidden) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: forbidden key ${forbidden}`);
-    }
+    const unsafe = metadata.type === 'body' ? unsafeBodyReason(value) : undefined;
+    if (unsafe) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: ${unsafe}`);
     return super.transform(value, metadata);
   }
 }

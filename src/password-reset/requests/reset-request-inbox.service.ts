@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { isRefusedData } from '../database-errors';
+import { isRefusedData } from '../database/database-errors';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { ResetRequest } from './reset-request.entity';

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
@@ -39,9 +39,12 @@ interface ResetLinkClaims {
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
  *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
  * - Expires: `tokenTtl` after it was made.
- * - Superseded: only the newest live token of a user works. Whoever makes a
- *   token revokes, once it is committed, every live one but the newest, so
- *   two instances making tokens for one user at once still leave one.
+ * - Superseded: only the newest live token of a user works, newest by
+ *   (`created_at`, `id`), which this process never repeats. Whoever makes a
+ *   token, once it is committed, looks up the newest and revokes the live ones
+ *   older than that, so two instances making tokens for one user at once still
+ *   leave exactly one: the newest is never revoked, and whichever of the two
+ *   looks last sees the other.
  * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
  *   From then until the new password is stored (`completed_at`) the reset is
  *   in flight; a consumed token that has not completed within `IN_FLIGHT_MS` is
@@ -53,6 +56,8 @@ interface ResetLinkClaims {
  */
 @Injectable()
 export class ResetTokenService {
+  private lastIssuedAt = 0;
+
   constructor(
     @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
     @Inject(PASSWORD_RESET_JWT) private readonly jwt: JwtService,
@@ -63,7 +68,8 @@ export class ResetTokenService {
   /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
   async issue(userId: string): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
-    const now = this.clock.now();
+    // Strictly increasing within the process, so that a later token is also the newer one.
+    const now = (this.lastIssuedAt = Math.max(this.clock.now(), this.lastIssuedAt + 1));
     const token: ResetToken = {
       id: randomUUID(),
       userId,
@@ -129,8 +135,15 @@ export class ResetTokenService {
   }
 
   private async revokeAllButNewestOf(userId: string): Promise<void> {
-    const newest = await this.tokens.findOne({ where: liveTokensOf(userId), order: { createdAt: 'DESC', id: 'DESC' }, select: { id: true } });
-    if (newest) await this.tokens.update({ ...liveTokensOf(userId), id: Not(newest.id) }, { revokedAt: this.clock.now() });
+    const newest = await this.tokens.findOne({ where: liveTokensOf(userId), order: { createdAt: 'DESC', id: 'DESC' } });
+    if (!newest) return;
+    await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ revokedAt: this.clock.now() })
+      .where('user_id = :userId AND used_at IS NULL AND revoked_at IS NULL', { userId })
+      .andWhere('(created_at < :createdAt OR (created_at = :createdAt AND id < :id))', { createdAt: newest.createdAt, id: newest.id })
+      .execute();
   }
 
   /** Forgets tokens that expired before `before`; they can never be used again anyway. */

@@ -1,0 +1,93 @@
+import { once } from 'node:events';
+import { connect, createServer, Server, Socket } from 'node:net';
+
+interface Pair {
+  client: Socket;
+  upstream?: Socket;
+  /** Forwards nothing, in either direction, for the rest of its life. */
+  blackHoled: boolean;
+}
+
+/**
+ * A TCP proxy between the server and its PostgreSQL or MariaDB that can play
+ * dead. Black-holed, it keeps accepting connections and holding every socket
+ * open, but forwards nothing either way: what a hung database or a network
+ * that silently drops packets looks like to a client, which gets no error,
+ * only silence. Healing forwards new connections again, while those that were
+ * black-holed stay dead (their packets are lost for good), so a client only
+ * recovers if it lets go of them.
+ */
+export class DatabaseProxy {
+  /** Bytes the server sent towards the database, for counting statements. */
+  private forwarded = '';
+  private blackHoled = false;
+  private readonly pairs = new Set<Pair>();
+
+  private constructor(
+    private readonly server: Server,
+    /** The database's URL with the proxy's port. */
+    readonly url: string,
+  ) {}
+
+  /** A proxy in front of the database of `databaseUrl` (a postgres:// or mariadb:// URL with host and port). */
+  static async start(databaseUrl: string): Promise<DatabaseProxy> {
+    const target = new URL(databaseUrl);
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const through = new URL(databaseUrl);
+    through.port = String((server.address() as { port: number }).port);
+    const proxy = new DatabaseProxy(server, through.href);
+    server.on('connection', (client) => proxy.accept(client, target.hostname, Number(target.port)));
+    return proxy;
+  }
+
+  blackHole(): void {
+    this.blackHoled = true;
+    for (const pair of this.pairs) pair.blackHoled = true;
+  }
+
+  heal(): void {
+    this.blackHoled = false;
+  }
+
+  /** Black-holed connections that the server still holds open. */
+  get deadConnections(): number {
+    return [...this.pairs].filter((pair) => pair.blackHoled).length;
+  }
+
+  /** How often the server sent this statement to the database. */
+  timesSent(statement: string): number {
+    return this.forwarded.split(statement).length - 1;
+  }
+
+  async stop(): Promise<void> {
+    for (const pair of this.pairs) this.close(pair);
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private accept(client: Socket, host: string, port: number): void {
+    const pair: Pair = { client, blackHoled: this.blackHoled };
+    this.pairs.add(pair);
+    client.on('error', () => this.close(pair)).on('close', () => this.close(pair));
+    // A black-holed socket still reads, so the sender never sees back-pressure: only silence.
+    client.on('data', (chunk: Buffer) => {
+      if (pair.blackHoled) return;
+      this.forwarded += chunk.toString('latin1');
+      pair.upstream!.write(chunk);
+    });
+    if (pair.blackHoled) return;
+    client.pause();
+    pair.upstream = connect(port, host, () => client.resume());
+    pair.upstream.on('error', () => this.close(pair)).on('close', () => this.close(pair));
+    pair.upstream.on('data', (chunk: Buffer) => {
+      if (!pair.blackHoled) client.write(chunk);
+    });
+  }
+
+  /** Either end closing closes both: a dead database connection stays open only as long as the server keeps it. */
+  private close(pair: Pair): void {
+    pair.client.destroy();
+    pair.upstream?.destroy();
+    this.pairs.delete(pair);
+  }
+}
