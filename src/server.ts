@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import { LoggerService, LogLevel } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import helmet from 'helmet';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { StandaloneSettings, TlsFiles } from './config/standalone-settings';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
@@ -14,32 +15,63 @@ export interface ServerOptions {
   logger?: LoggerService | LogLevel[];
 }
 
-// Typed by Node's options, as Nest's HttpsOptions lacks minVersion; Nest hands them to https.createServer as they are.
+type AppModuleDefinition = ReturnType<typeof AppModule.forSettings>;
+
+// Typed by Node's options, as Nest's HttpsOptions lacks minVersion; both platforms hand them to https.createServer as they are.
 function httpsOptions({ certFile, keyFile }: TlsFiles): Pick<HttpsServerOptions, 'cert' | 'key' | 'minVersion'> {
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' };
 }
 
 /**
  * HSTS only where the browser got the response over TLS: our own, or a trusted
- * proxy's (`TRUST_PROXY` and `X-Forwarded-Proto: https`). RFC 6797 §7.2 forbids it
- * over plain HTTP, where browsers ignore it anyway.
+ * proxy's (`TRUST_PROXY` and `X-Forwarded-Proto: https`), which is what
+ * `protocol` says on Express and on Fastify's middleware alike. RFC 6797 §7.2
+ * forbids it over plain HTTP, where browsers ignore it anyway.
  */
-function strictTransportSecurityOverTls(): (request: Request, response: Response, next: NextFunction) => void {
+function strictTransportSecurityOverTls() {
   const strictTransportSecurity = helmet.strictTransportSecurity();
-  return (request, response, next) => (request.secure ? strictTransportSecurity(request, response, next) : next());
+  return (request: IncomingMessage & { protocol?: string }, response: ServerResponse, next: (error?: Error) => void) =>
+    request.protocol === 'https' ? strictTransportSecurity(request, response, next) : next();
+}
+
+async function onExpress(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
+  app.set('trust proxy', settings.trustProxy);
+  app.disable('x-powered-by');
+  return app;
+}
+
+/**
+ * `TRUST_PROXY` as Express reads it. A hop count trusts that many hops on
+ * Express, and none on Fastify, so Fastify gets Express's rule as a function.
+ */
+function fastifyTrustProxy(trustProxy: StandaloneSettings['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof trustProxy === 'number' ? (_address, hop) => hop < trustProxy : trustProxy;
+}
+
+async function onFastify(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: fastifyTrustProxy(settings.trustProxy),
+    ...(settings.tls && { https: httpsOptions(settings.tls) }),
+    // Fastify routes a request before any hook could rewrite its URL: the seed's `//auth/lostPassword` is the router's to match.
+    routerOptions: { ignoreDuplicateSlashes: true },
+  });
+  return NestFactory.create(module, adapter, options);
 }
 
 /** The standalone server, configured; `main.ts` listens on it, the e2e tests drive it. */
-export async function createServer(settings: StandaloneSettings, options: ServerOptions = {}): Promise<NestExpressApplication> {
-  // The module parses its own bodies, with its own limits.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forSettings(settings, options.moduleOverrides), {
-    bodyParser: false,
-    logger: options.logger ?? ['log', 'warn', 'error', 'fatal'],
-    httpsOptions: settings.tls && httpsOptions(settings.tls),
-  });
-  app.set('trust proxy', settings.trustProxy);
-  app.disable('x-powered-by');
+export async function createServer(settings: StandaloneSettings, options: ServerOptions = {}): Promise<INestApplication> {
+  const module = AppModule.forSettings(settings, options.moduleOverrides);
+  // No route but the module's takes a body, and the module reads its own.
+  const applicationOptions = { bodyParser: false, logger: options.logger ?? ['log', 'warn', 'error', 'fatal'] } satisfies NestApplicationOptions;
+  const app = settings.httpAdapter === 'fastify' ? await onFastify(module, settings, applicationOptions) : await onExpress(module, settings, applicationOptions);
+  // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());
   return app;
+}
+
+/** On every interface, as Node's `listen(port)` does on Express; Fastify's own default is loopback only. */
+export async function listenEverywhere(app: INestApplication, port: number): Promise<void> {
+  await (app.getHttpAdapter().getType() === 'fastify' ? app.listen(port, '::') : app.listen(port));
 }

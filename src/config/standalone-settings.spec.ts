@@ -7,6 +7,7 @@ describe('standaloneSettings', () => {
   it('has the documented defaults', () => {
     const settings = standaloneSettings({ JWT_SECRET: SECRET });
     expect(settings).toMatchObject({
+      httpAdapter: 'express',
       port: 8090,
       databaseUrl: 'sqlite:var/password-reset.sqlite',
       mailFrom: 'no-reply@localhost',
@@ -35,6 +36,12 @@ describe('standaloneSettings', () => {
     expect(() => standaloneSettings({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, SMTP_URL: 'http://mail.example' })).toThrow(/smtp/);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, IP_RATE_LIMIT: 'lots' })).toThrow(/IP_RATE_LIMIT/);
+  });
+
+  it('runs on Express or Fastify, as HTTP_ADAPTER says, and on nothing else', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, HTTP_ADAPTER: 'fastify' }).httpAdapter).toBe('fastify');
+    expect(standaloneSettings({ JWT_SECRET: SECRET, HTTP_ADAPTER: 'express' }).httpAdapter).toBe('express');
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER must be express or fastify/);
   });
 
   it('reads TRUST_PROXY as Express does', () => {

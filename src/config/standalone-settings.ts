@@ -5,7 +5,11 @@ import type { PasswordResetMailTransport } from '../password-reset/mail/mail-tra
 import { EmlFileTransport } from '../password-reset/mail/eml-file.transport';
 import { DEFAULT_DATABASE_URL } from '../database/database-options';
 
+export type HttpPlatform = 'express' | 'fastify';
+
 export interface StandaloneSettings {
+  /** The HTTP platform Nest runs on; every route answers the same on both. */
+  httpAdapter: HttpPlatform;
   port: number;
   databaseUrl: string;
   mailTransport: PasswordResetMailTransport;
@@ -16,7 +20,7 @@ export interface StandaloneSettings {
   ipRateLimit: number;
   resetIpRateLimit: number;
   redisUrl?: string;
-  /** Express's `trust proxy`: whether, and which, proxies' X-Forwarded-For to believe. */
+  /** Express's `trust proxy`, Fastify's `trustProxy`: whether, and which, proxies' X-Forwarded-For to believe. */
   trustProxy: boolean | number | string;
   /** PEM files: when set, the server speaks HTTPS on `port`, else plain HTTP. */
   tls?: TlsFiles;
@@ -68,6 +72,12 @@ function resetUrl(env: NodeJS.ProcessEnv, port: number, tls: TlsFiles | undefine
   return url;
 }
 
+function httpAdapter(value: string | undefined): HttpPlatform {
+  if (!value) return 'express';
+  if (value === 'express' || value === 'fastify') return value;
+  throw new Error('HTTP_ADAPTER must be express or fastify');
+}
+
 function trustProxy(value: string | undefined): boolean | number | string {
   if (!value || value === 'false') return false;
   if (value === 'true') return true;
@@ -87,6 +97,7 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
   const tls = tlsFiles(env);
   return {
+    httpAdapter: httpAdapter(env.HTTP_ADAPTER),
     port,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     mailTransport: mailTransport(env),

@@ -1,12 +1,13 @@
-import { DynamicModule, InjectionToken, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
+import { DynamicModule, InjectionToken, Module, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './auth.controller';
 import { systemClock } from './clock';
-import { BodyParserMiddleware } from './http/body-parser.middleware';
-import { collapseLeadingSlashes } from './http/collapse-leading-slashes.middleware';
+import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
+import { PasswordResetPaths } from './http/password-reset-paths';
+import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
@@ -58,6 +59,8 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
     PasswordResetMailer,
     fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
     PasswordResetThrottlerGuard,
+    PasswordResetPaths,
+    PasswordResetResponder,
     StrengthEstimator,
     PasswordPolicyService,
     ResetTokenService,
@@ -69,7 +72,7 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
   ],
   exports: [PasswordResetService],
 })
-export class PasswordResetModule extends ConfigurablePasswordResetModule implements NestModule {
+export class PasswordResetModule extends ConfigurablePasswordResetModule {
   static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {
     return withControllers(super.forRoot(options), options);
   }
@@ -78,13 +81,17 @@ export class PasswordResetModule extends ConfigurablePasswordResetModule impleme
     return withControllers(super.forRootAsync(options), options);
   }
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+  /**
+   * The module reads the bodies of its routes before the host's parsers can,
+   * from hooks added as soon as the HTTP adapter is there: while
+   * `NestFactory.create()` runs, or at `createNestApplication()` of a testing
+   * module, both before `app.init()` adds the host's parsers.
+   */
+  constructor(adapterHost: HttpAdapterHost, paths: PasswordResetPaths) {
     super();
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Registered ahead of every route, so that the seed's `//auth/...` URLs reach them.
-    this.adapterHost.httpAdapter.use(collapseLeadingSlashes);
-    consumer.apply(BodyParserMiddleware).forRoutes(AuthController);
+    adapterHost.init$.subscribe(() => {
+      // An application context without HTTP announces no adapter (null).
+      if (adapterHost.httpAdapter) readBodiesBeforeTheHost(adapterHost.httpAdapter, paths);
+    });
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { chromiumBrowser } from '../support/chromium';
 import { required } from '../support/debian-package';
+import { testPlatforms } from '../support/platforms';
 import { freePort, ServerProcess } from '../support/server-process';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
@@ -33,7 +34,7 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? '').trim();
 }
 
-describe('the forgot-password flow in a real browser', () => {
+describe.each(testPlatforms())('the forgot-password flow in a real browser (%s)', (platform) => {
   jest.setTimeout(60000);
 
   const workDir = mkdtempSync(join(tmpdir(), 'password-reset-browser-'));
@@ -52,6 +53,7 @@ describe('the forgot-password flow in a real browser', () => {
     smtp = await new SmtpSink().start();
     const port = await freePort();
     server = new ServerProcess({
+      HTTP_ADAPTER: platform,
       PORT: String(port),
       DATABASE_URL: `sqlite:${join(workDir, 'db.sqlite')}`,
       SMTP_URL: smtp.url,

@@ -1,12 +1,12 @@
 import request from 'supertest';
-import { testDatabases } from '../support/databases';
+import { testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer } from '../support/harness';
 
-describe.each(testDatabases())('when the database is gone (%s)', (databaseKind) => {
+describe.each(testPlatformsAndDatabases())('when the database is gone (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(databaseKind);
+    server = await startTestServer(platform, databaseKind);
     await server.dataSource.destroy();
   });
   afterAll(() => server.close());

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DatabaseProxy } from '../support/database-proxy';
-import { testDatabases } from '../support/databases';
+import { TestPlatform, testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer } from '../support/harness';
 
 const up = { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } };
@@ -15,9 +15,9 @@ const afterTheCache = () => new Promise((resolve) => setTimeout(resolve, 1100));
  * the process: its pings are counted on the DataSource, and it is taken away
  * by closing the DataSource.
  */
-async function startServer(databaseKind: string, env: Record<string, string> = {}) {
+async function startServer(platform: TestPlatform, databaseKind: string, env: Record<string, string> = {}) {
   let proxy: DatabaseProxy | undefined;
-  const server = await startTestServer(databaseKind, {
+  const server = await startTestServer(platform, databaseKind, {
     env,
     routeDatabase: async (url) => (databaseKind === 'sqlite' ? url : (proxy = await DatabaseProxy.start(url)).url),
   });
@@ -33,11 +33,11 @@ async function startServer(databaseKind: string, env: Record<string, string> = {
   };
 }
 
-describe.each(testDatabases())('GET /health (%s)', (databaseKind) => {
+describe.each(testPlatformsAndDatabases())('GET /health (%s, %s)', (platform, databaseKind) => {
   let started: Awaited<ReturnType<typeof startServer>>;
   let server: TestServer;
   beforeEach(async () => {
-    started = await startServer(databaseKind, { TRUST_PROXY: 'true' });
+    started = await startServer(platform, databaseKind, { TRUST_PROXY: 'true' });
     server = started.server;
   });
   afterEach(() => started.close());

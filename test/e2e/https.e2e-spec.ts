@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { required } from '../support/debian-package';
 import { pythonWithRequests } from '../support/python-requests';
 import { CertificateFiles, makeSelfSignedCertificate } from '../support/self-signed-certificate';
+import { testPlatforms } from '../support/platforms';
 import { ServerProcess } from '../support/server-process';
 
 /**
@@ -60,7 +61,7 @@ function handshake(options: ConnectionOptions): Promise<string> {
   });
 }
 
-describe('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s https://localhost:8090', () => {
+describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s https://localhost:8090 (%s)', (platform) => {
   jest.setTimeout(60000);
 
   const workDir = mkdtempSync(join(tmpdir(), 'password-reset-https-'));
@@ -75,6 +76,7 @@ describe('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s https://localhost:8090
     ca = readFileSync(certificate.certFile);
     await assertSeedPortFree();
     server = new ServerProcess({
+      HTTP_ADAPTER: platform,
       PORT: String(SEED_PORT),
       TLS_CERT: certificate.certFile,
       TLS_KEY: certificate.keyFile,

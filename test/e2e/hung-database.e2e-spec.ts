@@ -8,6 +8,7 @@ import { startTestServer, TestServer } from '../support/harness';
  * A database that accepts connections and then says nothing more: the server
  * reaches PostgreSQL or MariaDB through a proxy that can go silent. SQLite is
  * a file inside the process and cannot hang like that, so it is not run here.
+ * The database's timeouts are the subject, not HTTP: Express only.
  */
 const networkedDatabases = testDatabases().filter((kind) => kind !== 'sqlite');
 
@@ -35,7 +36,7 @@ if (networkedDatabases.length === 0) {
     let token: string;
 
     beforeAll(async () => {
-      server = await startTestServer(databaseKind, { routeDatabase: async (url) => (proxy = await DatabaseProxy.start(url)).url });
+      server = await startTestServer('express', databaseKind, { routeDatabase: async (url) => (proxy = await DatabaseProxy.start(url)).url });
       const user = await newUser(server);
       token = await requestToken(server, user.username, user.email);
     });

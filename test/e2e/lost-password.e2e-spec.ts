@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { testDatabases } from '../support/databases';
+import { testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
 import { tokenFrom } from '../support/smtp-sink';
 import { ResetRequestInbox } from '../../src/password-reset/requests/reset-request-inbox.service';
@@ -9,11 +9,11 @@ function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 }
 
-describe.each(testDatabases())('POST /auth/lostPassword (%s)', (databaseKind) => {
+describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(databaseKind);
+    server = await startTestServer(platform, databaseKind);
     await server.users.add('alice', 'Alice@Example.com', 'correct horse battery staple');
     await server.users.add('bob', 'bob@example.com', 'correct horse battery staple');
   });

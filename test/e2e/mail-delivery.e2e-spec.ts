@@ -6,11 +6,12 @@ import request from 'supertest';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer } from '../support/harness';
 
+// Retries of delivery are the subject, not HTTP: Express only.
 describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (databaseKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(databaseKind);
+    server = await startTestServer('express', databaseKind);
     await server.users.add('carol', 'carol@example.com', 'correct horse battery staple');
   });
   afterAll(() => server.close());
@@ -43,7 +44,7 @@ describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (database
 
   it('gives up after the last attempt and leaves the mail dead, not silently dropped', async () => {
     await server.close();
-    server = await startTestServer(databaseKind, { moduleOverrides: { delivery: { pollIntervalMs: 25, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 3 } } });
+    server = await startTestServer('express', databaseKind, { moduleOverrides: { delivery: { pollIntervalMs: 25, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 3 } } });
     await server.users.add('dave', 'dave@example.com', 'correct horse battery staple');
     await server.smtp.stop();
     await request(server.http).post('/auth/lostPassword').send({ username: 'dave' }).expect(200);
@@ -63,7 +64,7 @@ describe('without SMTP_URL', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite', { env: { SMTP_URL: '', MAIL_DIR: mailDir } });
+    server = await startTestServer('express', 'sqlite', { env: { SMTP_URL: '', MAIL_DIR: mailDir } });
     await server.users.add('frank', 'frank@example.com', 'correct horse battery staple');
   });
   afterAll(async () => {

@@ -1,8 +1,27 @@
-import { Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import {
+  ArgumentsHost,
+  Body,
+  CallHandler,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  ExecutionContext,
+  INestApplication,
+  Injectable,
+  Module,
+  NestInterceptor,
+  Post,
+  ValidationPipe,
+  VersioningType,
+} from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IsString } from 'class-validator';
+import { map, Observable } from 'rxjs';
 import request from 'supertest';
 import {
   normaliseIdentifier,
@@ -17,6 +36,8 @@ import {
 } from '../../src';
 import { createTestDatabase } from '../support/databases';
 import { CapturingLogger } from '../support/harness';
+import { nestedJson } from '../support/nested-json';
+import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /** A host application's own accounts and sessions, with string ids. */
@@ -58,8 +79,13 @@ class HostAccounts implements PasswordResetUserStore {
 @Module({ providers: [HostAccounts], exports: [HostAccounts] })
 class HostAccountsModule {}
 
-describe('the module mounted into a host application (pages off)', () => {
-  let app: NestExpressApplication;
+/** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
+function hostAdapter(platform: TestPlatform) {
+  return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
+}
+
+describe.each(testPlatforms())('the module mounted into a host application (pages off) (%s)', (platform) => {
+  let app: INestApplication;
   let smtp: SmtpSink;
   let drop: () => Promise<void>;
 
@@ -94,8 +120,7 @@ describe('the module mounted into a host application (pages off)', () => {
     })
     class HostAppModule {}
 
-    app = await NestFactory.create<NestExpressApplication>(HostAppModule, { logger: new CapturingLogger() });
-    await app.init();
+    app = await initialised(await NestFactory.create(HostAppModule, hostAdapter(platform), { logger: new CapturingLogger() }));
   });
   afterAll(async () => {
     await app.close();
@@ -138,7 +163,7 @@ describe('the module mounted into a host application (pages off)', () => {
     expect(accounts.accounts.get('acct-7f3a')!.password).toBe('second quiet lantern orbit 2024');
   });
 
-  it("refuses prototype keys also in bodies the host's own parser read", async () => {
+  it("refuses prototype keys, and takes the seed's //auth/lostPassword, in a host that parses bodies too", async () => {
     const res = await request(app.getHttpServer())
       .post('/auth/lostPassword')
       .type('json')
@@ -146,6 +171,7 @@ describe('the module mounted into a host application (pages off)', () => {
       .expect(400);
     expect(res.body).toMatchObject({ code: 'invalid_body', message: expect.stringContaining('__proto__') });
     await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'x', constructor: { prototype: {} } }).expect(400);
+    await request(app.getHttpServer()).post('//auth/lostPassword').type('form').send('username=nobody').expect(200, {});
   });
 
   it('serves no pages unless asked to', async () => {
@@ -158,6 +184,173 @@ describe('the module mounted into a host application (pages off)', () => {
     await app.get(PasswordResetService).revokeTokensOf('acct-7f3a');
     const res = await request(app.getHttpServer()).post('/auth/resetPassword/check').send({ token }).expect(400);
     expect(res.body.code).toBe('invalid_token');
+  });
+});
+
+/** The host's own route, which needs its body parsed and validated by the host's setup. */
+class NoteDto {
+  @IsString()
+  text: string;
+}
+
+@Controller('notes')
+class HostNotesController {
+  @Post()
+  create(@Body() note: NoteDto): { saved: string } {
+    return { saved: note.text };
+  }
+}
+
+/** Wraps every answer it sees, as many hosts' response envelopes do. */
+@Injectable()
+class WrapInData implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(map((data) => ({ data })));
+  }
+}
+
+/** Answers every error its own way, with a status no answer of the module's has. */
+@Catch()
+class HostErrors implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  catch(_exception: unknown, host: ArgumentsHost): void {
+    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), { hostError: true }, 418);
+  }
+}
+
+const badRequest = (code: string, message: string) => ({ statusCode: 400, error: 'Bad Request', message, code });
+
+describe.each(testPlatforms())("a host with its own global pipe, filter, interceptor, prefix and body parsing, and no EventEmitterModule (%s)", (platform) => {
+  let app: INestApplication;
+  let smtp: SmtpSink;
+  let drop: () => Promise<void>;
+  const post = (path: string) => request(app.getHttpServer()).post(path);
+
+  beforeAll(async () => {
+    const database = await createTestDatabase('sqlite');
+    drop = database.drop;
+    smtp = await new SmtpSink().start();
+
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: database.url.slice('sqlite:'.length),
+          entities: PASSWORD_RESET_ENTITIES,
+          migrations: PASSWORD_RESET_MIGRATIONS,
+          migrationsRun: true,
+        }),
+        HostAccountsModule,
+        PasswordResetModule.forRootAsync({
+          imports: [HostAccountsModule],
+          inject: [HostAccounts],
+          useFactory: (accounts: HostAccounts) => ({
+            userStore: accounts,
+            jwtSecret: 'host-secret-host-secret-host-secret-host',
+            resetUrl: 'https://host.example/account/reset',
+            mail: { transport: smtp.url, from: 'accounts@host.example' },
+            rateLimit: { lostPasswordPerMinute: 0, resetPasswordPerMinute: 3 },
+            delivery: { pollIntervalMs: 25 },
+          }),
+        }),
+      ],
+      controllers: [HostNotesController],
+    })
+    class HostAppModule {}
+
+    // The way hosts write their e2e tests: the HTTP adapter arrives after the module was created.
+    const testingModule = await Test.createTestingModule({ imports: [HostAppModule] }).setLogger(new CapturingLogger()).compile();
+    app = testingModule.createNestApplication(platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter());
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    app.useGlobalFilters(new HostErrors(app.get(HttpAdapterHost)));
+    app.useGlobalInterceptors(new WrapInData());
+    app.setGlobalPrefix('api');
+    await initialised(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await smtp.stop();
+    await drop();
+  });
+
+  it("leaves the host's own route to the host's parser, pipe, interceptor and filter, with the host's limits", async () => {
+    await post('/api/notes').send({ text: 'hello' }).expect(201, { data: { saved: 'hello' } });
+    const long = 'x'.repeat(20_000);
+    await post('/api/notes').send({ text: long }).expect(201, { data: { saved: long } });
+    await post('/api/notes').send({ text: 'hello', extra: 1 }).expect(418, { hostError: true });
+  });
+
+  it('answers a good request 200 {}, unwrapped, and refuses bad input with its own codes and messages', async () => {
+    const good = await post('/api/auth/lostPassword').send({ username: 'nobody' }).expect(200, {});
+    expect(good.headers['content-type']).toMatch(/^application\/json/);
+    await post('/api/auth/lostPassword').type('form').send('username=nobody').expect(200, {});
+
+    await post('/api/auth/lostPassword').send({}).expect(400, badRequest('invalid_request', 'username is required'));
+    await post('/api/auth/lostPassword').send({ username: 'a', admin: true }).expect(400, badRequest('invalid_request', 'property admin should not exist'));
+    await post('/api/auth/lostPassword').send([]).expect(400, badRequest('invalid_request', 'username is required'));
+    await post('/api/auth/lostPassword').send([{ username: 'a' }]).expect(400, badRequest('invalid_request', 'property 0 should not exist; username is required'));
+    await post('/api/auth/lostPassword').send({ username: ['a'] }).expect(400, badRequest('invalid_request', 'username must be a string'));
+    await post('/api/auth/resetPassword/check').send({}).expect(400, badRequest('invalid_request', 'token is required'));
+  });
+
+  it('refuses malformed bodies, prototype keys, deep nesting and bodies over 8 kB that the host would take', async () => {
+    const malformed = (reason: string | RegExp) => ({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(reason), code: 'invalid_body' });
+    const lostPassword = () => post('/api/auth/lostPassword');
+    expect((await lostPassword().type('json').send('{"username":"a","__proto__":{"admin":true}}').expect(400)).body).toEqual(malformed(/forbidden key __proto__/));
+    expect((await lostPassword().type('json').send('{"username":"a","constructor":{"prototype":{}}}').expect(400)).body).toEqual(malformed(/forbidden key constructor/));
+    expect((await lostPassword().type('form').send('username=a&__proto__=x').expect(400)).body).toEqual(malformed(/forbidden key __proto__/));
+    expect((await lostPassword().type('json').send('{"username":').expect(400)).body).toEqual(malformed(/^request body is malformed: /));
+    expect((await lostPassword().type('form').send('username=%ZZ').expect(400)).body).toEqual(malformed(/malformed percent-encoding/));
+    expect((await lostPassword().type('json').send(nestedJson(1500, 'arrays')).expect(400)).body).toEqual(malformed(/nested deeper than 2 levels/));
+    expect((await lostPassword().type('form').send(`username=a&x${'[a]'.repeat(20)}=1`).expect(400)).body).toMatchObject({ code: 'invalid_request' });
+
+    const tooLarge = { statusCode: 413, error: 'Payload Too Large', message: 'request body is larger than 8kb', code: 'payload_too_large' };
+    await lostPassword().send({ username: 'a'.repeat(9000) }).expect(413, tooLarge);
+    await lostPassword().type('form').send(`username=${'a'.repeat(9000)}`).expect(413, tooLarge);
+    await lostPassword().type('json').send(nestedJson(100_000, 'arrays')).expect(413, tooLarge);
+  });
+
+  it("answers its rate limit, thrown before the handler, itself: 429 with Retry-After, not the host filter's answer", async () => {
+    // Past the limit of 3 a minute, however many of them other tests took.
+    for (let i = 0; i < 3; i++) await post('/api/auth/resetPassword/check').send({ token: 'x' });
+    const limited = await post('/api/auth/resetPassword/check').send({ token: 'x' }).expect(429);
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'too_many_requests' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('resets a password without an EventEmitterModule', async () => {
+    await post('/api/auth/lostPassword').send({ username: 'zoe@host.example' }).expect(200, {});
+    const [mail] = await smtp.waitForMails('zoe@host.example');
+    await post('/api/auth/resetPassword').send({ token: tokenFrom(mail), password: 'quiet lantern orbit 1987 meadow' }).expect(200, {});
+    expect(app.get(HostAccounts).accounts.get('acct-7f3a')!.password).toBe('quiet lantern orbit 1987 meadow');
+  });
+});
+
+describe.each(testPlatforms())('a host that moves the routes under a URI version (%s)', (platform) => {
+  it('gets a 500 for each request to them, and the log names the cause', async () => {
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
+        PasswordResetModule.forRoot({
+          userStore: new HostAccounts(),
+          jwtSecret: 'host-secret-host-secret-host-secret-host',
+          resetUrl: 'https://host.example/account/reset',
+          mail: { transport: { jsonTransport: true }, from: 'accounts@host.example' },
+        }),
+      ],
+    })
+    class VersionedHostModule {}
+    const logs = new CapturingLogger();
+    const app = await NestFactory.create(VersionedHostModule, hostAdapter(platform), { logger: logs });
+    app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+    await initialised(app);
+    try {
+      const res = await request(app.getHttpServer()).post('/v1/auth/lostPassword').send({ username: 'zoe' }).expect(500);
+      expect(res.body.code).toBe('internal_error');
+      expect(logs.lines.join('\n')).toMatch(/read no body for this request: its routes must be at \/auth\/… under the global prefix/);
+    } finally {
+      await app.close();
+    }
   });
 });
 
@@ -187,7 +380,9 @@ describe('the module refuses a configuration that would be unsafe', () => {
   it('such as a JWT secret shorter than 32 characters, or a reset URL that is not http(s)', async () => {
     await expect(attempt({ jwtSecret: 'short' })).rejects.toThrow(/jwtSecret must be at least 32 characters/);
     await expect(attempt({ resetUrl: 'javascript:alert(1)' })).rejects.toThrow(/resetUrl must be an http\(s\) URL/);
+    // Without HTTP, too: no hook of the module's fails, then or a moment later.
     const context = await attempt({});
+    await new Promise((resolve) => setTimeout(resolve, 50));
     await context.close();
   });
 });

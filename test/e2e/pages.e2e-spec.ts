@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { testDatabases } from '../support/databases';
+import { testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 
@@ -17,11 +17,11 @@ function expectPageHeaders(res: request.Response): void {
   expect(res.text).not.toMatch(/<script|src="http/);
 }
 
-describe.each(testDatabases())('the standalone pages (%s)', (databaseKind) => {
+describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(databaseKind);
+    server = await startTestServer(platform, databaseKind);
   });
   afterAll(() => server.close());
 

@@ -7,19 +7,19 @@ import { IsNull, Not } from 'typeorm';
 import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
 import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
-import { testDatabases } from '../support/databases';
+import { testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 
-describe.each(testDatabases())('POST /auth/resetPassword (%s)', (databaseKind) => {
+describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
   const events: PasswordChangedEvent[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer(databaseKind);
+    server = await startTestServer(platform, databaseKind);
     server.app.get(EventEmitter2).on(PasswordResetEvents.passwordChanged, (event: PasswordChangedEvent) => events.push(event));
   });
   afterAll(() => server.close());
@@ -214,7 +214,7 @@ describe.each(testDatabases())('POST /auth/resetPassword (%s)', (databaseKind) =
           await slowServer.users.setPassword(id, password);
         },
       };
-      slowServer = await startTestServer(databaseKind, { moduleOverrides: { userStore: slowStore } });
+      slowServer = await startTestServer(platform, databaseKind, { moduleOverrides: { userStore: slowStore } });
     });
     afterAll(() => slowServer.close());
 

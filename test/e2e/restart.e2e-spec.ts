@@ -3,6 +3,7 @@ import { createTestDatabase, testDatabases } from '../support/databases';
 import { ServerProcess } from '../support/server-process';
 import { SmtpSink } from '../support/smtp-sink';
 
+// Durability across a kill is the subject, not HTTP: Express (the server's default) only.
 describe.each(testDatabases())('a server killed right after answering (%s)', (databaseKind) => {
   it('delivers the accepted request after it is started again, exactly once', async () => {
     const database = await createTestDatabase(databaseKind);

@@ -1,5 +1,4 @@
-import type { LoggerService } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../../src/password-reset/clock';
 import { standaloneSettings } from '../../src/config/standalone-settings';
@@ -7,6 +6,7 @@ import type { PasswordResetModuleOptions } from '../../src/password-reset/interf
 import { createServer } from '../../src/server';
 import { UsersService } from '../../src/users/users.service';
 import { createTestDatabase } from './databases';
+import { initialised, TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
 /** Real time plus an offset that tests move forward instead of sleeping. */
@@ -38,8 +38,8 @@ export class CapturingLogger implements LoggerService {
 export const TEST_RESET_URL = 'https://reset.example.test/auth/resetPassword';
 
 export interface TestServer {
-  app: NestExpressApplication;
-  http: ReturnType<NestExpressApplication['getHttpServer']>;
+  app: INestApplication;
+  http: ReturnType<INestApplication['getHttpServer']>;
   smtp: SmtpSink;
   clock: TestClock;
   dataSource: DataSource;
@@ -50,8 +50,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The standalone server on a fresh database of the given kind, mailing a real SMTP server on loopback. */
+/** The standalone server on the given platform and a fresh database of the given kind, mailing a real SMTP server on loopback. */
 export async function startTestServer(
+  platform: TestPlatform,
   databaseKind: string,
   options: {
     env?: Record<string, string>;
@@ -64,6 +65,7 @@ export async function startTestServer(
   const smtp = await new SmtpSink().start();
   const clock = new TestClock();
   const settings = standaloneSettings({
+    HTTP_ADAPTER: platform,
     DATABASE_URL: options.routeDatabase ? await options.routeDatabase(database.url) : database.url,
     SMTP_URL: smtp.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
@@ -82,7 +84,7 @@ export async function startTestServer(
       ...options.moduleOverrides,
     },
   });
-  await app.init();
+  await initialised(app);
   const dataSource = app.get(DataSource);
   return {
     app,

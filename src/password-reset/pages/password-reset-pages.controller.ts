@@ -1,7 +1,9 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { MAX_TOKEN_LENGTH } from '../dto/reset-password.dto';
+import type { HttpRequest } from '../http/http-request';
 import { PasswordResetExceptionFilter } from '../http/password-reset-exception.filter';
+import { AUTH_CONTROLLER_PATH, PasswordResetRoutes } from '../http/password-reset-paths';
+import { PasswordResetResponder } from '../http/password-reset-responder';
 import { PasswordResetService } from '../password-reset.service';
 import { PasswordResetThrottlerGuard } from '../throttling/password-reset-throttler.guard';
 import { renderPage } from './password-reset-pages';
@@ -10,21 +12,27 @@ import { renderPage } from './password-reset-pages';
  * The pages of the standalone server (`pages: true`). Showing the form only
  * reads the token: mail scanners and link previews open links too.
  */
-@Controller('auth')
+@Controller(AUTH_CONTROLLER_PATH)
 @UseFilters(PasswordResetExceptionFilter)
 export class PasswordResetPagesController {
-  constructor(private readonly passwordReset: PasswordResetService) {}
+  constructor(
+    private readonly passwordReset: PasswordResetService,
+    private readonly responder: PasswordResetResponder,
+  ) {}
 
-  @Get('lostPassword')
-  lostPasswordForm(@Res({ passthrough: true }) res: Response): string {
-    return renderPage(res, 'lost-password-form');
+  @Get(PasswordResetRoutes.lostPassword)
+  lostPasswordForm(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
+    return this.responder.respond(req, res, async () => renderPage('lost-password-form'));
   }
 
-  @Get('resetPassword')
+  @Get(PasswordResetRoutes.resetPassword)
   @UseGuards(PasswordResetThrottlerGuard)
-  async resetForm(@Query('token') token: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const wellFormed = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
-    const usable = wellFormed && (await this.passwordReset.usableUntil(token)) !== null;
-    return usable ? renderPage(res, 'reset-form', { token }) : renderPage(res, 'link-invalid');
+  resetForm(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
+    return this.responder.respond(req, res, async () => {
+      const token = req.query?.token;
+      const wellFormed = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
+      const usable = wellFormed && (await this.passwordReset.usableUntil(token)) !== null;
+      return usable ? renderPage('reset-form', { token }) : renderPage('link-invalid');
+    });
   }
 }

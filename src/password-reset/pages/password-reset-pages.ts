@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Response } from 'express';
 import Handlebars from 'handlebars';
 
 const TEMPLATES = join(__dirname, 'templates');
@@ -38,16 +37,25 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Renders a page and sets the headers every page of the flow carries: the link
- * holds a token, so nothing may leak it onward (no referrer), keep it (no
- * store) or show it inside another site (no framing).
+ * The headers every page of the flow carries: the link holds a token, so
+ * nothing may leak it onward (no referrer), keep it (no store) or show it
+ * inside another site (no framing).
  */
-export function renderPage(res: Response, name: PageName, context: Record<string, unknown> = {}): string {
-  res.type('html');
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  return layout({ title: TITLES[name], css, body: bodies[name](context) });
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** A rendered page and the headers it is sent with. */
+export class Page {
+  readonly headers = PAGE_HEADERS;
+  constructor(readonly html: string) {}
+}
+
+export function renderPage(name: PageName, context: Record<string, unknown> = {}): Page {
+  return new Page(layout({ title: TITLES[name], css, body: bodies[name](context) }));
 }

@@ -1,7 +1,6 @@
 import { ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
-import type { Response } from 'express';
 import { httpError } from '../http/http-errors';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
@@ -21,6 +20,7 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
     @Inject(PASSWORD_RESET_THROTTLER_STORAGE) storage: ThrottlerStorage,
     reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
   ) {
     const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     const limitOf = (context: ExecutionContext) =>
@@ -33,7 +33,7 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
   }
 
   protected async throwThrottlingException(context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(limit.timeToBlockExpire));
+    this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(limit.timeToBlockExpire));
     throw httpError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', 'too many requests from this address; try again later');
   }
 }

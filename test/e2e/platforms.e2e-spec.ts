@@ -1,0 +1,78 @@
+import request from 'supertest';
+import { startTestServer, TestServer } from '../support/harness';
+import { nestedJson } from '../support/nested-json';
+
+const ROUTES = ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword', '/auth/resetPassword/check'];
+const CONTENT_TYPES = [
+  'application/json',
+  'Application/JSON; charset=utf-16',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=latin1',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/problem+json',
+];
+const BODIES = [
+  '',
+  '{}',
+  '[]',
+  '[{"username":"a"}]',
+  'null',
+  '{',
+  '{"username":"a"}',
+  '{"token":"a","password":"b"}',
+  '{"username":"a","x":1}',
+  '{"__proto__":{}}',
+  '{"username":"a","constructor":{}}',
+  nestedJson(3, 'objects'),
+  'username=a',
+  'token=a&password=b&passwordConfirmation=c',
+  'username=%ZZ',
+  'username=a&username=b',
+  '__proto__=x&username=a',
+  Array.from({ length: 11 }, (_, i) => `k${i}=1`).join('&'),
+  `username=${'x'.repeat(9000)}`,
+];
+const ACCEPTS = ['application/json', 'text/html,application/xhtml+xml,*/*;q=0.8'];
+/** Express adds an ETag to every body; the rest of each answer is the module's, or Nest's. */
+const PLATFORM_HEADERS = new Set(['date', 'etag', 'connection', 'keep-alive']);
+
+async function answer(server: TestServer, send: (http: TestServer['http']) => request.Test) {
+  const res = await send(server.http);
+  return { status: res.status, body: res.text, headers: Object.fromEntries(Object.entries(res.headers).filter(([name]) => !PLATFORM_HEADERS.has(name))) };
+}
+
+/**
+ * The same requests to the standalone server on Express and on Fastify get
+ * the same answers, byte for byte, with the same headers: bodies of every kind,
+ * well-formed or not, API clients and browsers, the pages, and a 404.
+ */
+describe('Express and Fastify', () => {
+  let express: TestServer;
+  let fastify: TestServer;
+  beforeAll(async () => {
+    [express, fastify] = await Promise.all([startTestServer('express', 'sqlite'), startTestServer('fastify', 'sqlite')]);
+  });
+  afterAll(() => Promise.all([express.close(), fastify.close()]));
+
+  async function expectSameAnswers(send: (http: TestServer['http']) => request.Test): Promise<void> {
+    expect(await answer(fastify, send)).toEqual(await answer(express, send));
+  }
+
+  it('answer every POST to the module the same', async () => {
+    for (const route of ROUTES) {
+      for (const contentType of CONTENT_TYPES) {
+        for (const body of BODIES) {
+          for (const accept of ACCEPTS) await expectSameAnswers((http) => request(http).post(route).set('Content-Type', contentType).set('Accept', accept).send(body));
+        }
+      }
+    }
+    await expectSameAnswers((http) => request(http).post('/auth/lostPassword'));
+  });
+
+  it('serve the same pages, and the same 404', async () => {
+    for (const path of ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword?token=x', '/auth/resetPassword?token=a&token=b', '/no/such/route']) {
+      await expectSameAnswers((http) => request(http).get(path));
+    }
+  });
+});
