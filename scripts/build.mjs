@@ -1,9 +1,11 @@
 // Builds dist/ with the TypeScript compiler and copies the templates beside the
-// compiled code. With --if-stale it does nothing when no input changed since
-// the last build, so that `npm start` and `npm run users` on a built tree
-// start at once instead of compiling every time.
+// compiled code. Outputs whose source is gone are deleted, so that `npm pack`
+// (its prepack runs this) never ships code that no longer exists. With
+// --if-stale it does nothing when no input changed since the last build, so
+// that `npm start` and `npm run users` on a built tree start at once instead of
+// compiling every time.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.built');
 const inputs = ['src', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 const asset = /\.(hbs|txt|css)$/;
+const compiledOutput = /\.(js|js\.map|d\.ts)$/;
 
 function* filesUnder(path) {
   const stats = statSync(path);
@@ -36,6 +39,11 @@ for (const { path } of filesUnder(join(root, 'src'))) {
   const target = join(root, 'dist', relative(root, path));
   mkdirSync(dirname(target), { recursive: true });
   cpSync(path, target);
+}
+for (const { path } of filesUnder(join(root, 'dist', 'src'))) {
+  const source = join(root, relative(join(root, 'dist'), path));
+  const sourceOf = compiledOutput.test(source) ? source.replace(compiledOutput, '.ts') : source;
+  if (!existsSync(sourceOf)) rmSync(path);
 }
 writeFileSync(stamp, '');
 utimesSync(stamp, began, began);

@@ -1,0 +1,98 @@
+import { execFile, spawn } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// `npm run` exports the repository's npm settings and package as npm_*
+// variables (its local prefix, include, allow-scripts, …), which are not the
+// hosts': their npm reads its settings from the usual files instead.
+const cleanEnvironment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+
+async function timed(step) {
+  const started = performance.now();
+  await step();
+  return Math.round(performance.now() - started) / 1000;
+}
+
+async function runIn(directory, command, args) {
+  try {
+    return await run(command, args, { cwd: directory, env: cleanEnvironment, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${directory}:\n${error.stderr || error.stdout || error.message}`);
+  }
+}
+
+/** The example's package.json with the combination's versions, and the packed module instead of the registry's. */
+async function writeManifest(directory, combination, tarball) {
+  const manifest = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8'));
+  for (const [name, version] of Object.entries(combination.dependencies)) {
+    if (version === null) delete manifest.dependencies[name];
+    else manifest.dependencies[name] = version;
+  }
+  manifest.dependencies['nestjs-password-reset'] = `file:${tarball}`;
+  await writeFile(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * A copy of examples/host-app for one combination, installed from the registry
+ * (devDependencies too, whatever NODE_ENV says: the host compiles with tsc) and built.
+ */
+export async function buildHost({ example, combination, tarball, directory }) {
+  await cp(example, directory, { recursive: true, filter: (path) => !/\/(node_modules|dist|var)$|\.sqlite$/.test(path) });
+  await writeManifest(directory, combination, tarball);
+  if (combination.main) await writeFile(join(directory, 'src', 'main.ts'), combination.main);
+  const installSeconds = await timed(() => runIn(directory, 'npm', ['install', '--include=dev', '--no-audit', '--no-fund']));
+  const buildSeconds = await timed(() => runIn(directory, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']));
+  return { directory, installSeconds, buildSeconds };
+}
+
+/** `npm ls` must exit 0, and there must be one copy of each package named. */
+export async function installedCopies(directory, names) {
+  await runIn(directory, 'npm', ['ls']);
+  const { stdout } = await runIn(directory, 'npm', ['ls', '--all', '--parseable', ...names]);
+  const paths = [...new Set(stdout.split('\n').filter(Boolean))];
+  return Object.fromEntries(names.map((name) => [name, paths.filter((path) => path.endsWith(`/node_modules/${name}`))]));
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the built host and waits until it answers HTTP; its output is kept for failure messages. */
+export async function startHost(directory, environment) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: directory, env: { ...cleanEnvironment, ...environment, PORT: String(port) } });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const host = {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill();
+      await exited;
+    },
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the host exited with code ${child.exitCode} before it answered:\n${output}`);
+    if (Date.now() > deadline) {
+      await host.stop();
+      throw new Error(`the host did not answer within 60 s:\n${output}`);
+    }
+    try {
+      await fetch(host.url);
+      return host;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

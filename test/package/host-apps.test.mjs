@@ -1,0 +1,202 @@
+// The package as a host gets it: `npm pack` of this repository, installed from
+// the registry into fresh copies of examples/host-app, one per supported
+// combination of Nest, TypeORM and HTTP platform, each driven through HTTP.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildHost, installedCopies, startHost } from './host-app.mjs';
+import { hostCombinations } from './host-combinations.mjs';
+import { packagesImportedBy } from './package-imports.mjs';
+import { resetTokenIn, startSmtpSink } from './smtp-sink.mjs';
+import { packRepository, unpack } from './tarball.mjs';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const manifest = JSON.parse(await readFile(join(repositoryRoot, 'package.json'), 'utf8'));
+const workRoot = await mkdtemp(join(tmpdir(), 'password-reset-package-'));
+
+/** A promise awaited later, by whichever test needs it: its failure belongs to those tests, not to the process. */
+function awaitedLater(promise) {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+// Packing once and installing every host at the same time, all from one npm cache, keeps the run short.
+const packed = awaitedLater(packRepository(repositoryRoot, workRoot));
+const builtHosts = new Map(
+  hostCombinations.map((combination) => [
+    combination.id,
+    awaitedLater(
+      packed.then(({ path }) =>
+        buildHost({ example: join(repositoryRoot, 'examples', 'host-app'), combination, tarball: path, directory: join(workRoot, combination.id) }),
+      ),
+    ),
+  ]),
+);
+
+let smtp;
+before(async () => (smtp = await startSmtpSink()));
+after(async () => {
+  await smtp?.close();
+  await rm(workRoot, { recursive: true, force: true });
+});
+
+async function* sourceFilesUnder(directory) {
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) yield* sourceFilesUnder(path);
+    else if (!entry.name.includes('.spec.')) yield path;
+  }
+}
+
+/** What the tarball must hold: the module's compiled code and typings, its templates, and npm's usual files. */
+async function expectedTarballFiles() {
+  const expected = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts'];
+  for await (const path of sourceFilesUnder(join(repositoryRoot, 'src', 'password-reset'))) {
+    const packed = join('dist', relative(repositoryRoot, path));
+    if (packed.endsWith('.ts')) expected.push(packed.replace(/\.ts$/, '.js'), packed.replace(/\.ts$/, '.d.ts'));
+    else expected.push(packed);
+  }
+  return expected.sort();
+}
+
+function packageHasOwnTypes(name) {
+  const directory = join(repositoryRoot, 'node_modules', name);
+  try {
+    const installed = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
+    return Boolean(installed.types ?? installed.typings) || existsSync(join(directory, 'index.d.ts')) || JSON.stringify(installed.exports ?? {}).includes('.d.ts');
+  } catch {
+    return false;
+  }
+}
+
+describe('the packed tarball', () => {
+  const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
+  let unpacked;
+  before(async () => (unpacked = await unpack((await packed).path, join(workRoot, 'unpacked'))));
+
+  it('holds the compiled module with its typings, templates and migrations, and nothing else', async (t) => {
+    const { files, size } = await packed;
+    t.diagnostic(`${files.length} files, ${(size / 1024).toFixed(1)} kB packed`);
+    assert.deepEqual(files, await expectedTarballFiles());
+  });
+
+  it('requires at run time only its dependencies, its peers and Node built-ins', async () => {
+    const undeclared = [...(await packagesImportedBy(unpacked, '.js'))].filter(([name]) => !declared.has(name));
+    assert.deepEqual(Object.fromEntries(undeclared), {}, 'packages required by the packed code but neither dependencies nor peers (and by which files)');
+  });
+
+  it('has no dependency that neither its code nor its typings use', async () => {
+    const required = await packagesImportedBy(unpacked, '.js');
+    const typed = await packagesImportedBy(unpacked, '.d.ts');
+    const typingsOf = (name) => name.slice('@types/'.length).replace(/^(.*)__/, '@$1/');
+    const unused = Object.keys(manifest.dependencies).filter((name) => (name.startsWith('@types/') ? !typed.has(typingsOf(name)) : !required.has(name)));
+    assert.deepEqual(unused, [], 'dependencies a host installs for nothing');
+  });
+
+  it('names in its typings only packages a host has, with their types', async () => {
+    const typed = (name) => packageHasOwnTypes(name) || `@types/${name.replace(/^@(.*)\//, '$1__')}` in manifest.dependencies;
+    const missing = [...(await packagesImportedBy(unpacked, '.d.ts'))].filter(([name]) => !declared.has(name) || !typed(name));
+    assert.deepEqual(Object.fromEntries(missing), {}, 'packages the typings import that a host does not get (with types) from this package (and by which files)');
+  });
+});
+
+for (const combination of hostCombinations) {
+  describe(combination.name, () => {
+    let built;
+    before(async () => (built = await builtHosts.get(combination.id)));
+
+    it('installs from the tarball with one copy of Nest and TypeORM, and `npm ls` exits 0', async (t) => {
+      t.diagnostic(`npm install ${built.installSeconds} s, tsc ${built.buildSeconds} s`);
+      const copies = await installedCopies(built.directory, ['@nestjs/common', '@nestjs/core', 'typeorm']);
+      for (const [name, paths] of Object.entries(copies)) assert.equal(paths.length, 1, `${name}: ${paths.length} copies\n${paths.join('\n')}`);
+    });
+
+    describe('running', () => {
+      let host;
+      before(async () => {
+        host = await startHost(built.directory, {
+          DATABASE_PATH: join(built.directory, 'host-app.sqlite'),
+          RESET_JWT_SECRET: 'a'.repeat(16) + 'b'.repeat(16),
+          RESET_URL: 'https://app.example.com/reset-password',
+          SMTP_URL: smtp.url,
+          NODE_ENV: 'test',
+          NO_COLOR: '1',
+        });
+      });
+      after(() => host?.stop());
+
+      const hostLogTail = () => `host log (end):\n${host.output().slice(-2000)}`;
+
+      async function post(path, body, contentType = 'application/json') {
+        let response;
+        try {
+          response = await fetch(`${host.url}${combination.prefix}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': contentType, accept: 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+            signal: AbortSignal.timeout(10_000),
+          });
+        } catch (error) {
+          throw new Error(`POST ${combination.prefix}${path}: ${error.message}\n${hostLogTail()}`);
+        }
+        const text = await response.text();
+        try {
+          return { status: response.status, body: JSON.parse(text) };
+        } catch {
+          return { status: response.status, body: text };
+        }
+      }
+
+      /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
+      function assertAnswer(answer, status, expected) {
+        const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
+        assert.equal(answer.status, status, `${described}\n${hostLogTail()}`);
+        if (expected === undefined) return;
+        if (Object.keys(expected).length === 0) return assert.deepEqual(answer.body, {}, described);
+        for (const [field, value] of Object.entries(expected)) {
+          if (value instanceof RegExp) assert.match(String(answer.body?.[field]), value, described);
+          else assert.equal(answer.body?.[field], value, described);
+        }
+      }
+
+      it('resets a password: request, mail over SMTP, reset, the host logs in with the new password only, the link is spent', async () => {
+        const username = `alice-${combination.id}`;
+        const email = `alice@${combination.id}.example`;
+        const oldPassword = 'correct horse battery staple';
+        const newPassword = 'violet kettle drums at noon';
+        assertAnswer(await post('/users', { username, email, password: oldPassword }), 201);
+
+        assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
+        const token = resetTokenIn(await smtp.waitForMailTo(email));
+        assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
+
+        assertAnswer(await post('/login', { username, password: newPassword }), 200);
+        assertAnswer(await post('/login', { username, password: oldPassword }), 401);
+        assertAnswer(await post('/auth/resetPassword', { token, password: 'another fresh passphrase 7' }), 400, { code: 'invalid_token' });
+      });
+
+      // Under a prefix the seed's URL is not the host's; without one it must work.
+      if (!combination.prefix) it("answers the seed's exact URL, //auth/lostPassword, as /auth/lostPassword", async () => {
+        assertAnswer(await post('//auth/lostPassword', { username: 'nobody-here' }), 200, {});
+      });
+
+      const badInputs = [
+        ['a missing username', {}, 'application/json', 400, { statusCode: 400, error: 'Bad Request', message: 'username is required', code: 'invalid_request' }],
+        ['an unknown field', { username: 'alice', admin: true }, 'application/json', 400, { message: /admin/, code: 'invalid_request' }],
+        ['a __proto__ key', '{"__proto__":{}}', 'application/json', 400, { code: 'invalid_body' }],
+        ['malformed JSON', '{"username":', 'application/json', 400, { code: 'invalid_body' }],
+        ['%ZZ in a form', 'username=%ZZ', 'application/x-www-form-urlencoded', 400, { code: 'invalid_body' }],
+        ['a body over 8 kB', { username: 'x'.repeat(9000) }, 'application/json', 413, { statusCode: 413 }],
+      ];
+      for (const [input, body, contentType, status, expectedBody] of badInputs) {
+        it(`answers ${input} with ${status} as documented`, async () => {
+          assertAnswer(await post('/auth/lostPassword', body, contentType), status, expectedBody);
+        });
+      }
+    });
+  });
+}
