@@ -79,6 +79,17 @@ class HostAccounts implements PasswordResetUserStore {
 @Module({ providers: [HostAccounts], exports: [HostAccounts] })
 class HostAccountsModule {}
 
+/** The host's own connection, holding the module's tables as the README says: its entities and migrations added. */
+function hostDatabase(sqliteUrl: string) {
+  return TypeOrmModule.forRoot({
+    type: 'better-sqlite3',
+    database: sqliteUrl.slice('sqlite:'.length),
+    entities: PASSWORD_RESET_ENTITIES,
+    migrations: PASSWORD_RESET_MIGRATIONS,
+    migrationsRun: true,
+  });
+}
+
 /** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
 function hostAdapter(platform: TestPlatform) {
   return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
@@ -96,13 +107,7 @@ describe.each(testPlatforms())('the module mounted into a host application (page
 
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: database.url.slice('sqlite:'.length),
-          entities: PASSWORD_RESET_ENTITIES,
-          migrations: PASSWORD_RESET_MIGRATIONS,
-          migrationsRun: true,
-        }),
+        hostDatabase(database.url),
         EventEmitterModule.forRoot(),
         HostAccountsModule,
         PasswordResetModule.forRootAsync({
@@ -233,13 +238,7 @@ describe.each(testPlatforms())("a host with its own global pipe, filter, interce
 
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: database.url.slice('sqlite:'.length),
-          entities: PASSWORD_RESET_ENTITIES,
-          migrations: PASSWORD_RESET_MIGRATIONS,
-          migrationsRun: true,
-        }),
+        hostDatabase(database.url),
         HostAccountsModule,
         PasswordResetModule.forRootAsync({
           imports: [HostAccountsModule],
