@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, Browser, Page, Response } from 'playwright-core';
-import { chromiumBrowser } from '../support/chromium';
-import { required } from '../support/debian-package';
+import type { Page } from 'playwright-core';
+import { BrowserFlow, startBrowserFlow, submit, text } from '../support/browser-flow';
 import { testPlatforms } from '../support/platforms';
-import { freePort, ServerProcess } from '../support/server-process';
+import type { ServerProcess } from '../support/server-process';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /**
@@ -14,57 +11,23 @@ import { SmtpSink, tokenFrom } from '../support/smtp-sink';
  * the browser's own Accept-Language asks.
  */
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const NEW_PASSWORD = 'stille Laterne Umlaufbahn 1987 Wiese';
-
-async function submit(page: Page): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
-  if (!response) throw new Error('the form post led to no new document');
-  return response;
-}
-
-const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').trim();
 
 describe.each(testPlatforms())('the pages in German, in a real browser (%s)', (platform) => {
   jest.setTimeout(60000);
 
-  const workDir = mkdtempSync(join(tmpdir(), 'password-reset-browser-de-'));
+  let flow: BrowserFlow;
   let smtp: SmtpSink;
   let server: ServerProcess;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    const chromiumPath = required(chromiumBrowser);
-    smtp = await new SmtpSink().start();
-    const port = await freePort();
-    server = new ServerProcess({
-      HTTP_ADAPTER: platform,
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${join(workDir, 'db.sqlite')}`,
-      SMTP_URL: smtp.url,
-      JWT_SECRET: 'browser-german-test-secret-browser-german-test-secret',
-      RESET_URL: `http://127.0.0.1:${port}/auth/resetPassword`,
-      IP_RATE_LIMIT: '0',
-    });
-    server.addUser('lena', 'lena@example.com', 'alte Kupferkanne 2009 Hafen');
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     // Chromium sends the context's locale as Accept-Language, as a German browser does.
-    page = await (await browser.newContext({ locale: 'de-DE' })).newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 400')) consoleErrors.push(message.text());
-    });
+    flow = await startBrowserFlow(platform, { username: 'lena', email: 'lena@example.com', password: 'alte Kupferkanne 2009 Hafen' }, { locale: 'de-DE' });
+    ({ smtp, server, page, consoleErrors } = flow);
   });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    await smtp?.stop();
-    if (server) rmSync(server.cwd, { recursive: true, force: true });
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => flow?.close());
 
   it('asks, refuses and confirms in German, with the German page styled as the English one', async () => {
     const form = await page.goto(`${server.baseUrl}/auth/lostPassword`);
@@ -74,7 +37,7 @@ describe.each(testPlatforms())('the pages in German, in a real browser (%s)', (p
     expect(await text(page, 'label[for=username]')).toBe('Benutzername oder E-Mail-Adresse');
     expect(await text(page, 'button[type=submit]')).toBe('Link schicken');
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(245, 245, 247)');
-    await page.screenshot({ path: join(process.env.KEEP_SCREENSHOTS ?? workDir, 'lost-password-form-de.png'), fullPage: true });
+    await page.screenshot({ path: join(process.env.KEEP_SCREENSHOTS ?? flow.workDir, 'lost-password-form-de.png'), fullPage: true });
 
     await page.fill('input[name=username]', 'lena');
     expect((await submit(page)).status()).toBe(200);

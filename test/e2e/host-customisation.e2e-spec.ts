@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Handlebars from 'handlebars';
 import request from 'supertest';
-import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS, PasswordResetModule, PasswordResetUser, PasswordResetUserStore } from '../../src';
+import { PASSWORD_RESET_ENTITIES, PasswordResetModule, PasswordResetUser, PasswordResetUserStore } from '../../src';
 import { createTestDatabase } from '../support/databases';
+import { hostAdapter, hostDatabase } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
-import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
+import { initialised, testPlatforms } from '../support/platforms';
 import { ReceivedMail, SmtpSink } from '../support/smtp-sink';
 
 /** A host's users, each with the language of its profile (or none). */
@@ -70,9 +69,6 @@ function expectNoMessageKeys(text: string): void {
   expect(text).not.toMatch(/\b(mail|pages|errors|validation|passwordPolicy)\.[a-zA-Z_]+/);
 }
 
-function hostAdapter(platform: TestPlatform) {
-  return platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
-}
 
 describe.each(testPlatforms())('a host that makes the module its own: paths, link, templates, languages (%s)', (platform) => {
   let app: INestApplication;
@@ -89,13 +85,7 @@ describe.each(testPlatforms())('a host that makes the module its own: paths, lin
 
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: database.url.slice('sqlite:'.length),
-          entities: PASSWORD_RESET_ENTITIES,
-          migrations: PASSWORD_RESET_MIGRATIONS,
-          migrationsRun: true,
-        }),
+        hostDatabase(database.url),
         LocalisedAccountsModule,
         PasswordResetModule.forRootAsync({
           pages: true,
@@ -164,7 +154,7 @@ describe.each(testPlatforms())('a host that makes the module its own: paths, lin
     const form = await http().get(`/account/reset?token=${encodeURIComponent(token)}`).expect(200);
     expect(form.text).toContain('<form method="post" action="reset">');
     await http().post('/account/reset').send({ token, password: NEW_PASSWORD }).expect(200, {});
-    expect((await app.get(LocalisedAccounts).findById('u-en')) as { password: string }).toMatchObject({ password: NEW_PASSWORD });
+    expect(app.get(LocalisedAccounts).accounts.get('u-en')!.password).toBe(NEW_PASSWORD);
     await http().post('/account/reset').send({ token, password: NEW_PASSWORD }).expect(400);
   });
 

@@ -1,13 +1,8 @@
 import { INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import {
-  PASSWORD_RESET_ENTITIES,
-  PASSWORD_RESET_MIGRATIONS,
   PasswordChangedEvent,
   PasswordResetEvents,
   PasswordResetModule,
@@ -15,6 +10,7 @@ import {
   PasswordResetUserStore,
 } from '../../src';
 import { createTestDatabase } from '../support/databases';
+import { hostAdapter, hostDatabase } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { initialised, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
@@ -69,13 +65,7 @@ describe.each(testPlatforms())('a password-changed listener that fails (%s)', (p
     drops.push(database.drop);
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: database.url.slice('sqlite:'.length),
-          entities: PASSWORD_RESET_ENTITIES,
-          migrations: PASSWORD_RESET_MIGRATIONS,
-          migrationsRun: true,
-        }),
+        hostDatabase(database.url),
         EventEmitterModule.forRoot(),
         AccountsModule,
         PasswordResetModule.forRootAsync({
@@ -94,7 +84,7 @@ describe.each(testPlatforms())('a password-changed listener that fails (%s)', (p
     })
     class HostModule {}
     const logs = new CapturingLogger();
-    const app = await initialised(await NestFactory.create(HostModule, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: logs }));
+    const app = await initialised(await NestFactory.create(HostModule, hostAdapter(platform), { logger: logs }));
     apps.push(app);
     return { app, logs, accounts: app.get(AccountsWithFailingSessions) };
   }

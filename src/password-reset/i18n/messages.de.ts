@@ -1,7 +1,7 @@
-import type { PartialMessages } from './messages.en';
+import type { PasswordResetTranslation } from './messages.en';
 
 /** German. */
-export const GERMAN_MESSAGES: PartialMessages = {
+export const GERMAN_MESSAGES: PasswordResetTranslation = {
   mail: {
     defaultProductName: 'Ihr Konto',
     greeting: 'Hallo {{name}},',

@@ -95,4 +95,4 @@ export const ENGLISH_MESSAGES = {
 export type PasswordResetMessages = typeof ENGLISH_MESSAGES;
 
 /** Part of the texts: what a translation, or a host's change of a few texts, supplies. */
-export type PartialMessages<T = PasswordResetMessages> = { [K in keyof T]?: T[K] extends string ? string : PartialMessages<T[K]> };
+export type PasswordResetTranslation<T = PasswordResetMessages> = { [K in keyof T]?: T[K] extends string ? string : PasswordResetTranslation<T[K]> };

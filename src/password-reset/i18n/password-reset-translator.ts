@@ -4,16 +4,16 @@ import Negotiator from 'negotiator';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import { GERMAN_MESSAGES } from './messages.de';
-import { ENGLISH_MESSAGES, PartialMessages } from './messages.en';
+import { ENGLISH_MESSAGES, PasswordResetTranslation } from './messages.en';
 import type { Text } from './text';
 
 export const FALLBACK_LANGUAGE = 'en';
 
 /** The languages the module ships; a host adds others, or changes texts, with `messages`. */
-export const SHIPPED_MESSAGES: Record<string, PartialMessages> = { en: ENGLISH_MESSAGES, de: GERMAN_MESSAGES };
+export const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = { en: ENGLISH_MESSAGES, de: GERMAN_MESSAGES };
 
 /** One i18next instance per module: a host's texts never leak into another's. Missing keys fall back to English. */
-function createI18n(messages: Record<string, PartialMessages>): i18n {
+function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
   const instance = i18next.createInstance();
   void instance.init({
     resources: Object.fromEntries(Object.entries(SHIPPED_MESSAGES).map(([language, texts]) => [language, { translation: texts }])),

@@ -2,7 +2,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../clock';
 import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
-import type { PartialMessages } from '../i18n/messages.en';
+import type { PasswordResetTranslation } from '../i18n/messages.en';
 import type { PasswordResetTemplatesOptions } from '../templates/password-reset-templates';
 import type { PasswordResetUser, PasswordResetUserStore } from './password-reset-user-store.interface';
 
@@ -38,7 +38,7 @@ export interface PasswordResetModuleOptions {
    * few (subjects, say) or add a language. A text missing in a language is
    * shown in English.
    */
-  messages?: Record<string, PartialMessages>;
+  messages?: Record<string, PasswordResetTranslation>;
   /** The language of mails to users without a `locale` the module has, and of pages for browsers without an `Accept-Language` it has. Default `en`. */
   defaultLanguage?: string;
   events?: {
