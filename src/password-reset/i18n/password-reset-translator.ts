@@ -7,10 +7,10 @@ import { GERMAN_MESSAGES } from './messages.de';
 import { ENGLISH_MESSAGES, PasswordResetTranslation } from './messages.en';
 import type { Text } from './text';
 
-export const FALLBACK_LANGUAGE = 'en';
+const FALLBACK_LANGUAGE = 'en';
 
 /** The languages the module ships; a host adds others, or changes texts, with `messages`. */
-export const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = { en: ENGLISH_MESSAGES, de: GERMAN_MESSAGES };
+const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = { en: ENGLISH_MESSAGES, de: GERMAN_MESSAGES };
 
 /** One i18next instance per module: a host's texts never leak into another's. Missing keys fall back to English. */
 function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
