@@ -17,6 +17,7 @@ function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
   const instance = i18next.createInstance();
   void instance.init({
     resources: Object.fromEntries(Object.entries(SHIPPED_MESSAGES).map(([language, texts]) => [language, { translation: texts }])),
+    lng: FALLBACK_LANGUAGE,
     fallbackLng: FALLBACK_LANGUAGE,
     initAsync: false,
     // Handlebars escapes what goes into HTML; a text mail is not HTML.
