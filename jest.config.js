@@ -2,7 +2,8 @@
 // CommonJS that require()s them. Node 20 allows that, Jest on Node 20 does not,
 // so Jest runs everything as CommonJS: our TypeScript through ts-jest, and the
 // ESM-only packages through Babel (import.meta rewritten to its CJS equivalent).
-const esmOnlyPackages = ['@nestjs', 'file-type', '@tokenizer', 'strtok3', 'token-types', 'uint8array-extras'];
+// content-disposition: of @fastify/static, which Swagger UI on Fastify loads.
+const esmOnlyPackages = ['@nestjs', 'file-type', '@tokenizer', 'strtok3', 'token-types', 'uint8array-extras', 'content-disposition'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -25,6 +26,7 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+  // Any package under node_modules but those, also where one is nested in another's node_modules.
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnlyPackages.join('|')})/).*/node_modules/`],
   testTimeout: 30000,
 };

@@ -39,6 +39,7 @@ export class AppModule {
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
+            defaultLanguage: settings.defaultLanguage,
             rateLimit: {
               lostPasswordPerMinute: settings.ipRateLimit,
               resetPasswordPerMinute: settings.resetIpRateLimit,

@@ -11,5 +11,19 @@ export type { PasswordResetMailTransport } from './password-reset/mail/mail-tran
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
+export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
+export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
+export type {
+  MailTemplateName,
+  PageName,
+  PasswordResetTemplateContext,
+  PasswordResetTemplateFile,
+  PasswordResetTemplateFunction,
+  PasswordResetTemplatesOptions,
+} from './password-reset/templates/password-reset-templates';
+export { ENGLISH_MESSAGES } from './password-reset/i18n/messages.en';
+export type { PasswordResetMessages, PasswordResetTranslation } from './password-reset/i18n/messages.en';
+export { PASSWORD_RESET_ERROR_CODES, PasswordResetErrorResponse } from './password-reset/dto/error-response.dto';
+export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';

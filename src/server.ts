@@ -5,6 +5,7 @@ import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } fro
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import type { StandaloneSettings, TlsFiles } from './config/standalone-settings';
@@ -59,6 +60,21 @@ async function onFastify(module: AppModuleDefinition, settings: StandaloneSettin
   return NestFactory.create(module, adapter, options);
 }
 
+/**
+ * The OpenAPI document of every route at `/docs-json`, with Swagger UI at
+ * `/docs`; built at the first request, once the routes are known. Its scripts
+ * and styles are files of its own, within the default CSP of helmet.
+ */
+function serveOpenApi(app: INestApplication): void {
+  const info = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('Password reset')
+    .setDescription('The forgot-my-password flow: ask for a link, check it, set a new password.')
+    .setVersion('1.0.0')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, info), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+}
+
 /** The standalone server, configured; `main.ts` listens on it, the e2e tests drive it. */
 export async function createServer(settings: StandaloneSettings, options: ServerOptions = {}): Promise<INestApplication> {
   const module = AppModule.forSettings(settings, options.moduleOverrides);
@@ -68,6 +84,7 @@ export async function createServer(settings: StandaloneSettings, options: Server
   // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());
+  serveOpenApi(app);
   return app;
 }
 

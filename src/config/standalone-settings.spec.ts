@@ -18,6 +18,7 @@ describe('standaloneSettings', () => {
       trustProxy: false,
       redisUrl: undefined,
       tls: undefined,
+      defaultLanguage: 'en',
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });

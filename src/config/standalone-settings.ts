@@ -20,6 +20,8 @@ export interface StandaloneSettings {
   ipRateLimit: number;
   resetIpRateLimit: number;
   redisUrl?: string;
+  /** The language of pages for browsers that ask for none the module has, and of every mail (the standalone users have no locale). */
+  defaultLanguage: string;
   /** Express's `trust proxy`, Fastify's `trustProxy`: whether, and which, proxies' X-Forwarded-For to believe. */
   trustProxy: boolean | number | string;
   /** PEM files: when set, the server speaks HTTPS on `port`, else plain HTTP. */
@@ -108,6 +110,7 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
     resetIpRateLimit: nonNegativeInteger('RESET_IP_RATE_LIMIT', env.RESET_IP_RATE_LIMIT, 30),
     redisUrl: env.REDIS_URL || undefined,
+    defaultLanguage: env.DEFAULT_LANGUAGE || 'en',
     trustProxy: trustProxy(env.TRUST_PROXY),
     tls,
   };

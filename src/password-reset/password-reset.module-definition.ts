@@ -1,11 +1,13 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { PasswordResetRoutesOptions } from './http/password-reset-paths';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
 export interface PasswordResetModuleExtras {
   /** Serve the HTML pages (`GET /auth/lostPassword`, `GET /auth/resetPassword`); off when the host has its own front end. */
   pages?: boolean;
+  /** Where the routes are; defaults: the seed's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
+  routes?: PasswordResetRoutesOptions;
 }
-
 
 export const {
   ConfigurableModuleClass: ConfigurablePasswordResetModule,
@@ -14,6 +16,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class picks its controllers from `pages`.
-  .setExtras<PasswordResetModuleExtras>({ pages: false }, (definition) => definition)
+  // The module class makes its controllers from `pages` and `routes`.
+  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {} }, (definition) => definition)
   .build();

@@ -3,10 +3,11 @@ import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthController } from './auth.controller';
+import { createAuthController } from './auth.controller';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
-import { PasswordResetPaths } from './http/password-reset-paths';
+import { PASSWORD_RESET_ROUTES, PasswordResetPaths, resolveRoutes } from './http/password-reset-paths';
+import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
@@ -21,7 +22,9 @@ import {
   PASSWORD_RESET_OPTIONS_TYPE,
   PasswordResetModuleExtras,
 } from './password-reset.module-definition';
-import { PasswordResetPagesController } from './pages/password-reset-pages.controller';
+import { createPagesController } from './pages/password-reset-pages.controller';
+import { PasswordResetPages } from './pages/password-reset-pages';
+import { PasswordResetTemplates } from './templates/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
@@ -41,8 +44,11 @@ function checkedSecret(secret: string): string {
   return secret;
 }
 
+/** Controllers at the host's paths: each module definition gets classes of its own, as Nest reads routes from class metadata. */
 function withControllers(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
-  return { ...definition, controllers: extras.pages ? [AuthController, PasswordResetPagesController] : [AuthController] };
+  const routes = resolveRoutes(extras.routes);
+  const controllers = extras.pages ? [createAuthController(routes), createPagesController(routes)] : [createAuthController(routes)];
+  return { ...definition, controllers, providers: [...(definition.providers ?? []), { provide: PASSWORD_RESET_ROUTES, useValue: routes }] };
 }
 
 /**
@@ -60,6 +66,9 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
     fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
     PasswordResetThrottlerGuard,
     PasswordResetPaths,
+    PasswordResetTranslator,
+    PasswordResetTemplates,
+    PasswordResetPages,
     PasswordResetResponder,
     StrengthEstimator,
     PasswordPolicyService,

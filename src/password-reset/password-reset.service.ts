@@ -4,11 +4,14 @@ import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
 import { httpError, invalidToken } from './http/http-errors';
+import { text } from './i18n/text';
+import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
+import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { hostEventEmitter } from './host-event-emitter';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
@@ -29,6 +32,7 @@ export class PasswordResetService {
     private readonly moduleRef: ModuleRef,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
+    @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
   ) {}
 
   /**
@@ -43,8 +47,8 @@ export class PasswordResetService {
       await this.inbox.record(identifier);
     } catch (error) {
       this.logger.error(`Could not record a reset request: ${(error as Error).message}`);
-      if (isRefusedData(error)) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', 'username could not be stored');
-      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the request could not be recorded; please try again');
+      if (isRefusedData(error)) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', text('errors.identifier_not_stored'));
+      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.request_not_recorded'));
     }
   }
 
@@ -66,14 +70,14 @@ export class PasswordResetService {
     const { token, user } = usable;
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
-    if (reasons.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons.join('; '), reasons);
+    if (reasons.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons, reasons);
     if (!(await this.tokens.consume(token))) throw invalidToken();
     try {
       await this.users.setPassword(user.id, newPassword);
     } catch (error) {
       await this.tokens.restore(token);
       this.logger.error(`Could not store a new password: ${(error as Error).message}`);
-      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the password could not be stored; the link still works, please try again');
+      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.password_not_stored'));
     }
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.complete(token, manager);
@@ -101,12 +105,21 @@ export class PasswordResetService {
     return token && user ? { token, user } : null;
   }
 
+  /**
+   * Awaits the host's listeners. By then the password is stored and the link
+   * spent, and neither can be taken back: a listener that fails is logged, and
+   * fails the request only where the host asked for that, with a message
+   * that says the password was changed all the same.
+   */
   private async announce(event: PasswordChangedEvent): Promise<void> {
     try {
       // Looked up when needed: the host's emitter may be made after this service.
       await hostEventEmitter(this.moduleRef)?.emitAsync(PasswordResetEvents.passwordChanged, event);
     } catch (error) {
-      this.logger.error(`A listener of ${PasswordResetEvents.passwordChanged} failed: ${(error as Error).message}`);
+      this.logger.error(
+        `A listener of ${PasswordResetEvents.passwordChanged} failed for user ${event.userId}; the password was changed, the user's sessions may not have ended: ${(error as Error).message}`,
+      );
+      if (this.options.events?.failRequestOnListenerError) throw httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'sessions_not_ended', text('errors.sessions_not_ended'));
     }
   }
 }

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { chromiumBrowser } from '../support/chromium';
-import { required } from '../support/debian-package';
+import type { Page } from 'playwright-core';
+import { BrowserFlow, startBrowserFlow, submit, text } from '../support/browser-flow';
 import { testPlatforms } from '../support/platforms';
-import { freePort, ServerProcess } from '../support/server-process';
+import type { ServerProcess } from '../support/server-process';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /**
@@ -21,71 +19,24 @@ const OLD_PASSWORD = 'old copper kettle 2009 harbour';
 const WEAK_PASSWORD = 'password123';
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Clicks a form's submit button and waits for the page the form post leads to. */
-async function submit(page: Page, selector = 'button[type=submit]'): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
-  if (!response) throw new Error('the form post led to no new document');
-  return response;
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.textContent(selector)) ?? '').trim();
-}
-
 describe.each(testPlatforms())('the forgot-password flow in a real browser (%s)', (platform) => {
   jest.setTimeout(60000);
 
-  const workDir = mkdtempSync(join(tmpdir(), 'password-reset-browser-'));
+  let flow: BrowserFlow;
+  // Screenshots go to a temp dir; set KEEP_SCREENSHOTS=<dir> to keep them for a look.
+  const screenshotDir = () => process.env.KEEP_SCREENSHOTS ?? flow.workDir;
   let smtp: SmtpSink;
   let server: ServerProcess;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
+  let consoleErrors: string[];
   const requestedUrls: string[] = [];
-  const consoleErrors: string[] = [];
-  // Screenshots go to a temp dir; set KEEP_SCREENSHOTS=<dir> to keep them for a look.
-  const screenshotDir = process.env.KEEP_SCREENSHOTS ?? workDir;
 
   beforeAll(async () => {
-    const chromiumPath = required(chromiumBrowser);
-    smtp = await new SmtpSink().start();
-    const port = await freePort();
-    server = new ServerProcess({
-      HTTP_ADAPTER: platform,
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${join(workDir, 'db.sqlite')}`,
-      SMTP_URL: smtp.url,
-      JWT_SECRET: 'browser-flow-test-secret-browser-flow-test-secret',
-      RESET_URL: `http://127.0.0.1:${port}/auth/resetPassword`,
-      IP_RATE_LIMIT: '0',
-    });
-    server.addUser(USERNAME, EMAIL, OLD_PASSWORD);
-    await server.start();
-
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext();
-    page = await context.newPage();
+    flow = await startBrowserFlow(platform, { username: USERNAME, email: EMAIL, password: OLD_PASSWORD });
+    ({ smtp, server, page, consoleErrors } = flow);
     page.on('request', (request) => requestedUrls.push(request.url()));
-    // A CSP violation (e.g. the inline stylesheet's hash not matching) shows up here; the
-    // weak-password page's deliberate 400 does too, as "Failed to load resource", which is expected.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 400')) {
-        consoleErrors.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
   });
-
-  afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    await smtp?.stop();
-    if (server) rmSync(server.cwd, { recursive: true, force: true });
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => flow?.close());
 
   it('asks for a link, refuses a weak password, sets a strong one, and the link then no longer works', async () => {
     const base = server.baseUrl;
@@ -126,7 +77,7 @@ describe.each(testPlatforms())('the forgot-password flow in a real browser (%s)'
 
     // The inline stylesheet is allowed by the CSP (by its hash), so the page is styled, not bare.
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(245, 245, 247)');
-    const screenshot = join(screenshotDir, 'reset-form.png');
+    const screenshot = join(screenshotDir(), 'reset-form.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(statSync(screenshot).size).toBeGreaterThan(1000);
 
@@ -148,7 +99,7 @@ describe.each(testPlatforms())('the forgot-password flow in a real browser (%s)'
     expect(problems[0]).toMatch(/too easy to guess/);
     expect(await page.inputValue('input[type=hidden][name=token]')).toBe(token);
     expect(await page.inputValue('input[name=password]')).toBe(''); // the refused password is not sent back
-    await page.screenshot({ path: join(screenshotDir, 'reset-form-problems.png'), fullPage: true });
+    await page.screenshot({ path: join(screenshotDir(), 'reset-form-problems.png'), fullPage: true });
     expect(server.verifyPassword(USERNAME, OLD_PASSWORD)).toBe(true);
     expect(server.verifyPassword(USERNAME, WEAK_PASSWORD)).toBe(false);
 

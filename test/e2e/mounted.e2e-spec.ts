@@ -35,9 +35,10 @@ import {
   PasswordChangedEvent,
 } from '../../src';
 import { createTestDatabase } from '../support/databases';
+import { hostAdapter, hostDatabase } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { nestedJson } from '../support/nested-json';
-import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
+import { initialised, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /** A host application's own accounts and sessions, with string ids. */
@@ -79,21 +80,6 @@ class HostAccounts implements PasswordResetUserStore {
 @Module({ providers: [HostAccounts], exports: [HostAccounts] })
 class HostAccountsModule {}
 
-/** The host's own connection, holding the module's tables as the README says: its entities and migrations added. */
-function hostDatabase(sqliteUrl: string) {
-  return TypeOrmModule.forRoot({
-    type: 'better-sqlite3',
-    database: sqliteUrl.slice('sqlite:'.length),
-    entities: PASSWORD_RESET_ENTITIES,
-    migrations: PASSWORD_RESET_MIGRATIONS,
-    migrationsRun: true,
-  });
-}
-
-/** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
-function hostAdapter(platform: TestPlatform) {
-  return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
-}
 
 describe.each(testPlatforms())('the module mounted into a host application (pages off) (%s)', (platform) => {
   let app: INestApplication;

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { testPlatformsAndDatabases } from '../support/platforms';
+import { testDatabases } from '../support/databases';
+import { testPlatforms, testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 
@@ -96,5 +97,29 @@ describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (pla
     expect(await server.users.changePasswordOf(user.username, STRONG)).toBe(true);
     const page = await request(server.http).get('/auth/resetPassword').query({ token }).expect(200);
     expect(page.text).toContain('This link no longer works');
+  });
+});
+
+describe.each(testPlatforms())('the standalone server with DEFAULT_LANGUAGE=de (%s)', (platform) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(platform, testDatabases()[0], { env: { DEFAULT_LANGUAGE: 'de' } });
+  });
+  afterAll(() => server.close());
+
+  it('speaks German to a browser that names no language it has, and in every mail; English to one that asks for it', async () => {
+    const german = await request(server.http).get('/auth/lostPassword').set('Accept-Language', 'ja').expect(200);
+    expect(german.headers['content-language']).toBe('de');
+    expect(german.text).toContain('<title>Passwort vergessen?</title>');
+    const english = await request(server.http).get('/auth/lostPassword').set('Accept-Language', 'en-GB').expect(200);
+    expect(english.text).toContain('<title>Forgot your password?</title>');
+    await request(server.http).post('/auth/lostPassword').send({}).expect(400, { statusCode: 400, error: 'Bad Request', message: 'username fehlt', code: 'invalid_request' });
+
+    const user = await newUser(server);
+    await request(server.http).post('/auth/lostPassword').send({ username: user.username }).expect(200, {});
+    const [mail] = await server.smtp.waitForMails(user.email);
+    expect(mail.parsed.subject).toBe('Passwort für Ihr Konto zurücksetzen');
+    expect(mail.parsed.text).toContain(`Hallo ${user.username},`);
   });
 });

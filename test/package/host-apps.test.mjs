@@ -115,6 +115,11 @@ for (const combination of hostCombinations) {
       for (const [name, paths] of Object.entries(copies)) assert.equal(paths.length, 1, `${name}: ${paths.length} copies\n${paths.join('\n')}`);
     });
 
+    // The module's OpenAPI decorators come from an optional peer: these hosts run the whole flow below without it.
+    it('does not install @nestjs/swagger, an optional peer', async () => {
+      assert.equal(existsSync(join(built.directory, 'node_modules', '@nestjs', 'swagger')), false);
+    });
+
     describe('running', () => {
       let host;
       before(async () => {

@@ -12,6 +12,7 @@ interface SelectedTests {
 
 const REQUIREMENTS_OF_SUITES: Array<{ suite: string; requirements: SystemRequirement[] }> = [
   { suite: 'test/browser/reset-flow.e2e-spec.ts', requirements: [chromiumBrowser] },
+  { suite: 'test/browser/translated-pages.e2e-spec.ts', requirements: [chromiumBrowser] },
   { suite: 'test/e2e/https.e2e-spec.ts', requirements: [opensslCommand, pythonWithRequests] },
 ];
 

@@ -1,4 +1,6 @@
 import { IsDefined, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { failureText } from '../http/validate-body';
+import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
 
 /** Bounds only what is read; the token's own checks say whether it is any good. */
 export const MAX_TOKEN_LENGTH = 2048;
@@ -6,22 +8,28 @@ export const MAX_TOKEN_LENGTH = 2048;
 const MAX_PASSWORD_INPUT_LENGTH = 4096;
 
 export class CheckResetTokenDto {
+  @ApiProperty({ description: 'The `token` parameter of the link in the reset mail', minLength: 1, maxLength: MAX_TOKEN_LENGTH })
   // Checked bottom-up, and only the first failure is reported.
-  @MaxLength(MAX_TOKEN_LENGTH)
-  @IsNotEmpty({ message: 'token must not be empty' })
+  @MaxLength(MAX_TOKEN_LENGTH, failureText('tooLong', { max: MAX_TOKEN_LENGTH }))
+  @IsNotEmpty(failureText('empty'))
   @IsString()
-  @IsDefined({ message: 'token is required' })
+  @IsDefined(failureText('required'))
   token: string;
 }
 
 export class ResetPasswordDto extends CheckResetTokenDto {
-  @MaxLength(MAX_PASSWORD_INPUT_LENGTH)
+  @ApiProperty({
+    description: 'The new password; the policy (by default 8 to 128 characters, not the username or address, not easily guessed) decides, and a refusal lists its reasons',
+    maxLength: MAX_PASSWORD_INPUT_LENGTH,
+  })
+  @MaxLength(MAX_PASSWORD_INPUT_LENGTH, failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }))
   @IsString()
-  @IsDefined({ message: 'password is required' })
+  @IsDefined(failureText('required'))
   password: string;
 
   /** The password typed a second time; the form sends it, an API client may leave it out. */
-  @MaxLength(MAX_PASSWORD_INPUT_LENGTH)
+  @ApiPropertyOptional({ description: 'The same password again; when given, it must match (`password_mismatch`)', maxLength: MAX_PASSWORD_INPUT_LENGTH })
+  @MaxLength(MAX_PASSWORD_INPUT_LENGTH, failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }))
   @IsString()
   @IsOptional()
   passwordConfirmation?: string;

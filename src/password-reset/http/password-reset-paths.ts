@@ -1,16 +1,41 @@
-import { Injectable } from '@nestjs/common';
+import { posix } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 
-export const AUTH_CONTROLLER_PATH = 'auth';
+/** Where the module's routes are (`forRoot({ routes })`); the pages are GET routes of the first two. */
+export interface PasswordResetRoutesOptions {
+  /** Path every route sits under; default `auth`. */
+  prefix?: string;
+  /** `POST` (and the page's `GET`) that asks for a link; default `lostPassword`. */
+  lostPassword?: string;
+  /** `POST` (and the page's `GET`) that sets the new password; default `resetPassword`. `<resetPassword>/check` checks a link. */
+  resetPassword?: string;
+}
 
-/** The module's routes under AUTH_CONTROLLER_PATH (the pages are GET routes of the first two). */
-export const PasswordResetRoutes = {
-  lostPassword: 'lostPassword',
-  resetPassword: 'resetPassword',
-  checkResetToken: 'resetPassword/check',
-} as const;
+/** The routes' paths, each relative to the host's global prefix, without slashes at either end. */
+export interface PasswordResetRoutes {
+  prefix: string;
+  lostPassword: string;
+  resetPassword: string;
+  checkResetToken: string;
+}
 
-const ROUTE_PATHS = Object.values(PasswordResetRoutes).map((route) => `/${AUTH_CONTROLLER_PATH}/${route}`.toLowerCase());
+export type PasswordResetRoute = Exclude<keyof PasswordResetRoutes, 'prefix'>;
+
+/** Injection token of the resolved routes. */
+export const PASSWORD_RESET_ROUTES = Symbol('PASSWORD_RESET_ROUTES');
+
+const trimmed = (path: string) => path.replace(/^\/+|\/+$/g, '');
+
+/** The seed's paths unless the host chose others. */
+export function resolveRoutes(options: PasswordResetRoutesOptions = {}): PasswordResetRoutes {
+  const resetPassword = trimmed(options.resetPassword ?? 'resetPassword');
+  const routes = { prefix: trimmed(options.prefix ?? 'auth'), lostPassword: trimmed(options.lostPassword ?? 'lostPassword'), resetPassword };
+  if (!routes.lostPassword || !routes.resetPassword || routes.lostPassword.toLowerCase() === routes.resetPassword.toLowerCase()) {
+    throw new Error('PasswordResetModule: routes.lostPassword and routes.resetPassword must be two different, non-empty paths');
+  }
+  return { ...routes, checkResetToken: `${resetPassword}/check` };
+}
 
 function pathOf(url: string): string {
   const end = url.indexOf('?');
@@ -26,15 +51,22 @@ function pathOf(url: string): string {
  */
 @Injectable()
 export class PasswordResetPaths {
-  constructor(private readonly applicationConfig: ApplicationConfig) {}
+  private readonly routePaths: string[];
+
+  constructor(
+    private readonly applicationConfig: ApplicationConfig,
+    @Inject(PASSWORD_RESET_ROUTES) private readonly routes: PasswordResetRoutes,
+  ) {
+    this.routePaths = (['lostPassword', 'resetPassword', 'checkResetToken'] as const).map((route) => this.pathOf(route).toLowerCase());
+  }
 
   /** Whether this URL (a request's, or the pattern of the route it matched) is one of the module's routes. */
   isModuleRoute(url: string | undefined): boolean {
     if (url === undefined) return false;
     const path = pathOf(url).toLowerCase().replace(/(.)\/$/, '$1');
-    const prefix = `/${this.applicationConfig.getGlobalPrefix().replace(/^\/+|\/+$/g, '')}`.toLowerCase();
+    const prefix = `/${trimmed(this.applicationConfig.getGlobalPrefix())}`.toLowerCase();
     const withinPrefix = prefix !== '/' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
-    return ROUTE_PATHS.includes(path) || ROUTE_PATHS.includes(withinPrefix);
+    return this.routePaths.includes(path) || this.routePaths.includes(withinPrefix);
   }
 
   /**
@@ -44,5 +76,24 @@ export class PasswordResetPaths {
    */
   withoutExtraLeadingSlash(url: string): string | undefined {
     return url.startsWith('//') && this.isModuleRoute(url.slice(1)) ? url.slice(1) : undefined;
+  }
+
+  /** Which of the module's routes a request's URL is at (the reset route for a URL that is none of them). */
+  routeOf(url: string): PasswordResetRoute {
+    const path = pathOf(url).toLowerCase().replace(/(.)\/$/, '$1');
+    const routes = ['checkResetToken', 'lostPassword'] as const;
+    return routes.find((route) => path.endsWith(this.pathOf(route).toLowerCase())) ?? 'resetPassword';
+  }
+
+  /**
+   * A link from the page served at one route to another, relative, so that it
+   * holds under whatever global prefix the host has.
+   */
+  relativeLink(from: PasswordResetRoute, to: PasswordResetRoute): string {
+    return posix.relative(posix.dirname(this.pathOf(from)), this.pathOf(to));
+  }
+
+  private pathOf(route: PasswordResetRoute): string {
+    return `/${[this.routes.prefix, this.routes[route]].filter(Boolean).join('/')}`;
   }
 }

@@ -1,9 +1,12 @@
 import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { Page, renderPage } from '../pages/password-reset-pages';
-import { errorBody, PasswordResetErrorBody } from './http-errors';
-import type { HttpRequest } from './http-request';
+import { PasswordResetTranslator } from '../i18n/password-reset-translator';
+import { text, Text } from '../i18n/text';
+import { Page, PasswordResetPages } from '../pages/password-reset-pages';
+import { errorBody, httpError, PasswordResetErrorBody, PasswordResetHttpError } from './http-errors';
+import { HttpRequest, nodeRequestOf } from './http-request';
+import { PasswordResetPaths } from './password-reset-paths';
 import { bodyOf } from './request-body';
 import { wantsHtml } from './wants-html';
 
@@ -11,15 +14,13 @@ import { wantsHtml } from './wants-html';
 export type Answer = object | Page;
 
 /**
- * The module's own errors carry their body; a database that failed or did not
- * answer in time is a 503 the client may retry; anything else is a plain 500.
+ * The module's own errors carry their texts; a database that failed or did
+ * not answer in time is a 503 the client may retry; anything else is a plain 500.
  */
-function errorBodyOf(exception: unknown): PasswordResetErrorBody {
-  if (isDatabaseUnavailable(exception)) return errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'the service is unavailable just now; please try again');
-  if (!(exception instanceof HttpException)) return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'internal error');
-  const response = exception.getResponse();
-  if (typeof response === 'object' && 'code' in response) return response as PasswordResetErrorBody;
-  return errorBody(exception.getStatus(), 'http_error', exception.message);
+function moduleErrorOf(exception: unknown): PasswordResetHttpError | HttpException {
+  if (isDatabaseUnavailable(exception)) return httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.database_unavailable'));
+  if (exception instanceof HttpException) return exception;
+  return httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', text('errors.internal_error'));
 }
 
 /** The token of the reset form a browser posted, to show the form again. */
@@ -41,7 +42,12 @@ async function formTokenOf(request: HttpRequest): Promise<string | undefined> {
 export class PasswordResetResponder {
   private readonly logger = new Logger('PasswordReset');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly pages: PasswordResetPages,
+    private readonly paths: PasswordResetPaths,
+    private readonly translator: PasswordResetTranslator,
+  ) {}
 
   /** Answers 200 with what `answer` makes, or the error it throws. */
   async respond(request: HttpRequest, response: unknown, answer: () => Promise<Answer>): Promise<void> {
@@ -54,24 +60,33 @@ export class PasswordResetResponder {
 
   /**
    * JSON `{statusCode, error, message, code}` for API clients, a page for a
-   * browser (its form posts, and the pages). Never a stack trace.
+   * browser (its form posts, and the pages), the message in the language of
+   * `Accept-Language`. Never a stack trace.
    */
   async sendError(request: HttpRequest, response: unknown, exception: unknown): Promise<void> {
-    const body = errorBodyOf(exception);
-    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+    const error = moduleErrorOf(exception);
+    if (error.getStatus() >= 500 && !(exception instanceof HttpException)) {
       // The message only: a failed statement's text and parameters stay out of the log.
-      const reason = body.code === 'unavailable' ? 'Database unavailable' : 'Unexpected error';
+      const reason = isDatabaseUnavailable(exception) ? 'Database unavailable' : 'Unexpected error';
       this.logger.error(`${reason}: ${exception instanceof Error ? exception.message : String(exception)}`);
     }
+    const language = this.pages.languageOf(request);
+    const body = this.bodyOf(error, (message: Text) => this.translator.translate(language, message));
     // The pages are GET routes: their errors are pages too.
     const html = request.method === 'GET' || wantsHtml(request.headers);
     this.send(response, body.statusCode, html ? await this.errorPage(request, body) : body);
   }
 
+  private bodyOf(error: PasswordResetHttpError | HttpException, translate: (message: Text) => string): PasswordResetErrorBody {
+    if (error instanceof PasswordResetHttpError) return error.bodyIn(translate);
+    return errorBody(error.getStatus(), 'http_error', error.message);
+  }
+
   private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {
-    if (body.code === 'invalid_token') return renderPage('link-invalid');
+    const route = this.paths.routeOf(nodeRequestOf(request).url ?? '');
+    if (body.code === 'invalid_token') return this.pages.render(request, 'link-invalid', route);
     const token = body.reasons && (await formTokenOf(request));
-    return token ? renderPage('reset-form', { token, reasons: body.reasons }) : renderPage('error', { message: body.message });
+    return token ? this.pages.render(request, 'reset-form', route, { token, reasons: body.reasons }) : this.pages.render(request, 'error', route, { message: body.message });
   }
 
   private send(response: unknown, status: HttpStatus, answer: Answer): void {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpStatus } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import { isForbiddenKey } from './forbidden-keys';
+import { text } from '../i18n/text';
 import { httpError } from './http-errors';
 import { HttpRequest, nodeRequestOf } from './http-request';
 
@@ -36,12 +37,12 @@ function toHttpError(error: BodyParserError) {
   switch (error.type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return httpError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', `request body is larger than ${BODY_LIMIT}`);
+      return httpError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', text('errors.payload_too_large', { limit: BODY_LIMIT }));
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', error.message ?? 'unsupported encoding');
+      return httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', text('errors.unsupported_media_type', { reason: error.message ?? 'unknown' }));
     default:
-      return httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: ${error.message ?? 'unreadable'}`);
+      return httpError(HttpStatus.BAD_REQUEST, 'invalid_body', text('errors.malformed_body', { reason: error.message ?? 'unreadable' }));
   }
 }
 
@@ -76,7 +77,7 @@ export function bodyOf(request: HttpRequest): Promise<unknown> {
   const body = bodies.get(nodeRequestOf(request));
   if (!body) {
     throw new Error(
-      'PasswordResetModule read no body for this request: its routes must be at /auth/… under the global prefix, not under a RouterModule path or a URI version',
+      'PasswordResetModule read no body for this request: its routes must be at /auth/… under the global prefix (or where its `routes` option puts them), not under a RouterModule path or a URI version',
     );
   }
   return body;

@@ -1,11 +1,26 @@
 import { HttpStatus } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { validate, ValidationError } from 'class-validator';
+import { validate, ValidationError, ValidationOptions } from 'class-validator';
+import { Text, text } from '../i18n/text';
 import { httpError } from './http-errors';
 import { unsafeBodyReason } from './unsafe-body';
 
-function messagesOf(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) => [...Object.values(error.constraints ?? {}), ...messagesOf(error.children ?? [])]);
+/** The text a failed check of a DTO field is told with (a key of `validation`), and the values it needs besides the field's name. */
+export function failureText(key: string, values: Record<string, unknown> = {}): ValidationOptions {
+  return { context: { text: `validation.${key}`, values } };
+}
+
+/** Texts of the checks whose decorators say none: class-validator's own. */
+const BUILT_IN_FAILURES: Record<string, string> = { whitelistValidation: 'validation.unknownField', isString: 'validation.notString' };
+
+function textsOf(errors: ValidationError[]): Text[] {
+  return errors.flatMap((error) => [
+    ...Object.keys(error.constraints ?? {}).map((constraint) => {
+      const context = error.contexts?.[constraint] as { text: string; values: Record<string, unknown> } | undefined;
+      return text(context?.text ?? BUILT_IN_FAILURES[constraint] ?? 'errors.invalid_request', { field: error.property, ...context?.values });
+    }),
+    ...textsOf(error.children ?? []),
+  ]);
 }
 
 /**
@@ -17,7 +32,7 @@ function messagesOf(errors: ValidationError[]): string[] {
  */
 export async function validBody<T extends object>(type: ClassConstructor<T>, body: unknown): Promise<T> {
   const unsafe = unsafeBodyReason(body);
-  if (unsafe) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_body', `request body is malformed: ${unsafe}`);
+  if (unsafe) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_body', text('errors.malformed_body', { reason: unsafe }));
   const instance = plainToInstance(type, Array.isArray(body) ? { ...body } : (body ?? {}));
   const errors = await validate(instance, {
     whitelist: true,
@@ -26,6 +41,9 @@ export async function validBody<T extends object>(type: ClassConstructor<T>, bod
     stopAtFirstError: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', messagesOf(errors).join('; ') || 'invalid request body');
+  if (errors.length > 0) {
+    const texts = textsOf(errors);
+    throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', texts.length > 0 ? texts : [text('errors.invalid_request')]);
+  }
   return instance;
 }

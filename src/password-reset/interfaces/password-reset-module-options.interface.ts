@@ -2,15 +2,23 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../clock';
 import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
-import type { PasswordResetUserStore } from './password-reset-user-store.interface';
+import type { PasswordResetTranslation } from '../i18n/messages.en';
+import type { PasswordResetTemplatesOptions } from '../templates/password-reset-templates';
+import type { PasswordResetUser, PasswordResetUserStore } from './password-reset-user-store.interface';
 
 export interface PasswordResetModuleOptions {
   /** The host's users. */
   userStore: PasswordResetUserStore;
   /** Signs the JWT in reset links; at least 32 random bytes. */
   jwtSecret: string;
-  /** Base of the link in the mail; the request's Host header is never used. */
-  resetUrl: string;
+  /** Base of the link in the mail, which gets `?token=…`; the request's Host header is never used. Required unless `resetLink` is given. */
+  resetUrl?: string;
+  /**
+   * Builds the link in the mail instead of `resetUrl`, for a front end with
+   * routes of its own (`https://app.example.com/#/reset/${token}`). It must
+   * return an http(s) URL; the token is URL-safe as it is.
+   */
+  resetLink?: (token: string, user: PasswordResetUser) => string;
   mail?: {
     /**
      * A nodemailer transport or its options (an `smtp://` URL, say). Without
@@ -20,8 +28,27 @@ export interface PasswordResetModuleOptions {
     transport?: PasswordResetMailTransport;
     /** Default `no-reply@localhost`. */
     from?: string;
-    /** Product name used in subjects and bodies. */
+    /** Product name used in subjects and bodies; default "your account", translated. */
     productName?: string;
+  };
+  /** The host's own templates for the mails and pages (a directory of same-named files, or functions); the module's stay for the rest. */
+  templates?: PasswordResetTemplatesOptions;
+  /**
+   * Texts by language, on top of the module's (English and German): change a
+   * few (subjects, say) or add a language. A text missing in a language is
+   * shown in English.
+   */
+  messages?: Record<string, PasswordResetTranslation>;
+  /** The language of mails to users without a `locale` the module has, and of pages for browsers without an `Accept-Language` it has. Default `en`. */
+  defaultLanguage?: string;
+  events?: {
+    /**
+     * A `password-changed` listener that throws is always logged as an error.
+     * With this, the reset also answers `500` `sessions_not_ended`, whose
+     * message says that the password was changed and the link spent all the
+     * same (neither can be undone). Default false: `200`.
+     */
+    failRequestOnListenerError?: boolean;
   };
   /** Token lifetime: milliseconds, or a string such as `30m`, `2h`. Default `30m`. */
   tokenTtl?: number | string;

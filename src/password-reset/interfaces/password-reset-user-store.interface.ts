@@ -6,6 +6,8 @@ export interface PasswordResetUser {
   email: string;
   /** Shown in the mail and refused as a password. */
   username?: string;
+  /** The user's language (`de`, `de-AT`): the mails are in it where the module has it, else in `defaultLanguage`. */
+  locale?: string;
 }
 
 /**

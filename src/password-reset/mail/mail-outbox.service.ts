@@ -7,6 +7,7 @@ import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/pa
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.service';
+import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
 import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
@@ -17,6 +18,10 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   retryMaxMs: 15 * 60 * 1000,
   maxAttempts: 12,
 };
+
+function isHttpUrl(value: unknown): boolean {
+  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
 
 /** How long one attempt may take, whatever the transport's own timeouts; well inside the claim. */
 const ATTEMPT_DEADLINE_MS = 60 * 1000;
@@ -48,9 +53,11 @@ export class MailOutboxService {
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly mailer: PasswordResetMailer,
     private readonly tokens: ResetTokenService,
+    private readonly translator: PasswordResetTranslator,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
-    if (!/^https?:$/.test(new URL(options.resetUrl).protocol)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
+    if (options.resetLink === undefined && options.resetUrl === undefined) throw new Error('PasswordResetModule: resetUrl or resetLink is required');
+    if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
   }
 
   async enqueue(manager: EntityManager, kind: OutboxMailKind, userId: string): Promise<void> {
@@ -141,19 +148,35 @@ export class MailOutboxService {
     await this.outbox.update({ id: mail.id }, { status: 'sent', sentAt: this.clock.now(), attempts: mail.attempts + 1 });
   }
 
-  /** The reset mail when there is a token to send, else the notice that the password changed. */
+  /**
+   * The reset mail when there is a token to send, else the notice that the
+   * password changed; in the user's language (`locale`), else the default.
+   */
   private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to'> {
-    const productName = this.options.mail?.productName ?? 'your account';
+    const language = this.translator.fromLocale(user.locale);
+    const t = this.translator.in(language);
+    const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
-      const context = { name, productName, changedAt: new Date(this.clock.now()).toUTCString() };
-      return { subject: `Your password for ${productName} was changed`, template: 'password-changed', context };
+      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(this.clock.now());
+      const context = { name, productName, changedAt };
+      return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
     }
-    const resetUrl = new URL(this.options.resetUrl);
-    resetUrl.searchParams.set('token', token.link);
     const minutes = Math.round((token.expiresAt - this.clock.now()) / 60000);
-    const context = { name, productName, resetUrl: resetUrl.toString(), minutes };
-    return { subject: `Reset your password for ${productName}`, template: 'reset-password', context };
+    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), minutes };
+    return { subject: t('mail.resetPassword.subject', { productName }), template: 'reset-password', language, context };
+  }
+
+  /** `resetUrl?token=…`, or the host's own link (an SPA route, say); never built from a request. */
+  private resetLinkOf(token: string, user: PasswordResetUser): string {
+    if (this.options.resetLink) {
+      const link = this.options.resetLink(token, user);
+      if (!isHttpUrl(link)) throw new Error('resetLink returned no http(s) URL');
+      return link;
+    }
+    const resetUrl = new URL(this.options.resetUrl!);
+    resetUrl.searchParams.set('token', token);
+    return resetUrl.toString();
   }
 
   private async retryLater(mail: OutboxMail, error: string): Promise<void> {

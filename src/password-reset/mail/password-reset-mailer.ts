@@ -2,13 +2,14 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { MailTemplateName, renderMail } from './mail-templates';
+import { MailTemplateName, PasswordResetTemplates } from '../templates/password-reset-templates';
 import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {
   to: string;
   subject: string;
   template: MailTemplateName;
+  language: string;
   context: Record<string, unknown>;
 }
 
@@ -19,12 +20,17 @@ export const DEFAULT_MAIL_FROM = 'no-reply@localhost';
 export class PasswordResetMailer implements OnApplicationShutdown {
   private readonly transporter: Transporter;
 
-  constructor(@Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions) {
+  constructor(
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    private readonly templates: PasswordResetTemplates,
+  ) {
     this.transporter = createTransport(mailTransport(options.mail?.transport), { from: options.mail?.from ?? DEFAULT_MAIL_FROM });
   }
 
-  async send({ to, subject, template, context }: PasswordResetMail): Promise<void> {
-    await this.transporter.sendMail({ to, subject, ...renderMail(template, context) });
+  async send({ to, subject, template, language, context }: PasswordResetMail): Promise<void> {
+    const html = this.templates.render(`${template}.hbs`, language, context);
+    const text = this.templates.render(`${template}.txt`, language, context);
+    await this.transporter.sendMail({ to, subject, html, text, headers: { 'Content-Language': language } });
   }
 
   onApplicationShutdown(): void {

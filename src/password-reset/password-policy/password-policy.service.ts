@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
+import { Text, text } from '../i18n/text';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import { StrengthEstimator } from './strength-estimator';
 
@@ -34,16 +35,23 @@ export class PasswordPolicyService {
     this.policy = { ...DEFAULT_PASSWORD_POLICY, ...options.passwordPolicy };
   }
 
+  /** The lengths the policy allows, which the form tells the browser and the reader. */
+  get lengths(): Pick<PasswordPolicyOptions, 'minLength' | 'maxLength'> {
+    return { minLength: this.policy.minLength, maxLength: this.policy.maxLength };
+  }
+
   /** The reasons the password is refused; empty when it is acceptable. */
-  async check(password: string, user: PasswordResetUser): Promise<string[]> {
+  async check(password: string, user: PasswordResetUser): Promise<Text[]> {
     const length = [...password].length;
-    if (length < this.policy.minLength) return [`password must be at least ${this.policy.minLength} characters long`];
-    if (length > this.policy.maxLength) return [`password must be at most ${this.policy.maxLength} characters long`];
+    if (length < this.policy.minLength) return [text('passwordPolicy.tooShort', { minLength: this.policy.minLength })];
+    if (length > this.policy.maxLength) return [text('passwordPolicy.tooLong', { maxLength: this.policy.maxLength })];
     const lowered = password.toLowerCase();
     const personal = [user.username, user.email, user.email.split('@')[0]].filter((value): value is string => !!value);
-    if (personal.some((value) => lowered === value.toLowerCase())) return ['password must not be your username or e-mail address'];
+    if (personal.some((value) => lowered === value.toLowerCase())) return [text('passwordPolicy.personal')];
     const { score, warning, suggestions } = await this.estimator.estimate(password, personal);
     if (score >= this.policy.minStrength) return [];
-    return ['password is too easy to guess', ...(warning ? [warning] : []), ...suggestions];
+    // zxcvbn's own hints are in English in every language.
+    const hints = [...(warning ? [warning] : []), ...suggestions].map((hint) => text('passwordPolicy.hint', { hint }));
+    return [text('passwordPolicy.guessable'), ...hints];
   }
 }

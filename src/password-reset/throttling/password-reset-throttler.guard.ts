@@ -2,6 +2,7 @@ import { ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
 import { httpError } from '../http/http-errors';
+import { text } from '../i18n/text';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
@@ -34,6 +35,6 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
 
   protected async throwThrottlingException(context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
     this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(limit.timeToBlockExpire));
-    throw httpError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', 'too many requests from this address; try again later');
+    throw httpError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', text('errors.too_many_requests'));
   }
 }
