@@ -31,6 +31,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
           pages: true,
+          metrics: settings.metrics,
           imports: [UsersModule],
           inject: [UsersService],
           useFactory: (users: UsersService) => ({
@@ -39,6 +40,7 @@ export class AppModule {
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
+            delivery: settings.delivery,
             rateLimit: {
               lostPasswordPerMinute: settings.ipRateLimit,
               resetPasswordPerMinute: settings.resetIpRateLimit,

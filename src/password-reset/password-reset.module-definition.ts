@@ -4,6 +4,11 @@ import type { PasswordResetModuleOptions } from './interfaces/password-reset-mod
 export interface PasswordResetModuleExtras {
   /** Serve the HTML pages (`GET /auth/lostPassword`, `GET /auth/resetPassword`); off when the host has its own front end. */
   pages?: boolean;
+  /**
+   * Serve `GET /metrics` in Prometheus text format (needs `prom-client`). Off
+   * by default: a host usually has its own metrics endpoint and rules on who may read it.
+   */
+  metrics?: boolean;
 }
 
 
@@ -14,6 +19,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class picks its controllers from `pages`.
-  .setExtras<PasswordResetModuleExtras>({ pages: false }, (definition) => definition)
+  // The module class picks its controllers from `pages` and `metrics`.
+  .setExtras<PasswordResetModuleExtras>({ pages: false, metrics: false }, (definition) => definition)
   .build();

@@ -1,8 +1,10 @@
 import { DynamicModule, InjectionToken, Module, Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuthController } from './auth.controller';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
@@ -10,6 +12,10 @@ import { PasswordResetPaths } from './http/password-reset-paths';
 import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
+import { mailQueueStatus } from './mail/mail-queue';
+import { MetricsController } from './metrics/metrics.controller';
+import { PasswordResetMetrics } from './metrics/password-reset-metrics';
+import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
@@ -41,8 +47,19 @@ function checkedSecret(secret: string): string {
   return secret;
 }
 
-function withControllers(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
-  return { ...definition, controllers: extras.pages ? [AuthController, PasswordResetPagesController] : [AuthController] };
+/** prom-client is loaded only when metrics are on: hosts without it need not install it. */
+function metricsProvider(enabled: boolean): Provider {
+  return {
+    provide: PasswordResetMetrics,
+    inject: [DataSource, PASSWORD_RESET_CLOCK],
+    useFactory: (dataSource: DataSource, clock: Clock) =>
+      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now())) : PasswordResetMetrics.off(),
+  };
+}
+
+function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
+  const controllers = [AuthController, ...(extras.pages ? [PasswordResetPagesController] : []), ...(extras.metrics ? [MetricsController] : [])];
+  return { ...definition, controllers, providers: [...(definition.providers ?? []), metricsProvider(extras.metrics === true)] };
 }
 
 /**
@@ -65,6 +82,7 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,
+    AccountLimitService,
     ResetRequestProcessor,
     MailOutboxService,
     PasswordResetWorker,
@@ -74,11 +92,11 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule {
   static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {
-    return withControllers(super.forRoot(options), options);
+    return withExtras(super.forRoot(options), options);
   }
 
   static forRootAsync(options: typeof PASSWORD_RESET_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withControllers(super.forRootAsync(options), options);
+    return withExtras(super.forRootAsync(options), options);
   }
 
   /**

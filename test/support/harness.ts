@@ -97,7 +97,7 @@ export async function startTestServer(
     settle: async () => {
       for (;;) {
         const [{ waiting }] = await dataSource.query(
-          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status = 'pending') AS waiting`,
+          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
         );
         if (Number(waiting) === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -10,7 +10,9 @@ export const PasswordResetRoutes = {
   checkResetToken: 'resetPassword/check',
 } as const;
 
-const ROUTE_PATHS = Object.values(PasswordResetRoutes).map((route) => `/${AUTH_CONTROLLER_PATH}/${route}`.toLowerCase());
+export type PasswordResetRoute = (typeof PasswordResetRoutes)[keyof typeof PasswordResetRoutes];
+
+const ROUTE_PATHS = new Map(Object.values(PasswordResetRoutes).map((route) => [`/${AUTH_CONTROLLER_PATH}/${route}`.toLowerCase(), route]));
 
 function pathOf(url: string): string {
   const end = url.indexOf('?');
@@ -30,11 +32,16 @@ export class PasswordResetPaths {
 
   /** Whether this URL (a request's, or the pattern of the route it matched) is one of the module's routes. */
   isModuleRoute(url: string | undefined): boolean {
-    if (url === undefined) return false;
+    return this.routeOf(url) !== undefined;
+  }
+
+  /** Which of the module's routes this URL is, if any. */
+  routeOf(url: string | undefined): PasswordResetRoute | undefined {
+    if (url === undefined) return undefined;
     const path = pathOf(url).toLowerCase().replace(/(.)\/$/, '$1');
     const prefix = `/${this.applicationConfig.getGlobalPrefix().replace(/^\/+|\/+$/g, '')}`.toLowerCase();
     const withinPrefix = prefix !== '/' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
-    return ROUTE_PATHS.includes(path) || ROUTE_PATHS.includes(withinPrefix);
+    return ROUTE_PATHS.get(path) ?? ROUTE_PATHS.get(withinPrefix);
   }
 
   /**

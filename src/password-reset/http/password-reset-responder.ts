@@ -1,9 +1,11 @@
 import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { Page, renderPage } from '../pages/password-reset-pages';
 import { errorBody, PasswordResetErrorBody } from './http-errors';
-import type { HttpRequest } from './http-request';
+import { HttpRequest, nodeRequestOf } from './http-request';
+import { PasswordResetPaths, PasswordResetRoutes } from './password-reset-paths';
 import { bodyOf } from './request-body';
 import { wantsHtml } from './wants-html';
 
@@ -41,12 +43,17 @@ async function formTokenOf(request: HttpRequest): Promise<string | undefined> {
 export class PasswordResetResponder {
   private readonly logger = new Logger('PasswordReset');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly paths: PasswordResetPaths,
+    private readonly metrics: PasswordResetMetrics,
+  ) {}
 
   /** Answers 200 with what `answer` makes, or the error it throws. */
   async respond(request: HttpRequest, response: unknown, answer: () => Promise<Answer>): Promise<void> {
     try {
       this.send(response, HttpStatus.OK, await answer());
+      this.count(request, HttpStatus.OK);
     } catch (exception) {
       await this.sendError(request, response, exception);
     }
@@ -66,6 +73,16 @@ export class PasswordResetResponder {
     // The pages are GET routes: their errors are pages too.
     const html = request.method === 'GET' || wantsHtml(request.headers);
     this.send(response, body.statusCode, html ? await this.errorPage(request, body) : body);
+    this.count(request, body.statusCode, body.code);
+  }
+
+  /** Every answer of the two POST routes counts, refusals by the guard and the body reader included. */
+  private count(request: HttpRequest, status: number, code?: string): void {
+    if (request.method !== 'POST') return;
+    // As the client sent it: the seed's `//auth/lostPassword` too.
+    const route = this.paths.routeOf(nodeRequestOf(request).url?.replace(/^\/\//, '/'));
+    if (route === PasswordResetRoutes.lostPassword) this.metrics.lostPasswordAnswered(status);
+    if (route === PasswordResetRoutes.resetPassword) this.metrics.resetPasswordAnswered(status, code);
   }
 
   private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {

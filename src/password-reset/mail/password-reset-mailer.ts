@@ -7,6 +7,8 @@ import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {
   to: string;
+  /** The same on every attempt at one queued mail. */
+  messageId: string;
   subject: string;
   template: MailTemplateName;
   context: Record<string, unknown>;
@@ -18,13 +20,15 @@ export const DEFAULT_MAIL_FROM = 'no-reply@localhost';
 @Injectable()
 export class PasswordResetMailer implements OnApplicationShutdown {
   private readonly transporter: Transporter;
+  readonly from: string;
 
   constructor(@Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions) {
-    this.transporter = createTransport(mailTransport(options.mail?.transport), { from: options.mail?.from ?? DEFAULT_MAIL_FROM });
+    this.from = options.mail?.from ?? DEFAULT_MAIL_FROM;
+    this.transporter = createTransport(mailTransport(options.mail?.transport), { from: this.from });
   }
 
-  async send({ to, subject, template, context }: PasswordResetMail): Promise<void> {
-    await this.transporter.sendMail({ to, subject, ...renderMail(template, context) });
+  async send({ to, messageId, subject, template, context }: PasswordResetMail): Promise<void> {
+    await this.transporter.sendMail({ to, messageId, subject, ...renderMail(template, context) });
   }
 
   onApplicationShutdown(): void {
