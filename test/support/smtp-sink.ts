@@ -13,6 +13,8 @@ export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   /** Mail to these addresses is read to the end and then never answered, like a server that stalls after DATA. */
   readonly stallFor = new Set<string>();
+  /** Mail to these addresses is refused for good at RCPT TO (550), as a server does for a mailbox that does not exist. */
+  readonly refuseFor = new Set<string>();
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -23,6 +25,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (!this.refuseFor.has(address.address)) return callback();
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      },
       onData: (stream, session, callback) => {
         // smtp-server resets the envelope once onData returns: copy it first.
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
