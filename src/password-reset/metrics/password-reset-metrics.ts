@@ -41,8 +41,9 @@ export class PasswordResetMetrics {
     return new PasswordResetMetrics();
   }
 
-  static async prometheus(queueStatus: () => Promise<MailQueueStatus>): Promise<PasswordResetMetrics> {
-    const { Counter, Gauge, Histogram, Registry } = await import('prom-client');
+  static prometheus(queueStatus: () => Promise<MailQueueStatus>): PasswordResetMetrics {
+    // Loaded here, not at the top: a host that leaves metrics off need not install prom-client.
+    const { Counter, Gauge, Histogram, Registry } = require('prom-client') as typeof import('prom-client');
     const registry = new Registry();
     const registers = [registry];
     const mailCounter = (outcome: string, help: string) => new Counter({ name: `password_reset_mails_${outcome}_total`, help, labelNames: ['kind'], registers });
