@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import ms, { type StringValue } from 'ms';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../database/database-options';
+import { runCommand } from './run-command';
 import { MailQueueStatus, mailQueueStatus, purgeDeadMail, retryDeadMail } from '../password-reset/mail/mail-queue';
 
 const USAGE = `Usage:
@@ -74,10 +75,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error.message);
-    process.exit(2);
-  },
-);
+runCommand(main);

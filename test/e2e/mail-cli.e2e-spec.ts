@@ -2,20 +2,12 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
+import type { MailQueueKindStatus, MailQueueStatus } from '../../src/password-reset/mail/mail-queue';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer } from '../support/harness';
 
 const MAIL_CLI = join(resolve(__dirname, '..', '..'), 'dist', 'src', 'cli', 'mail.js');
 
-interface KindStatus {
-  kind: string;
-  pending: number;
-  sending: number;
-  sentLastHour: number;
-  unconfirmedLastHour: number;
-  dead: number;
-  oldestPendingAgeSeconds: number | null;
-}
 
 /** The operator's commands, run as an operator runs them (the built CLI), beside a running server, on a queue with dead mail. */
 describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
@@ -31,9 +23,9 @@ describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
       return { code, stdout, stderr };
     }
   };
-  const resetMailStatus = async (): Promise<KindStatus> => {
+  const resetMailStatus = async (): Promise<MailQueueKindStatus> => {
     const { stdout } = await mail('status', '--json');
-    return (JSON.parse(stdout) as { kinds: KindStatus[] }).kinds.find((kind) => kind.kind === 'reset-password')!;
+    return (JSON.parse(stdout) as MailQueueStatus).kinds.find((kind) => kind.kind === 'reset-password')!;
   };
   const deadMailIds = async (): Promise<number[]> =>
     (await server.dataSource.query("SELECT id FROM password_reset_outbox WHERE status = 'dead' ORDER BY id")).map((row: { id: number }) => Number(row.id));

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import type { Clock } from '../clock';
 import { locksRows } from '../database/row-locks';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
@@ -38,6 +38,19 @@ export class AccountLimitService {
     const since = this.clock.now() - this.limit.windowMs;
     const queued = await manager.countBy(OutboxMail, { userId, kind: 'reset-password', createdAt: MoreThan(since) });
     return Math.max(0, Math.min(wanted, this.limit.max - queued));
+  }
+
+  /**
+   * Locks the rows of those accounts that no other transaction holds, and
+   * returns the accounts another does hold (one queueing their mails, or
+   * claiming their mail in another instance), without waiting for any.
+   */
+  async lockUnlessHeld(manager: EntityManager, userIds: string[]): Promise<Set<string>> {
+    if (!locksRows(this.dataSource) || userIds.length === 0) return new Set();
+    const rows = () => manager.createQueryBuilder(AccountLock, 'account').where({ userId: In(userIds) });
+    const existing = await rows().getMany();
+    const locked = new Set((await rows().setLock('pessimistic_write').setOnLocked('skip_locked').getMany()).map((account) => account.userId));
+    return new Set(existing.map((account) => account.userId).filter((userId) => !locked.has(userId)));
   }
 
   /**

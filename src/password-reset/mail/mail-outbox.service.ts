@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
-import { DataSource, EntityManager, In, LessThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { AccountLimitService } from '../account-limit/account-limit.service';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { claimTransaction, skippingLocked } from '../database/row-locks';
@@ -25,6 +26,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 
 /** Mails sent at once, so that one stuck connection does not hold up the others. */
 const DELIVERY_CONCURRENCY = 5;
+const CANDIDATES_PER_PLACE = 4;
 
 /** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
 type ClaimedMail = OutboxMail & { status: 'sending' };
@@ -59,6 +61,7 @@ export class MailOutboxService {
     private readonly mailer: PasswordResetMailer,
     private readonly tokens: ResetTokenService,
     private readonly metrics: PasswordResetMetrics,
+    private readonly accounts: AccountLimitService,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
     if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
@@ -104,12 +107,34 @@ export class MailOutboxService {
           .createQueryBuilder(OutboxMail, 'mail')
           .where("mail.status IN ('pending', 'sending') AND mail.next_attempt_at <= :now", { now })
           .orderBy('mail.next_attempt_at', 'ASC')
-          .limit(limit),
+          // More than there is room for: some may be a user's second link, which waits for the first.
+          .limit(limit * CANDIDATES_PER_PLACE),
       ).getMany();
-      if (due.length === 0) return [];
+      const mails = (await this.oneLinkAtATime(manager, due, now)).slice(0, limit);
+      if (mails.length === 0) return [];
       const lease = { status: 'sending' as const, nextAttemptAt: now + this.delivery.leaseMs };
-      await manager.update(OutboxMail, { id: In(due.map((mail) => mail.id)) }, lease);
-      return due.map((mail) => ({ ...mail, ...lease }));
+      await manager.update(OutboxMail, { id: In(mails.map((mail) => mail.id)) }, lease);
+      return mails.map((mail) => ({ ...mail, ...lease }));
+    });
+  }
+
+  /**
+   * A user's reset mails go out one after another, never beside each other,
+   * so that the one that arrives last carries the newest link, the one that
+   * works. Of the due mails it keeps one reset mail a user, and none for a user
+   * whose reset mail is being sent, or is being claimed by another instance
+   * right now (it holds the account's row).
+   */
+  private async oneLinkAtATime(manager: EntityManager, due: OutboxMail[], now: number): Promise<OutboxMail[]> {
+    const users = [...new Set(due.filter((mail) => mail.kind === 'reset-password').map((mail) => mail.userId))];
+    if (users.length === 0) return due;
+    const sending = await manager.findBy(OutboxMail, { kind: 'reset-password', status: 'sending', nextAttemptAt: MoreThan(now), userId: In(users) });
+    const busy = new Set([...sending.map((mail) => mail.userId), ...(await this.accounts.lockUnlessHeld(manager, users))]);
+    return due.filter((mail) => {
+      if (mail.kind !== 'reset-password') return true;
+      if (busy.has(mail.userId)) return false;
+      busy.add(mail.userId);
+      return true;
     });
   }
 
