@@ -27,7 +27,7 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
         UsersModule,
-        HealthModule,
+        HealthModule.forDependencies({ smtpUrl: typeof settings.mailTransport === 'string' ? settings.mailTransport : undefined, redisUrl: settings.redisUrl }),
         EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
           pages: true,
