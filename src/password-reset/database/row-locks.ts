@@ -10,13 +10,16 @@ export function locksRows(dataSource: DataSource): boolean {
 }
 
 /**
- * A transaction for claiming work. READ COMMITTED where rows are locked: each
- * statement sees what other instances committed before it (MariaDB's default,
- * REPEATABLE READ, would count from an older snapshot), and MariaDB takes no
- * gap locks that would hold up the request path's INSERTs.
+ * A transaction for claiming work, whose row locks hold the claimed rows.
+ * READ COMMITTED: each statement sees what other instances committed before
+ * it (MariaDB's default, REPEATABLE READ, would count from an older snapshot),
+ * and MariaDB takes no gap locks that would hold up the request path's
+ * INSERTs. On SQLite none: the process's one worker claims alone, and the
+ * process shares one connection, where a transaction would take in the
+ * request path's INSERTs too.
  */
 export function claimTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return locksRows(dataSource) ? dataSource.transaction('READ COMMITTED', work) : dataSource.transaction(work);
+  return locksRows(dataSource) ? dataSource.transaction('READ COMMITTED', work) : work(dataSource.manager);
 }
 
 /** The rows the query selects, locked until the transaction ends, skipping those another worker holds. */

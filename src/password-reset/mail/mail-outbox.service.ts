@@ -26,6 +26,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 
 /** Mails sent at once, so that one stuck connection does not hold up the others. */
 const DELIVERY_CONCURRENCY = 5;
+/** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
 const CANDIDATES_PER_PLACE = 4;
 
 /** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
@@ -107,7 +108,6 @@ export class MailOutboxService {
           .createQueryBuilder(OutboxMail, 'mail')
           .where("mail.status IN ('pending', 'sending') AND mail.next_attempt_at <= :now", { now })
           .orderBy('mail.next_attempt_at', 'ASC')
-          // More than there is room for: some may be a user's second link, which waits for the first.
           .limit(limit * CANDIDATES_PER_PLACE),
       ).getMany();
       const mails = (await this.oneLinkAtATime(manager, due, now)).slice(0, limit);

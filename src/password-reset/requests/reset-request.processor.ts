@@ -8,8 +8,8 @@ import { MailOutboxService } from '../mail/mail-outbox.service';
 import { PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 
-/** Requests claimed together; one bulk lookup each. Small enough that a batch holds its accounts' locks briefly. */
-const BATCH_SIZE = 200;
+/** Requests claimed together; one bulk lookup each. */
+const BATCH_SIZE = 500;
 /** Lookups at once for a store without `findManyByIdentifiers`. */
 const LOOKUP_CONCURRENCY = 8;
 
@@ -36,13 +36,12 @@ export class ResetRequestProcessor {
    * the caller knows whether more wait. Where rows lock, it all happens in one
    * transaction that holds the claimed requests and the accounts until their
    * mails are queued and the requests deleted: other instances' workers skip
-   * these requests, and a worker that dies lets go of them for another. SQLite
-   * shares one connection across the process, so a long transaction there
-   * would take in the request path's INSERTs: only the writes share one.
+   * these requests, and a worker that dies lets go of them for another. On
+   * SQLite only the writes share a transaction (see claimTransaction).
    */
   processBatch(): Promise<number> {
-    if (locksRows(this.dataSource)) return claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)));
-    return this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
+    if (!locksRows(this.dataSource)) return this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
+    return claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)));
   }
 
   private async process(manager: EntityManager, commit: (writes: Writes) => Promise<void>): Promise<number> {
