@@ -35,6 +35,8 @@ describe.each(testDatabases().filter((kind) => kind !== 'sqlite'))('three instan
   beforeAll(async () => {
     database = await createTestDatabase(databaseKind);
     smtp = await new SmtpSink().start();
+    // Mail in flight all the time: the instance killed mid-run is sending some, and has its lease to lapse.
+    smtp.replyDelayMs = 200;
     instances = new Instances({
       DATABASE_URL: database.url,
       SMTP_URL: smtp.url,
@@ -43,8 +45,9 @@ describe.each(testDatabases().filter((kind) => kind !== 'sqlite'))('three instan
       IP_RATE_LIMIT: '0',
       RESET_IP_RATE_LIMIT: '0',
       // A mail that the killed instance held is taken up by another after this lease, not after the default two minutes.
-      MAIL_ATTEMPT_TIMEOUT: '2s',
-      MAIL_LEASE: '4s',
+      // The attempt's own deadline stays well above what a loaded machine takes to hand a mail to a server on loopback.
+      MAIL_ATTEMPT_TIMEOUT: '10s',
+      MAIL_LEASE: '12s',
     });
     await instances.start(3);
   });
@@ -84,7 +87,8 @@ describe.each(testDatabases().filter((kind) => kind !== 'sqlite'))('three instan
         const turn = sent++;
         const user = asks[turn];
         if (turn === Math.floor(asks.length / 2)) {
-          // Killed while requests to it are in flight and its worker holds claimed requests and mails.
+          // Killed once mail flows, while the other lanes send it requests and its worker holds claimed requests and mails.
+          await until(() => smtp.mails.length >= 10, 30_000, 'mail to flow');
           live.splice(live.indexOf(victim), 1);
           await victim.kill();
           live.push(...(await instances.start(1)));

@@ -15,6 +15,11 @@ export class SmtpSink {
   readonly stallFor = new Set<string>();
   /** Mail to these addresses is refused for good at RCPT TO (550), as a server does for a mailbox that does not exist. */
   readonly refuseFor = new Set<string>();
+  /**
+   * How long the server waits between keeping a message and answering 250:
+   * a client that dies in between has had its mail delivered without knowing.
+   */
+  replyDelayMs = 0;
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -40,7 +45,7 @@ export class SmtpSink {
         simpleParser(stream)
           .then((parsed) => {
             this.mails.push({ to, from, parsed });
-            callback();
+            setTimeout(callback, this.replyDelayMs);
           })
           .catch(callback);
       },
