@@ -27,10 +27,11 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
         UsersModule,
-        HealthModule,
+        HealthModule.forDependencies({ smtpUrl: typeof settings.mailTransport === 'string' ? settings.mailTransport : undefined, redisUrl: settings.redisUrl }),
         EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
           pages: true,
+          metrics: settings.metrics,
           imports: [UsersModule],
           inject: [UsersService],
           useFactory: (users: UsersService) => ({
@@ -40,6 +41,7 @@ export class AppModule {
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
             defaultLanguage: settings.defaultLanguage,
+            delivery: settings.delivery,
             rateLimit: {
               lostPasswordPerMinute: settings.ipRateLimit,
               resetPasswordPerMinute: settings.resetIpRateLimit,

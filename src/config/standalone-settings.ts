@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import ms, { type StringValue } from 'ms';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PasswordResetMailTransport } from '../password-reset/mail/mail-transport';
@@ -26,6 +27,10 @@ export interface StandaloneSettings {
   trustProxy: boolean | number | string;
   /** PEM files: when set, the server speaks HTTPS on `port`, else plain HTTP. */
   tls?: TlsFiles;
+  /** How long one delivery attempt may take, and how long a worker owns a mail it claimed. */
+  delivery: { attemptTimeoutMs: number; leaseMs: number };
+  /** Whether `GET /metrics` answers. */
+  metrics: boolean;
 }
 
 export interface TlsFiles {
@@ -74,6 +79,18 @@ function resetUrl(env: NodeJS.ProcessEnv, port: number, tls: TlsFiles | undefine
   return url;
 }
 
+function duration(name: string, value: string | undefined, fallback: string): number {
+  const parsed = ms((value || fallback) as StringValue);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${name} must be a duration such as 90s or 2m`);
+  return parsed;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`${name} must be true or false`);
+}
+
 function httpAdapter(value: string | undefined): HttpPlatform {
   if (!value) return 'express';
   if (value === 'express' || value === 'fastify') return value;
@@ -113,5 +130,7 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     defaultLanguage: env.DEFAULT_LANGUAGE || 'en',
     trustProxy: trustProxy(env.TRUST_PROXY),
     tls,
+    delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
+    metrics: flag('METRICS', env.METRICS),
   };
 }

@@ -1,6 +1,9 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DATABASE_TIMEOUT_MS } from '../database/database-options';
+import type { DependencyProbe } from './dependency-probes';
+
+export const DEPENDENCY_PROBES = Symbol('DEPENDENCY_PROBES');
 
 /** How long one answer of the database serves every request to /health. */
 const FRESH_FOR_MS = 1000;
@@ -22,6 +25,8 @@ export class CachedHealthCheck {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(DEPENDENCY_PROBES) private readonly probes: DependencyProbe[],
   ) {}
 
   result(): Promise<HealthCheckResult> {
@@ -37,7 +42,13 @@ export class CachedHealthCheck {
   private async check(): Promise<HealthCheckResult> {
     try {
       // Not given up before the query itself times out, so that a hung database holds one ping at most.
-      return await this.health.check([() => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS })]);
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
+        ...this.probes.map((probe) => async () => {
+          const indicator = this.indicators.check(probe.name);
+          return (await probe.isUp()) ? indicator.up() : indicator.down();
+        }),
+      ]);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) return error.getResponse() as HealthCheckResult;
       throw error;

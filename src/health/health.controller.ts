@@ -17,11 +17,17 @@ export class HealthController {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  /** 200 when the database answers, 503 when it does not. */
+  /**
+   * 200 when the database answers, 503 when it does not: without it nothing
+   * is accepted. A mail server or Redis that is down is named, but leaves the
+   * instance serving: requests are still recorded (mail waits in the queue),
+   * and the per-IP limits count in memory.
+   */
   @Get()
   async check(@Res({ passthrough: true }) res: unknown): Promise<HealthCheckResult> {
-    const { status, info, error, details } = await this.health.result();
-    this.adapterHost.httpAdapter.status(res, status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status, info: statusesOf(info), error: statusesOf(error), details: statusesOf(details) };
+    const { info, error, details } = await this.health.result();
+    const databaseUp = details.database?.status === 'up';
+    this.adapterHost.httpAdapter.status(res, databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: databaseUp ? 'ok' : 'error', info: statusesOf(info), error: statusesOf(error), details: statusesOf(details) };
   }
 }

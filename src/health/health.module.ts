@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { CachedHealthCheck } from './cached-health-check';
+import { CachedHealthCheck, DEPENDENCY_PROBES } from './cached-health-check';
+import { DependencyProbe, RedisProbe, SmtpProbe } from './dependency-probes';
 import { HealthController } from './health.controller';
 
 /**
@@ -11,9 +12,18 @@ import { HealthController } from './health.controller';
  */
 const HEALTH_CHECKS_PER_MINUTE = 60;
 
-@Module({
-  imports: [TerminusModule, ThrottlerModule.forRoot([{ ttl: 60_000, limit: HEALTH_CHECKS_PER_MINUTE }])],
-  controllers: [HealthController],
-  providers: [CachedHealthCheck],
-})
-export class HealthModule {}
+@Module({})
+export class HealthModule {
+  /** `/health` asks the database, and the SMTP server and Redis where the server uses them. */
+  static forDependencies(dependencies: { smtpUrl?: string; redisUrl?: string }): DynamicModule {
+    const probes: DependencyProbe[] = [];
+    if (dependencies.smtpUrl) probes.push(new SmtpProbe(dependencies.smtpUrl));
+    if (dependencies.redisUrl) probes.push(new RedisProbe(dependencies.redisUrl));
+    return {
+      module: HealthModule,
+      imports: [TerminusModule, ThrottlerModule.forRoot([{ ttl: 60_000, limit: HEALTH_CHECKS_PER_MINUTE }])],
+      controllers: [HealthController],
+      providers: [CachedHealthCheck, { provide: DEPENDENCY_PROBES, useValue: probes }, ...probes.map((probe) => ({ provide: probe.constructor, useValue: probe }))],
+    };
+  }
+}

@@ -7,6 +7,11 @@ export interface PasswordResetModuleExtras {
   pages?: boolean;
   /** Where the routes are; defaults: the seed's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
   routes?: PasswordResetRoutesOptions;
+  /**
+   * Serve `GET /metrics` in Prometheus text format (needs `prom-client`). Off
+   * by default: a host usually has its own metrics endpoint and rules on who may read it.
+   */
+  metrics?: boolean;
 }
 
 export const {
@@ -16,6 +21,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class makes its controllers from `pages` and `routes`.
-  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {} }, (definition) => definition)
+  // The module class makes its controllers from `pages`, `routes` and `metrics`.
+  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false }, (definition) => definition)
   .build();

@@ -1,8 +1,10 @@
 import { DynamicModule, InjectionToken, Module, Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountLimitService } from './account-limit/account-limit.service';
 import { createAuthController } from './auth.controller';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
@@ -11,6 +13,10 @@ import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
+import { mailQueueStatus } from './mail/mail-queue';
+import { MetricsController } from './metrics/metrics.controller';
+import { PasswordResetMetrics } from './metrics/password-reset-metrics';
+import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
@@ -44,11 +50,22 @@ function checkedSecret(secret: string): string {
   return secret;
 }
 
-/** Controllers at the host's paths: each module definition gets classes of its own, as Nest reads routes from class metadata. */
-function withControllers(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
+/** prom-client is loaded only when metrics are on: hosts without it need not install it. */
+function metricsProvider(enabled: boolean): Provider {
+  return {
+    provide: PasswordResetMetrics,
+    inject: [DataSource, PASSWORD_RESET_CLOCK],
+    useFactory: (dataSource: DataSource, clock: Clock) =>
+      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now())) : PasswordResetMetrics.off(),
+  };
+}
+
+/** Controllers at the host's paths (each module definition gets classes of its own, as Nest reads routes from class metadata), and metrics if asked for. */
+function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
   const routes = resolveRoutes(extras.routes);
-  const controllers = extras.pages ? [createAuthController(routes), createPagesController(routes)] : [createAuthController(routes)];
-  return { ...definition, controllers, providers: [...(definition.providers ?? []), { provide: PASSWORD_RESET_ROUTES, useValue: routes }] };
+  const controllers = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : []), ...(extras.metrics ? [MetricsController] : [])];
+  const providers = [...(definition.providers ?? []), { provide: PASSWORD_RESET_ROUTES, useValue: routes }, metricsProvider(extras.metrics === true)];
+  return { ...definition, controllers, providers };
 }
 
 /**
@@ -74,6 +91,7 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,
+    AccountLimitService,
     ResetRequestProcessor,
     MailOutboxService,
     PasswordResetWorker,
@@ -83,11 +101,11 @@ function withControllers(definition: DynamicModule, extras: PasswordResetModuleE
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule {
   static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {
-    return withControllers(super.forRoot(options), options);
+    return withExtras(super.forRoot(options), options);
   }
 
   static forRootAsync(options: typeof PASSWORD_RESET_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withControllers(super.forRootAsync(options), options);
+    return withExtras(super.forRootAsync(options), options);
   }
 
   /**

@@ -82,7 +82,7 @@ export class PasswordResetService {
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.complete(token, manager);
       await this.tokens.revokeAllOf(user.id, manager);
-      await this.outbox.enqueue(manager, 'password-changed', user.id);
+      await this.outbox.enqueue(manager, 'password-changed', [user.id]);
     });
     this.worker.wake();
     await this.announce(new PasswordChangedEvent(user.id, new Date(this.clock.now())));

@@ -1,10 +1,11 @@
 import request from 'supertest';
-import { DatabaseProxy } from '../support/database-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 import { TestPlatform, testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer } from '../support/harness';
 
-const up = { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } };
-const down = { status: 'error', info: {}, error: { database: { status: 'down' } }, details: { database: { status: 'down' } } };
+// The harness's server mails a real SMTP server, which /health asks too; it stays up here.
+const up = { status: 'ok', info: { database: { status: 'up' }, mail: { status: 'up' } }, error: {}, details: { database: { status: 'up' }, mail: { status: 'up' } } };
+const down = { status: 'error', info: { mail: { status: 'up' } }, error: { database: { status: 'down' } }, details: { database: { status: 'down' }, mail: { status: 'up' } } };
 
 /** Longer than the one second for which a check's answer serves every request. */
 const afterTheCache = () => new Promise((resolve) => setTimeout(resolve, 1100));
@@ -16,10 +17,10 @@ const afterTheCache = () => new Promise((resolve) => setTimeout(resolve, 1100));
  * by closing the DataSource.
  */
 async function startServer(platform: TestPlatform, databaseKind: string, env: Record<string, string> = {}) {
-  let proxy: DatabaseProxy | undefined;
+  let proxy: FaultProxy | undefined;
   const server = await startTestServer(platform, databaseKind, {
     env,
-    routeDatabase: async (url) => (databaseKind === 'sqlite' ? url : (proxy = await DatabaseProxy.start(url)).url),
+    routeDatabase: async (url) => (databaseKind === 'sqlite' ? url : (proxy = await FaultProxy.start(url)).url),
   });
   const queries = proxy ? undefined : jest.spyOn(server.dataSource, 'query');
   return {

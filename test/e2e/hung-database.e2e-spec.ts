@@ -1,7 +1,8 @@
 import request from 'supertest';
-import { DatabaseProxy } from '../support/database-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';
+import { eventually } from '../support/eventually';
 import { startTestServer, TestServer } from '../support/harness';
 
 /**
@@ -15,28 +16,16 @@ const networkedDatabases = testDatabases().filter((kind) => kind !== 'sqlite');
 /** The server gives up on the database after 5 s (DATABASE_TIMEOUT_MS); a request queued behind one that timed out can wait twice that. */
 const ANSWER_WITHIN_MS = 10_000;
 
-async function eventually(check: () => Promise<void>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 if (networkedDatabases.length === 0) {
   it.skip('needs postgres or mariadb in TEST_DATABASES', () => undefined);
 } else {
   describe.each(networkedDatabases)('a database that stops answering (%s)', (databaseKind) => {
-    let proxy: DatabaseProxy;
+    let proxy: FaultProxy;
     let server: TestServer;
     let token: string;
 
     beforeAll(async () => {
-      server = await startTestServer('express', databaseKind, { routeDatabase: async (url) => (proxy = await DatabaseProxy.start(url)).url });
+      server = await startTestServer('express', databaseKind, { routeDatabase: async (url) => (proxy = await FaultProxy.start(url)).url });
       const user = await newUser(server);
       token = await requestToken(server, user.username, user.email);
     });

@@ -40,10 +40,10 @@ describe.each(testDatabases())('an SMTP server that stalls after DATA (%s)', (da
 
     await request(server.http).post('/auth/lostPassword').send({ username: 'fine' }).expect(200, {});
     await server.smtp.waitForMails('fine@example.com');
-    expect((await outboxRow('stuck@example.com')).status).toBe('pending');
+    expect((await outboxRow('stuck@example.com')).status).toBe('sending');
 
     // The stalled attempt times out; the outcome is unknown, so it is not retried with another link.
-    while ((await outboxRow('stuck@example.com')).status === 'pending') await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await outboxRow('stuck@example.com')).status === 'sending') await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await outboxRow('stuck@example.com')).toEqual({ status: 'unconfirmed', attempts: expect.anything(), last_error: expect.stringMatching(/timeout/i) });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // many retry intervals of this harness (100 ms)
     expect(server.smtp.stalled).toEqual(['stuck@example.com']);

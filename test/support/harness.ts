@@ -59,6 +59,8 @@ export async function startTestServer(
     moduleOverrides?: Partial<PasswordResetModuleOptions>;
     /** The URL the server is to use for the fresh database, such as the same database through a proxy. */
     routeDatabase?: (databaseUrl: string) => Promise<string>;
+    /** The URL the server is to use for the SMTP server, such as the same server through a proxy. */
+    routeSmtp?: (smtpUrl: string) => Promise<string>;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(databaseKind);
@@ -67,7 +69,7 @@ export async function startTestServer(
   const settings = standaloneSettings({
     HTTP_ADAPTER: platform,
     DATABASE_URL: options.routeDatabase ? await options.routeDatabase(database.url) : database.url,
-    SMTP_URL: smtp.url,
+    SMTP_URL: options.routeSmtp ? await options.routeSmtp(smtp.url) : smtp.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
     RESET_URL: TEST_RESET_URL,
     // Suites that test the per-IP limits switch them on; the others send many requests from one address.
@@ -97,7 +99,7 @@ export async function startTestServer(
     settle: async () => {
       for (;;) {
         const [{ waiting }] = await dataSource.query(
-          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status = 'pending') AS waiting`,
+          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
         );
         if (Number(waiting) === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));

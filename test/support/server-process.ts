@@ -87,18 +87,22 @@ export class ServerProcess {
     }
   }
 
+  get isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */
   async kill(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGKILL');
+    if (!this.isRunning) return;
+    const exited = once(this.child!, 'exit');
+    this.child!.kill('SIGKILL');
     await exited;
   }
 
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
+    if (!this.isRunning) return;
+    const exited = once(this.child!, 'exit');
+    this.child!.kill('SIGTERM');
     await exited;
   }
 }

@@ -13,6 +13,13 @@ export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   /** Mail to these addresses is read to the end and then never answered, like a server that stalls after DATA. */
   readonly stallFor = new Set<string>();
+  /** Mail to these addresses is refused for good at RCPT TO (550), as a server does for a mailbox that does not exist. */
+  readonly refuseFor = new Set<string>();
+  /**
+   * How long the server waits between keeping a message and answering 250:
+   * a client that dies in between has had its mail delivered without knowing.
+   */
+  replyDelayMs = 0;
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -23,6 +30,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (!this.refuseFor.has(address.address)) return callback();
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      },
       onData: (stream, session, callback) => {
         // smtp-server resets the envelope once onData returns: copy it first.
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
@@ -34,7 +45,7 @@ export class SmtpSink {
         simpleParser(stream)
           .then((parsed) => {
             this.mails.push({ to, from, parsed });
-            callback();
+            setTimeout(callback, this.replyDelayMs);
           })
           .catch(callback);
       },

@@ -51,22 +51,27 @@ function pathOf(url: string): string {
  */
 @Injectable()
 export class PasswordResetPaths {
-  private readonly routePaths: string[];
+  private readonly routeByPath: Map<string, PasswordResetRoute>;
 
   constructor(
     private readonly applicationConfig: ApplicationConfig,
     @Inject(PASSWORD_RESET_ROUTES) private readonly routes: PasswordResetRoutes,
   ) {
-    this.routePaths = (['lostPassword', 'resetPassword', 'checkResetToken'] as const).map((route) => this.pathOf(route).toLowerCase());
+    this.routeByPath = new Map((['lostPassword', 'resetPassword', 'checkResetToken'] as const).map((route) => [this.pathOf(route).toLowerCase(), route]));
   }
 
-  /** Whether this URL (a request's, or the pattern of the route it matched) is one of the module's routes. */
+  /** Whether this URL is one of the module's routes. */
   isModuleRoute(url: string | undefined): boolean {
-    if (url === undefined) return false;
-    const path = pathOf(url).toLowerCase().replace(/(.)\/$/, '$1');
+    return this.routeOf(url) !== undefined;
+  }
+
+  /** Which of the module's routes this URL (a request's, the seed's `//auth/…` too, or the pattern of the route it matched) is, if any. */
+  routeOf(url: string | undefined): PasswordResetRoute | undefined {
+    if (url === undefined) return undefined;
+    const path = pathOf(url).replace(/^\/\//, '/').toLowerCase().replace(/(.)\/$/, '$1');
     const prefix = `/${trimmed(this.applicationConfig.getGlobalPrefix())}`.toLowerCase();
     const withinPrefix = prefix !== '/' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
-    return this.routePaths.includes(path) || this.routePaths.includes(withinPrefix);
+    return this.routeByPath.get(path) ?? this.routeByPath.get(withinPrefix);
   }
 
   /**
@@ -76,13 +81,6 @@ export class PasswordResetPaths {
    */
   withoutExtraLeadingSlash(url: string): string | undefined {
     return url.startsWith('//') && this.isModuleRoute(url.slice(1)) ? url.slice(1) : undefined;
-  }
-
-  /** Which of the module's routes a request's URL is at (the reset route for a URL that is none of them). */
-  routeOf(url: string): PasswordResetRoute {
-    const path = pathOf(url).toLowerCase().replace(/(.)\/$/, '$1');
-    const routes = ['checkResetToken', 'lostPassword'] as const;
-    return routes.find((route) => path.endsWith(this.pathOf(route).toLowerCase())) ?? 'resetPassword';
   }
 
   /**

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { text, Text } from '../i18n/text';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { Page, PasswordResetPages } from '../pages/password-reset-pages';
 import { errorBody, httpError, PasswordResetErrorBody, PasswordResetHttpError } from './http-errors';
 import { HttpRequest, nodeRequestOf } from './http-request';
@@ -47,12 +48,14 @@ export class PasswordResetResponder {
     private readonly pages: PasswordResetPages,
     private readonly paths: PasswordResetPaths,
     private readonly translator: PasswordResetTranslator,
+    private readonly metrics: PasswordResetMetrics,
   ) {}
 
   /** Answers 200 with what `answer` makes, or the error it throws. */
   async respond(request: HttpRequest, response: unknown, answer: () => Promise<Answer>): Promise<void> {
     try {
       this.send(response, HttpStatus.OK, await answer());
+      this.count(request, HttpStatus.OK);
     } catch (exception) {
       await this.sendError(request, response, exception);
     }
@@ -75,6 +78,16 @@ export class PasswordResetResponder {
     // The pages are GET routes: their errors are pages too.
     const html = request.method === 'GET' || wantsHtml(request.headers);
     this.send(response, body.statusCode, html ? await this.errorPage(request, body) : body);
+    this.count(request, body.statusCode, body.code);
+  }
+
+  /** Every answer of the two POST routes counts, refusals by the guard and the body reader included. */
+  private count(request: HttpRequest, status: number, code?: string): void {
+    if (request.method !== 'POST') return;
+    // As the client sent it: the seed's `//auth/lostPassword` too.
+    const route = this.paths.routeOf(nodeRequestOf(request).url);
+    if (route === 'lostPassword') this.metrics.lostPasswordAnswered(status);
+    if (route === 'resetPassword') this.metrics.resetPasswordAnswered(status, code);
   }
 
   private bodyOf(error: PasswordResetHttpError | HttpException, translate: (message: Text) => string): PasswordResetErrorBody {
@@ -83,7 +96,7 @@ export class PasswordResetResponder {
   }
 
   private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {
-    const route = this.paths.routeOf(nodeRequestOf(request).url ?? '');
+    const route = this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
     if (body.code === 'invalid_token') return this.pages.render(request, 'link-invalid', route);
     const token = body.reasons && (await formTokenOf(request));
     return token ? this.pages.render(request, 'reset-form', route, { token, reasons: body.reasons }) : this.pages.render(request, 'error', route, { message: body.message });

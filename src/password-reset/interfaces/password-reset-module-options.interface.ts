@@ -75,4 +75,11 @@ export interface DeliveryOptions {
   retryMaxMs: number;
   /** After this many failed attempts a mail is marked dead and logged as an error. */
   maxAttempts: number;
+  /** How long one delivery attempt may take, whatever the transport's own timeouts. Default 60 s. */
+  attemptTimeoutMs: number;
+  /**
+   * How long a worker owns a mail it claimed; longer than `attemptTimeoutMs`.
+   * A worker that dies mid-send leaves the mail to another after this. Default 2 min.
+   */
+  leaseMs: number;
 }

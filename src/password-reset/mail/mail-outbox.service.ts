@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { createHmac } from 'node:crypto';
+import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { AccountLimitService } from '../account-limit/account-limit.service';
 import type { Clock } from '../clock';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
+import { claimTransaction, skippingLocked } from '../database/row-locks';
 import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
@@ -17,18 +21,21 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   retryBaseMs: 5000,
   retryMaxMs: 15 * 60 * 1000,
   maxAttempts: 12,
+  attemptTimeoutMs: 60 * 1000,
+  leaseMs: 2 * 60 * 1000,
 };
 
 function isHttpUrl(value: unknown): boolean {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
 }
 
-/** How long one attempt may take, whatever the transport's own timeouts; well inside the claim. */
-const ATTEMPT_DEADLINE_MS = 60 * 1000;
-/** How long a worker owns a mail it is sending; a worker that dies leaves it to another after this. */
-const CLAIM_MS = 2 * ATTEMPT_DEADLINE_MS;
 /** Mails sent at once, so that one stuck connection does not hold up the others. */
 const DELIVERY_CONCURRENCY = 5;
+/** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
+const CANDIDATES_PER_PLACE = 4;
+
+/** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
+type ClaimedMail = OutboxMail & { status: 'sending' };
 
 /**
  * The durable outbox. A mail is committed here before anyone is told it will
@@ -38,6 +45,11 @@ const DELIVERY_CONCURRENCY = 5;
  * in the database. An attempt that certainly delivered nothing revokes the
  * token it made and is retried with a new one; one that may have delivered
  * its link ends `unconfirmed` instead, so that no user gets link after link.
+ *
+ * Workers of several instances claim due mails in batches, skipping rows
+ * another holds, and own each for a lease (`sending` until `next_attempt_at`).
+ * A worker that dies mid-send leaves the mail to another once the lease ends:
+ * the one case where a mail can go out twice, with the same Message-ID.
  */
 @Injectable()
 export class MailOutboxService {
@@ -48,35 +60,28 @@ export class MailOutboxService {
 
   constructor(
     @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
+    private readonly dataSource: DataSource,
     @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly mailer: PasswordResetMailer,
     private readonly tokens: ResetTokenService,
     private readonly translator: PasswordResetTranslator,
+    private readonly metrics: PasswordResetMetrics,
+    private readonly accounts: AccountLimitService,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
+    if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
     if (options.resetLink === undefined && options.resetUrl === undefined) throw new Error('PasswordResetModule: resetUrl or resetLink is required');
     if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
   }
 
-  async enqueue(manager: EntityManager, kind: OutboxMailKind, userId: string): Promise<void> {
+  /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
+  async enqueue(manager: EntityManager, kind: OutboxMailKind, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
     const now = this.clock.now();
-    await manager.insert(OutboxMail, {
-      kind,
-      userId,
-      createdAt: now,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      sentAt: null,
-      lastError: null,
-    });
-  }
-
-  /** Mails of this kind queued for the user since the given time, delivered or not. */
-  countSince(userId: string, kind: OutboxMailKind, since: number): Promise<number> {
-    return this.outbox.countBy({ userId, kind, createdAt: MoreThan(since) });
+    const mail = { kind, createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
+    await manager.insert(OutboxMail, userIds.map((userId) => ({ ...mail, userId })));
   }
 
   /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
@@ -92,15 +97,52 @@ export class MailOutboxService {
   async deliverDue(): Promise<number> {
     const room = DELIVERY_CONCURRENCY - this.deliveries.size;
     if (room <= 0) return 0;
-    const due = await this.outbox.find({
-      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now()) },
-      order: { nextAttemptAt: 'ASC' },
-      take: room,
+    const claimed = await this.claim(room);
+    for (const mail of claimed) this.track(this.deliver(mail));
+    return claimed.length;
+  }
+
+  /**
+   * Up to `limit` due mails, pending or with a lapsed lease, locked while they
+   * are marked `sending` for this worker's lease, skipping those another
+   * worker is claiming at the same moment.
+   */
+  private claim(limit: number): Promise<ClaimedMail[]> {
+    return claimTransaction(this.dataSource, async (manager) => {
+      const now = this.clock.now();
+      const due = await skippingLocked(
+        manager
+          .createQueryBuilder(OutboxMail, 'mail')
+          .where("mail.status IN ('pending', 'sending') AND mail.next_attempt_at <= :now", { now })
+          .orderBy('mail.next_attempt_at', 'ASC')
+          .limit(limit * CANDIDATES_PER_PLACE),
+      ).getMany();
+      const mails = (await this.oneLinkAtATime(manager, due, now)).slice(0, limit);
+      if (mails.length === 0) return [];
+      const lease = { status: 'sending' as const, nextAttemptAt: now + this.delivery.leaseMs };
+      await manager.update(OutboxMail, { id: In(mails.map((mail) => mail.id)) }, lease);
+      return mails.map((mail) => ({ ...mail, ...lease }));
     });
-    for (const mail of due) {
-      if (await this.claim(mail)) this.track(this.deliver(mail));
-    }
-    return due.length;
+  }
+
+  /**
+   * A user's reset mails go out one after another, never beside each other,
+   * so that the one that arrives last carries the newest link, the one that
+   * works. Of the due mails it keeps one reset mail a user, and none for a user
+   * whose reset mail is being sent, or is being claimed by another instance
+   * right now (it holds the account's row).
+   */
+  private async oneLinkAtATime(manager: EntityManager, due: OutboxMail[], now: number): Promise<OutboxMail[]> {
+    const users = [...new Set(due.filter((mail) => mail.kind === 'reset-password').map((mail) => mail.userId))];
+    if (users.length === 0) return due;
+    const sending = await manager.findBy(OutboxMail, { kind: 'reset-password', status: 'sending', nextAttemptAt: MoreThan(now), userId: In(users) });
+    const busy = new Set([...sending.map((mail) => mail.userId), ...(await this.accounts.lockUnlessHeld(manager, users))]);
+    return due.filter((mail) => {
+      if (mail.kind !== 'reset-password') return true;
+      if (busy.has(mail.userId)) return false;
+      busy.add(mail.userId);
+      return true;
+    });
   }
 
   /** Calls `listener` whenever a delivery ends, so that the worker can start the next. */
@@ -124,35 +166,52 @@ export class MailOutboxService {
       });
   }
 
-  private async claim(mail: OutboxMail): Promise<boolean> {
-    const result = await this.outbox.update(
-      { id: mail.id, status: 'pending', nextAttemptAt: mail.nextAttemptAt },
-      { nextAttemptAt: this.clock.now() + CLAIM_MS },
-    );
-    return result.affected === 1;
-  }
-
-  private async deliver(mail: OutboxMail): Promise<void> {
+  private async deliver(mail: ClaimedMail): Promise<void> {
     const user = await this.users.findById(mail.userId);
     if (!user) return this.bury(mail, 'the user no longer exists');
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      await withDeadline(this.mailer.send({ to: user.email, ...this.compose(user, token) }), ATTEMPT_DEADLINE_MS);
+      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(user, token) };
+      await withDeadline(this.mailer.send(message), this.delivery.attemptTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (token && mayHaveBeenDelivered(error)) return this.markUnconfirmed(mail, message);
       if (token) await this.tokens.revoke(token.tokenId);
       return this.retryLater(mail, message);
     }
-    await this.outbox.update({ id: mail.id }, { status: 'sent', sentAt: this.clock.now(), attempts: mail.attempts + 1 });
+    const sentAt = this.clock.now();
+    this.metrics.mailAttempted(mail.kind, 'sent', mail.createdAt, sentAt);
+    await this.record(mail, { status: 'sent', sentAt, attempts: mail.attempts + 1 });
+  }
+
+  /**
+   * One Message-ID per queued mail, the same on every attempt and instance, so
+   * that a mail sent twice (a worker died between sending and recording) is
+   * recognisably one. Keyed with the signing secret: it does not reveal how
+   * many mails the service sends.
+   */
+  private messageIdOf(mail: OutboxMail): string {
+    const id = createHmac('sha256', this.options.jwtSecret).update(`outbox-mail:${mail.id}`).digest('base64url');
+    const domain = /@([^@>\s]+)>?$/.exec(this.mailer.from)?.[1] ?? 'localhost';
+    return `<${id}@${domain}>`;
+  }
+
+  /**
+   * Records the outcome, if the lease is still this worker's. One that lapsed
+   * mid-send (the attempt outlived it: it cannot, by the deadline, unless the
+   * database was slower still) is another worker's now, and its record wins.
+   */
+  private async record(mail: ClaimedMail, outcome: Partial<OutboxMail>): Promise<void> {
+    const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, outcome);
+    if (affected !== 1) this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
   }
 
   /**
    * The reset mail when there is a token to send, else the notice that the
    * password changed; in the user's language (`locale`), else the default.
    */
-  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to'> {
+  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
     const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
@@ -179,27 +238,24 @@ export class MailOutboxService {
     return resetUrl.toString();
   }
 
-  private async retryLater(mail: OutboxMail, error: string): Promise<void> {
+  private async retryLater(mail: ClaimedMail, error: string): Promise<void> {
     const attempts = mail.attempts + 1;
+    this.metrics.mailAttempted(mail.kind, 'failed', mail.createdAt, this.clock.now());
     if (attempts >= this.delivery.maxAttempts) return this.bury({ ...mail, attempts }, error);
     const delay = Math.min(this.delivery.retryBaseMs * 2 ** (attempts - 1), this.delivery.retryMaxMs);
     this.logger.warn(`Mail ${mail.id} (${mail.kind}) failed, attempt ${attempts}; retrying in ${delay} ms: ${error}`);
-    await this.outbox.update(
-      { id: mail.id },
-      { attempts, nextAttemptAt: this.clock.now() + delay, lastError: error.slice(0, 500) },
-    );
+    await this.record(mail, { status: 'pending', attempts, nextAttemptAt: this.clock.now() + delay, lastError: error.slice(0, 500) });
   }
 
-  private async markUnconfirmed(mail: OutboxMail, error: string): Promise<void> {
+  private async markUnconfirmed(mail: ClaimedMail, error: string): Promise<void> {
     this.logger.warn(`Mail ${mail.id} (${mail.kind}) may have been delivered, not sending another link: ${error}`);
-    await this.outbox.update(
-      { id: mail.id },
-      { status: 'unconfirmed', sentAt: this.clock.now(), attempts: mail.attempts + 1, lastError: error.slice(0, 500) },
-    );
+    this.metrics.mailAttempted(mail.kind, 'unconfirmed', mail.createdAt, this.clock.now());
+    await this.record(mail, { status: 'unconfirmed', sentAt: this.clock.now(), attempts: mail.attempts + 1, lastError: error.slice(0, 500) });
   }
 
-  private async bury(mail: OutboxMail, error: string): Promise<void> {
+  private async bury(mail: ClaimedMail, error: string): Promise<void> {
     this.logger.error(`Mail ${mail.id} (${mail.kind}) is dead after ${mail.attempts} attempts: ${error}`);
-    await this.outbox.update({ id: mail.id }, { status: 'dead', attempts: mail.attempts, lastError: error.slice(0, 500) });
+    this.metrics.mailAttempted(mail.kind, 'dead', mail.createdAt, this.clock.now());
+    await this.record(mail, { status: 'dead', attempts: mail.attempts, lastError: error.slice(0, 500) });
   }
 }

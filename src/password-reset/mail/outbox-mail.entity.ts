@@ -4,13 +4,15 @@ import { EpochMsColumn } from '../epoch-ms.column';
 export type OutboxMailKind = 'reset-password' | 'password-changed';
 
 /**
- * `pending` until delivered (`sent`) or given up after the last retry (`dead`,
- * the dead-letter state an operator looks for). `unconfirmed`: an attempt to
+ * `pending` until a worker claims it, `sending` while one holds its lease
+ * (until `next_attempt_at`; a lapsed lease makes it due again), then `pending`
+ * again for a retry, `sent` once delivered, or `dead` after the last retry
+ * (the dead-letter state an operator looks for). `unconfirmed`: an attempt to
  * send a reset link failed in a way that may have delivered it (the server
  * went silent after taking the message); it is not sent again with another
  * link, and the link it carried stays usable.
  */
-export type OutboxMailStatus = 'pending' | 'sent' | 'unconfirmed' | 'dead';
+export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 'dead';
 
 /** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
 @Entity('password_reset_outbox')

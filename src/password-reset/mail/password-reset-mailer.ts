@@ -7,6 +7,8 @@ import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {
   to: string;
+  /** The same on every attempt at one queued mail. */
+  messageId: string;
   subject: string;
   template: MailTemplateName;
   language: string;
@@ -19,18 +21,20 @@ export const DEFAULT_MAIL_FROM = 'no-reply@localhost';
 @Injectable()
 export class PasswordResetMailer implements OnApplicationShutdown {
   private readonly transporter: Transporter;
+  readonly from: string;
 
   constructor(
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
     private readonly templates: PasswordResetTemplates,
   ) {
-    this.transporter = createTransport(mailTransport(options.mail?.transport), { from: options.mail?.from ?? DEFAULT_MAIL_FROM });
+    this.from = options.mail?.from ?? DEFAULT_MAIL_FROM;
+    this.transporter = createTransport(mailTransport(options.mail?.transport), { from: this.from });
   }
 
-  async send({ to, subject, template, language, context }: PasswordResetMail): Promise<void> {
+  async send({ to, messageId, subject, template, language, context }: PasswordResetMail): Promise<void> {
     const html = this.templates.render(`${template}.hbs`, language, context);
     const text = this.templates.render(`${template}.txt`, language, context);
-    await this.transporter.sendMail({ to, subject, html, text, headers: { 'Content-Language': language } });
+    await this.transporter.sendMail({ to, messageId, subject, html, text, headers: { 'Content-Language': language } });
   }
 
   onApplicationShutdown(): void {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { isRefusedData } from '../database/database-errors';
+import { skippingLocked } from '../database/row-locks';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { ResetRequest } from './reset-request.entity';
@@ -76,13 +77,18 @@ export class ResetRequestInbox {
     }
   }
 
-  /** The oldest requests, for the worker. */
-  oldest(limit: number): Promise<ResetRequest[]> {
-    return this.requests.find({ order: { id: 'ASC' }, take: limit });
+  /** The oldest requests, locked for the caller's transaction where rows lock; those another worker holds are skipped. */
+  claimOldest(manager: EntityManager, limit: number): Promise<ResetRequest[]> {
+    return skippingLocked(manager.createQueryBuilder(ResetRequest, 'request').orderBy('request.id', 'ASC').limit(limit)).getMany();
   }
 
-  /** Deletes processed requests that led to no mail. */
-  async discard(ids: number[]): Promise<void> {
-    if (ids.length > 0) await this.requests.delete(ids);
+  /**
+   * Deletes processed requests. All of them or none: a request another worker
+   * deleted first (SQLite shared by processes, where nothing is locked) fails
+   * the caller's transaction, and the batch is claimed afresh.
+   */
+  async discard(manager: EntityManager, ids: number[]): Promise<void> {
+    const { affected } = await manager.delete(ResetRequest, ids);
+    if (affected !== ids.length) throw new Error(`${ids.length - (affected ?? 0)} of ${ids.length} requests were taken by another worker`);
   }
 }

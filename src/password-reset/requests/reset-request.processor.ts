@@ -1,20 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { Clock } from '../clock';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import { DataSource, EntityManager } from 'typeorm';
 import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import { AccountLimitService } from '../account-limit/account-limit.service';
 import { forEachConcurrently } from '../concurrency';
+import { claimTransaction, locksRows } from '../database/row-locks';
 import { MailOutboxService } from '../mail/mail-outbox.service';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { ResetRequest } from './reset-request.entity';
+import { PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 
-export const DEFAULT_ACCOUNT_LIMIT = { max: 3, windowMs: 60 * 60 * 1000 };
-/** Requests resolved together; one bulk lookup each. */
+/** Requests claimed together; one bulk lookup each. */
 const BATCH_SIZE = 500;
 /** Lookups at once for a store without `findManyByIdentifiers`. */
 const LOOKUP_CONCURRENCY = 8;
+
+type Writes = (manager: EntityManager) => Promise<void>;
 
 /**
  * Turns recorded requests into queued reset mails, off the request path: this
@@ -24,35 +23,46 @@ const LOOKUP_CONCURRENCY = 8;
  */
 @Injectable()
 export class ResetRequestProcessor {
-  private readonly accountLimit: { max: number; windowMs: number };
-
   constructor(
     private readonly inbox: ResetRequestInbox,
     private readonly outbox: MailOutboxService,
+    private readonly accountLimit: AccountLimitService,
     private readonly dataSource: DataSource,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
-    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
-  ) {
-    this.accountLimit = options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT;
+  ) {}
+
+  /**
+   * Claims the oldest requests and turns them into mails; returns how many, so
+   * the caller knows whether more wait. Where rows lock, it all happens in one
+   * transaction that holds the claimed requests and the accounts until their
+   * mails are queued and the requests deleted: other instances' workers skip
+   * these requests, and a worker that dies lets go of them for another. On
+   * SQLite only the writes share a transaction (see claimTransaction).
+   */
+  processBatch(): Promise<number> {
+    if (!locksRows(this.dataSource)) return this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
+    return claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)));
   }
 
-  /** Processes the oldest requests; returns how many, so the caller knows whether more wait. */
-  async processBatch(): Promise<number> {
-    const requests = await this.inbox.oldest(BATCH_SIZE);
+  private async process(manager: EntityManager, commit: (writes: Writes) => Promise<void>): Promise<number> {
+    const requests = await this.inbox.claimOldest(manager, BATCH_SIZE);
+    if (requests.length === 0) return 0;
     const users = await this.resolve([...new Set(requests.map((request) => request.identifier))]);
-    const unmailed: number[] = [];
+    const wanted = new Map<string, number>();
     for (const request of requests) {
       const user = users.get(request.identifier);
-      if (user && (await this.withinAccountLimit(user.id))) {
-        await this.queueMail(request, user.id);
-        // Let waiting HTTP requests in between mails: a large batch must not stall the request path.
-        await new Promise((resolve) => setImmediate(resolve));
-      } else {
-        unmailed.push(request.id);
-      }
+      if (user) wanted.set(user.id, (wanted.get(user.id) ?? 0) + 1);
     }
-    await this.inbox.discard(unmailed);
+    const recipients: string[] = [];
+    // One order for every instance: two batches that share accounts lock them in the same order and never deadlock.
+    for (const userId of [...wanted.keys()].sort()) {
+      const allowed = await this.accountLimit.allowance(manager, userId, wanted.get(userId)!);
+      for (let mail = 0; mail < allowed; mail++) recipients.push(userId);
+    }
+    await commit(async (writer) => {
+      await this.outbox.enqueue(writer, 'reset-password', recipients);
+      await this.inbox.discard(writer, requests.map((request) => request.id));
+    });
     return requests.length;
   }
 
@@ -69,18 +79,5 @@ export class ResetRequestProcessor {
       await forEachConcurrently(identifiers, LOOKUP_CONCURRENCY, async (identifier) => keep(identifier, await this.users.findByIdentifier(identifier)));
     }
     return found;
-  }
-
-  private async queueMail(request: ResetRequest, userId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      // Another instance may have taken the same row: whoever deletes it queues the mail.
-      const { affected } = await manager.delete(ResetRequest, { id: request.id });
-      if (affected === 1) await this.outbox.enqueue(manager, 'reset-password', userId);
-    });
-  }
-
-  private async withinAccountLimit(userId: string): Promise<boolean> {
-    const since = this.clock.now() - this.accountLimit.windowMs;
-    return (await this.outbox.countSince(userId, 'reset-password', since)) < this.accountLimit.max;
   }
 }

@@ -9,34 +9,37 @@ interface Pair {
 }
 
 /**
- * A TCP proxy between the server and its PostgreSQL or MariaDB that can play
- * dead. Black-holed, it keeps accepting connections and holding every socket
+ * A TCP proxy between the server and one of its dependencies (PostgreSQL,
+ * MariaDB, SMTP, Redis) that can fail as networks do. Cut, it drops every
+ * connection and stops listening, so new ones are refused: a dependency that
+ * is down. Healing listens on the same port again. Black-holed, it keeps accepting connections and holding every socket
  * open, but forwards nothing either way: what a hung database or a network
  * that silently drops packets looks like to a client, which gets no error,
  * only silence. Healing forwards new connections again, while those that were
  * black-holed stay dead (their packets are lost for good), so a client only
  * recovers if it lets go of them.
  */
-export class DatabaseProxy {
-  /** Bytes the server sent towards the database, for counting statements. */
+export class FaultProxy {
+  /** Bytes the server sent through, for counting statements. */
   private forwarded = '';
   private blackHoled = false;
+  private isCut = false;
   private readonly pairs = new Set<Pair>();
 
   private constructor(
     private readonly server: Server,
-    /** The database's URL with the proxy's port. */
+    /** The service's URL with the proxy's port. */
     readonly url: string,
   ) {}
 
-  /** A proxy in front of the database of `databaseUrl` (a postgres:// or mariadb:// URL with host and port). */
-  static async start(databaseUrl: string): Promise<DatabaseProxy> {
-    const target = new URL(databaseUrl);
+  /** A proxy in front of the service of `serviceUrl` (postgres://, mariadb://, smtp://, redis://, with host and port). */
+  static async start(serviceUrl: string): Promise<FaultProxy> {
+    const target = new URL(serviceUrl);
     const server = createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const through = new URL(databaseUrl);
+    const through = new URL(serviceUrl);
     through.port = String((server.address() as { port: number }).port);
-    const proxy = new DatabaseProxy(server, through.href);
+    const proxy = new FaultProxy(server, through.href);
     server.on('connection', (client) => proxy.accept(client, target.hostname, Number(target.port)));
     return proxy;
   }
@@ -46,8 +49,16 @@ export class DatabaseProxy {
     for (const pair of this.pairs) pair.blackHoled = true;
   }
 
+  cut(): void {
+    this.isCut = true;
+    this.server.close();
+    for (const pair of this.pairs) this.close(pair);
+  }
+
   heal(): void {
     this.blackHoled = false;
+    if (this.isCut) this.server.listen(Number(new URL(this.url).port), '127.0.0.1');
+    this.isCut = false;
   }
 
   /** Black-holed connections that the server still holds open. */
@@ -62,7 +73,7 @@ export class DatabaseProxy {
 
   async stop(): Promise<void> {
     for (const pair of this.pairs) this.close(pair);
-    await new Promise((resolve) => this.server.close(resolve));
+    if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
   }
 
   private accept(client: Socket, host: string, port: number): void {
