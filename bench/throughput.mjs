@@ -1,64 +1,59 @@
 // Throughput of `POST /auth/lostPassword` on the standalone server, next to a
-// bare Nest endpoint on the same machine, measured with autocannon on loopback.
+// bare Nest endpoint with the same validation on the same platform (Express,
+// then Fastify), and next to better-auth's `POST /api/auth/request-password-reset`,
+// measured with autocannon on loopback. The standalone server is loaded in two
+// identical rounds, its resident memory read after each: growth between them
+// would be a leak.
 //
-//   npm run build && node bench/throughput.mjs      (or: npm run bench)
-//
-// Settings (environment): BENCH_DURATION seconds per target (default 10),
-// BENCH_CONNECTIONS (default 50), BENCH_WARMUP seconds before each measurement
-// (default 3, 0 for none), BENCH_KEEP_TMP=1 keeps the servers' directories.
-//
-// The servers run one at a time, each in its own process, so the two never
-// compete for the CPU; autocannon runs in this process. Every non-2xx answer
-// and every connection error is counted and printed: a fast 429 or 500 is not
+// The servers run one at a time, each in its own process, so they never
+// compete for the CPU; autocannon runs in the bench process. Every non-2xx
+// answer and every connection error is counted: a fast 429 or 500 is not
 // throughput.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { PEER_VERSION, peerResetMails, startPeerServer } from './peer.mjs';
 import {
   addUserWithCli,
-  envInteger,
-  markdownTable,
-  printEnvironment,
+  peakResidentMiB,
   removeServerDir,
-  runMain,
+  residentMiB,
   startBareServer,
   startStandaloneServer,
   stopServer,
 } from './support.mjs';
 
-const DURATION = envInteger('BENCH_DURATION', 10, { min: 1, max: 600 });
-const CONNECTIONS = envInteger('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 });
-const WARMUP = envInteger('BENCH_WARMUP', 3, { min: 0, max: 60 });
-
 const KNOWN_USER = { username: 'bench', email: 'bench@example.com', password: 'a long benchmark password' };
+/** Time for the worker to process what a round left, before the resident memory is read. */
+const SETTLE_MS = 2_000;
 
 /**
- * The request bodies, in the order each connection cycles through them: one
- * known user for every three unknown ones, as an attacker probing names would
- * mostly send unknowns. `[<id>]` becomes a fresh id in every request
- * (autocannon's idReplacement), so no unknown name repeats. The bare endpoint
- * gets the same bodies, so both parse the same JSON.
+ * The request bodies, in the order each connection cycles through them: the
+ * known user's address once for every three unknown addresses, as an attacker
+ * probing addresses would mostly send unknowns. `[<id>]` becomes a fresh id in
+ * every request (autocannon's idReplacement), so no unknown address repeats.
+ * Every target gets these bodies; better-auth calls the field `email`.
  */
-function requestsFor(path) {
-  const known = JSON.stringify({ username: KNOWN_USER.username });
-  const unknown = JSON.stringify({ username: 'ghost-[<id>]' });
+function requestsFor(path, field) {
+  const known = JSON.stringify({ [field]: KNOWN_USER.email });
+  const unknown = JSON.stringify({ [field]: 'ghost-[<id>]@example.com' });
   return [known, unknown, unknown, unknown].map((body) => ({ method: 'POST', path, body }));
 }
 
-function load(url, path, duration) {
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json' },
-    requests: requestsFor(path),
-    idReplacement: true,
+/** autocannon's promise, and its instance (to stop it early) when `onInstance` is given. */
+export function load(settings, url, requests, { duration = settings.duration, connections = settings.connections, overallRate, onInstance } = {}) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections, duration, overallRate, headers: { 'content-type': 'application/json' }, requests, idReplacement: true },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    onInstance?.(instance);
   });
 }
 
-function summarise(label, result) {
+export function summarise(result) {
   return {
-    label,
     requestsPerSecond: result.requests.mean,
     total: result.requests.total,
     ok: result['2xx'],
@@ -72,20 +67,21 @@ function summarise(label, result) {
   };
 }
 
-function printSummary(s) {
-  console.log(`  ${s.requestsPerSecond.toFixed(0)} requests/s (mean of per-second samples), ${s.total} requests, ${s.ok} 2xx`);
-  console.log(`  latency p50 ${s.p50} ms, p97.5 ${s.p975} ms, p99 ${s.p99} ms`);
-  console.log(`  non-2xx ${s.non2xx}, errors ${s.errors} (of which timeouts ${s.timeouts}); status codes ${JSON.stringify(s.statusCodes)}`);
+export function printSummary(label, s) {
+  console.log(
+    `  ${label}: ${s.requestsPerSecond.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms; ${s.total} requests, ` +
+      `non-2xx ${s.non2xx}, errors ${s.errors} (timeouts ${s.timeouts}), status codes ${JSON.stringify(s.statusCodes)}`,
+  );
 }
 
-/** Warm-up (JIT, connection pools, SQLite pages), then the measurement; the warm-up is reported in one line, not hidden. */
-async function measure(label, url, path) {
-  if (WARMUP > 0) {
-    const warm = await load(url, path, WARMUP);
-    console.log(`  warm-up ${WARMUP} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
+/** Warm-up (JIT, connection pools, SQLite pages), then one measured round. */
+async function measure(settings, label, url, requests) {
+  if (settings.warmup > 0) {
+    const warm = await load(settings, url, requests, { duration: settings.warmup });
+    console.log(`  ${label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
   }
-  const summary = summarise(label, await load(url, path, DURATION));
-  printSummary(summary);
+  const summary = summarise(await load(settings, url, requests));
+  printSummary(label, summary);
   return summary;
 }
 
@@ -107,70 +103,60 @@ function workerBacklog(server) {
   }
 }
 
-async function benchBare() {
-  const label = 'bare Nest endpoint: POST /bare';
-  console.log(`## ${label}`);
-  const server = await startBareServer();
+async function benchBare(settings, adapter) {
+  const server = await startBareServer(adapter);
   try {
-    return await measure(label, server.url, '/bare');
+    return await measure(settings, `bare Nest ${adapter}`, server.url, requestsFor('/bare', 'username'));
   } finally {
     await stopServer(server);
     removeServerDir(server);
   }
 }
 
-async function benchModule() {
-  const label = 'standalone server: POST /auth/lostPassword';
-  console.log(`## ${label}`);
-  const server = await startStandaloneServer();
+/** Two identical rounds after the warm-up; the first is the throughput figure, the resident memory is read after each. */
+async function benchOurs(settings, adapter) {
+  const server = await startStandaloneServer({ adapter });
   try {
-    console.log(`  ${await addUserWithCli(server, KNOWN_USER)}`);
-    const summary = await measure(label, server.url, '/auth/lostPassword');
-    console.log(`  reset requests not yet processed by the worker right after the run: ${workerBacklog(server)}`);
-    return summary;
+    await addUserWithCli(server, KNOWN_USER);
+    const requests = requestsFor('/auth/lostPassword', 'username');
+    const rounds = [];
+    for (const round of [1, 2]) {
+      const summary = round === 1 ? await measure(settings, `ours ${adapter}`, server.url, requests) : summarise(await load(settings, server.url, requests));
+      if (round === 2) printSummary(`ours ${adapter}, round 2`, summary);
+      await sleep(SETTLE_MS);
+      rounds.push({ ...summary, residentMiB: residentMiB(server), workerBacklog: workerBacklog(server) });
+    }
+    const peakMiB = peakResidentMiB(server);
+    console.log(
+      `  ours ${adapter}: resident ${rounds.map((r) => r.residentMiB?.toFixed(1)).join(' then ')} MiB after the rounds, ` +
+        `peak ${peakMiB?.toFixed(1)} MiB; reset requests left to the worker ${SETTLE_MS / 1000} s after each round: ${rounds.map((r) => r.workerBacklog).join(', ')}`,
+    );
+    return { rounds, peakMiB };
   } finally {
     await stopServer(server);
     removeServerDir(server);
   }
 }
 
-function printReport(bare, module) {
-  const ratio = module.requestsPerSecond / bare.requestsPerSecond;
-  const rows = [
-    ['bare Nest endpoint (`POST /bare`)', bare],
-    ['`POST /auth/lostPassword`', module],
-  ].map(([name, s]) => [name, s.requestsPerSecond.toFixed(0), String(s.p50), String(s.p975), String(s.p99), String(s.non2xx), String(s.errors)]);
-
-  console.log('## Result (Markdown, for the README)');
-  console.log('');
-  console.log(
-    markdownTable(
-      ['target', 'requests/s (mean)', 'p50 ms', 'p97.5 ms', 'p99 ms', 'non-2xx', 'errors'],
-      rows,
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
-    ),
-  );
-  console.log('');
-  console.log(
-    `\`POST /auth/lostPassword\` reaches ${(ratio * 100).toFixed(1)} % of the bare endpoint's throughput ` +
-      `(${CONNECTIONS} connections, ${DURATION} s per target after a ${WARMUP} s warm-up, autocannon on the same machine; ` +
-      'one known user to three unknown ones).',
-  );
-  if (bare.non2xx + bare.errors + module.non2xx + module.errors > 0) {
-    console.log('');
-    console.log('WARNING: some requests failed or were not 2xx (see the counts above); the rates include them.');
+async function benchPeer(settings) {
+  const server = await startPeerServer(KNOWN_USER.email);
+  try {
+    const summary = await measure(settings, `better-auth ${PEER_VERSION}`, server.url, requestsFor('/api/auth/request-password-reset', 'email'));
+    return { version: PEER_VERSION, ...summary, resetMailsRecorded: await peerResetMails(server), peakMiB: peakResidentMiB(server) };
+  } finally {
+    await stopServer(server);
+    removeServerDir(server);
   }
 }
 
-async function main() {
-  printEnvironment('Throughput: POST /auth/lostPassword against a bare Nest endpoint');
-  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per target, ${WARMUP} s warm-up, loopback only`);
-  console.log('');
-  const bare = await benchBare();
-  console.log('');
-  const module = await benchModule();
-  console.log('');
-  printReport(bare, module);
+/** Both platforms' pairs, then the peer; the comparison with the peer uses our Express figures. */
+export async function runThroughput(settings) {
+  const platforms = {};
+  for (const adapter of ['express', 'fastify']) {
+    const bare = await benchBare(settings, adapter);
+    const ours = await benchOurs(settings, adapter);
+    platforms[adapter] = { bare, ours };
+  }
+  const peer = await benchPeer(settings);
+  return { platforms, peer };
 }
-
-runMain(main);

@@ -1,0 +1,125 @@
+// Mail drain: reset mails for distinct users, queued through
+// `POST /auth/lostPassword` as fast as the instances accept them, delivered to
+// an SMTP server on loopback (smtp-server, in the bench process), with one and
+// with three instances sharing a PostgreSQL database (a new database each time).
+// The rate is mails delivered per second from the first request to the last
+// mail; how long queueing took, and the rate after it, are reported beside it.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer } from './support.mjs';
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
+const QUEUE_CONCURRENCY = 32;
+const PASSWORD = 'a long benchmark password';
+
+/** Counts what arrives, and to how many different recipients. */
+async function startSmtpSink() {
+  const recipients = new Set();
+  let mails = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+      stream.on('end', () => {
+        mails++;
+        to.forEach((address) => recipients.add(address));
+        callback();
+      });
+      stream.resume();
+    },
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `smtp://127.0.0.1:${server.server.address().port}`,
+    mails: () => mails,
+    recipients: () => recipients.size,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+async function withDatabase(work) {
+  const name = `bench_drain_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      return await work(`${POSTGRES_URL}/${name}`);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** One POST per user, QUEUE_CONCURRENCY at a time, the instances taking turns; returns how many were not 200. */
+async function queueResets(servers, count) {
+  let next = 0;
+  let refused = 0;
+  async function sender() {
+    while (next < count) {
+      const i = next++;
+      const response = await fetch(`${servers[i % servers.length].url}/auth/lostPassword`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: `drain-${i}@example.com` }),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) refused++;
+    }
+  }
+  await Promise.all(Array.from({ length: QUEUE_CONCURRENCY }, sender));
+  return refused;
+}
+
+async function drainWith(settings, instances) {
+  const sink = await startSmtpSink();
+  const servers = [];
+  try {
+    return await withDatabase(async (databaseUrl) => {
+      const env = { SMTP_URL: sink.url, JWT_SECRET: randomBytes(36).toString('base64url') };
+      servers.push(await startStandaloneServer({ databaseUrl, env }));
+      await addUsersSharingOneHash(databaseUrl, 'drain', settings.drainMails, PASSWORD);
+      servers.push(...(await Promise.all(Array.from({ length: instances - 1 }, () => startStandaloneServer({ databaseUrl, env })))));
+
+      const startedAt = performance.now();
+      const refused = await queueResets(servers, settings.drainMails);
+      const queuedMs = performance.now() - startedAt;
+      const deadline = startedAt + settings.drainTimeoutMs;
+      while (sink.mails() < settings.drainMails && performance.now() < deadline) await sleep(10);
+      const drainedMs = performance.now() - startedAt;
+      const mails = sink.mails();
+      const result = {
+        instances,
+        mails,
+        recipients: sink.recipients(),
+        refused,
+        queuedMs,
+        drainedMs,
+        mailsPerSecond: mails / (drainedMs / 1000),
+        complete: mails >= settings.drainMails,
+        peakMiB: Math.max(...servers.map(peakResidentMiB)),
+      };
+      console.log(
+        `  ${instances} instance(s): ${mails} mails to ${result.recipients} recipients in ${(drainedMs / 1000).toFixed(2)} s ` +
+          `(${result.mailsPerSecond.toFixed(0)} mails/s; queueing took ${(queuedMs / 1000).toFixed(2)} s, ${refused} not 200)` +
+          (result.complete ? '' : ` - INCOMPLETE after ${settings.drainTimeoutMs / 1000} s`),
+      );
+      await Promise.all(servers.map(stopServer));
+      return result;
+    });
+  } finally {
+    await Promise.all(servers.map(stopServer));
+    servers.forEach(removeServerDir);
+    await sink.stop();
+  }
+}
+
+export async function runMailDrain(settings) {
+  return { oneInstance: await drainWith(settings, 1), threeInstances: await drainWith(settings, 3) };
+}
