@@ -1,14 +1,13 @@
 // Throughput of `POST /auth/lostPassword` on the standalone server, next to a
 // bare Nest endpoint with the same validation on the same platform (Express,
 // then Fastify), and next to better-auth's `POST /api/auth/request-password-reset`,
-// measured with autocannon on loopback. The standalone server is loaded in two
-// identical rounds, its resident memory read after each: growth between them
-// would be a leak.
+// measured with autocannon on loopback, in identical rounds taken in turns
+// (see compare). Our resident memory is read after each round: growth between
+// them would be a leak.
 //
-// The servers run one at a time, each in its own process, so they never
-// compete for the CPU; autocannon runs in the bench process. Every non-2xx
-// answer and every connection error is counted: a fast 429 or 500 is not
-// throughput.
+// Each server is a process of its own, loaded while the others wait idle;
+// autocannon runs in the bench process. Every non-2xx answer and every
+// connection error is counted: a fast 429 or 500 is not throughput.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,17 +73,6 @@ export function printSummary(label, s) {
   );
 }
 
-/** Warm-up (JIT, connection pools, SQLite pages), then one measured round. */
-async function measure(settings, label, url, requests) {
-  if (settings.warmup > 0) {
-    const warm = await load(settings, url, requests, { duration: settings.warmup });
-    console.log(`  ${label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
-  }
-  const summary = summarise(await load(settings, url, requests));
-  printSummary(label, summary);
-  return summary;
-}
-
 /**
  * Reset requests the worker has not processed yet. If this grows without
  * bound, the request path outruns the worker and the rate is not sustainable.
@@ -103,60 +91,79 @@ function workerBacklog(server) {
   }
 }
 
-async function benchBare(settings, adapter) {
-  const server = await startBareServer(adapter);
-  try {
-    return await measure(settings, `bare Nest ${adapter}`, server.url, requestsFor('/bare', 'username'));
-  } finally {
-    await stopServer(server);
-    removeServerDir(server);
-  }
-}
-
-/** Two identical rounds after the warm-up; the first is the throughput figure, the resident memory is read after each. */
-async function benchOurs(settings, adapter) {
-  const server = await startStandaloneServer({ adapter });
-  try {
-    await addUserWithCli(server, KNOWN_USER);
-    const requests = requestsFor('/auth/lostPassword', 'username');
-    const rounds = [];
-    for (const round of [1, 2]) {
-      const summary = round === 1 ? await measure(settings, `ours ${adapter}`, server.url, requests) : summarise(await load(settings, server.url, requests));
-      if (round === 2) printSummary(`ours ${adapter}, round 2`, summary);
-      await sleep(SETTLE_MS);
-      rounds.push({ ...summary, residentMiB: residentMiB(server), workerBacklog: workerBacklog(server) });
+/**
+ * The targets of one comparison, all started at once and loaded in turns:
+ * warm-ups, then round after round of each in the same order, so that a
+ * disturbance of the machine (other processes) falls on every target alike
+ * rather than on whichever ran at that moment. The figure of a target is its
+ * best round: noise only ever slows a round down. After each round of ours the
+ * worker gets a moment, then its resident memory is read.
+ */
+async function compare(settings, targets) {
+  for (const target of targets) {
+    if (settings.warmup > 0) {
+      const warm = await load(settings, target.server.url, target.requests, { duration: settings.warmup });
+      console.log(`  ${target.label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
     }
-    const peakMiB = peakResidentMiB(server);
-    console.log(
-      `  ours ${adapter}: resident ${rounds.map((r) => r.residentMiB?.toFixed(1)).join(' then ')} MiB after the rounds, ` +
-        `peak ${peakMiB?.toFixed(1)} MiB; reset requests left to the worker ${SETTLE_MS / 1000} s after each round: ${rounds.map((r) => r.workerBacklog).join(', ')}`,
-    );
-    return { rounds, peakMiB };
-  } finally {
-    await stopServer(server);
-    removeServerDir(server);
+    target.rounds = [];
   }
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of targets) {
+      const summary = summarise(await load(settings, target.server.url, target.requests));
+      printSummary(`${target.label}, round ${round}`, summary);
+      if (target.ours) {
+        await sleep(SETTLE_MS);
+        Object.assign(summary, { residentMiB: residentMiB(target.server), workerBacklog: workerBacklog(target.server) });
+        console.log(`  ${target.label}: resident ${summary.residentMiB?.toFixed(1)} MiB ${SETTLE_MS / 1000} s after round ${round}, reset requests left to the worker: ${summary.workerBacklog}`);
+      }
+      target.rounds.push(summary);
+    }
+  }
+  return Object.fromEntries(
+    targets.map((target) => {
+      const best = target.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+      return [target.key, { ...best, rounds: target.rounds, peakMiB: peakResidentMiB(target.server) }];
+    }),
+  );
 }
 
-async function benchPeer(settings) {
-  const server = await startPeerServer(KNOWN_USER.email);
+async function withServers(starts, work) {
+  const servers = [];
   try {
-    const summary = await measure(settings, `better-auth ${PEER_VERSION}`, server.url, requestsFor('/api/auth/request-password-reset', 'email'));
-    return { version: PEER_VERSION, ...summary, resetMailsRecorded: await peerResetMails(server), peakMiB: peakResidentMiB(server) };
+    for (const start of starts) servers.push(await start());
+    return await work(servers);
   } finally {
-    await stopServer(server);
-    removeServerDir(server);
+    for (const server of servers) {
+      await stopServer(server);
+      removeServerDir(server);
+    }
   }
 }
 
-/** Both platforms' pairs, then the peer; the comparison with the peer uses our Express figures. */
+async function startOurs(adapter) {
+  const server = await startStandaloneServer({ adapter });
+  await addUserWithCli(server, KNOWN_USER);
+  return server;
+}
+
+/** One platform: the bare endpoint and ours, and on Express the peer as well. */
+async function benchPlatform(settings, adapter, withPeer) {
+  const starts = [() => startBareServer(adapter), () => startOurs(adapter), ...(withPeer ? [() => startPeerServer(KNOWN_USER.email)] : [])];
+  return withServers(starts, async ([bare, ours, peer]) => {
+    const targets = [
+      { key: 'bare', label: `bare Nest ${adapter}`, server: bare, requests: requestsFor('/bare', 'username') },
+      { key: 'ours', label: `ours ${adapter}`, server: ours, requests: requestsFor('/auth/lostPassword', 'username'), ours: true },
+    ];
+    if (peer) targets.push({ key: 'peer', label: `better-auth ${PEER_VERSION}`, server: peer, requests: requestsFor('/api/auth/request-password-reset', 'email') });
+    const results = await compare(settings, targets);
+    if (peer) Object.assign(results.peer, { version: PEER_VERSION, resetMailsRecorded: await peerResetMails(peer) });
+    return results;
+  });
+}
+
+/** Both platforms' pairs; better-auth is loaded beside the Express pair. */
 export async function runThroughput(settings) {
-  const platforms = {};
-  for (const adapter of ['express', 'fastify']) {
-    const bare = await benchBare(settings, adapter);
-    const ours = await benchOurs(settings, adapter);
-    platforms[adapter] = { bare, ours };
-  }
-  const peer = await benchPeer(settings);
-  return { platforms, peer };
+  const { peer, ...express } = await benchPlatform(settings, 'express', true);
+  const fastify = await benchPlatform(settings, 'fastify', false);
+  return { platforms: { express, fastify }, peer };
 }
