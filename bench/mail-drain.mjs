@@ -3,7 +3,8 @@
 // an SMTP server on loopback (smtp-server, in the bench process), with one and
 // with three instances sharing a PostgreSQL database (a new database each time).
 // The rate is mails delivered per second from the first request to the last
-// mail; how long queueing took is reported beside it.
+// mail; how long queueing took is reported beside it. The SMTP server is the
+// packaging test's (it parses every mail, so a malformed one would fail the run).
 //
 // The module sends each mail over a connection of its own, five at a time,
 // and smtp-server (like many MTAs) waits 100 ms before it greets a new
@@ -13,39 +14,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpSink } from '../test/package/smtp-sink.mjs';
 import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer } from './support.mjs';
 
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
 const QUEUE_CONCURRENCY = 32;
 const PASSWORD = 'a long benchmark password';
-
-/** Counts what arrives, and to how many different recipients. */
-async function startSmtpSink() {
-  const recipients = new Set();
-  let mails = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-      stream.on('end', () => {
-        mails++;
-        to.forEach((address) => recipients.add(address));
-        callback();
-      });
-      stream.resume();
-    },
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `smtp://127.0.0.1:${server.server.address().port}`,
-    mails: () => mails,
-    recipients: () => recipients.size,
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
 
 async function withDatabase(work) {
   const name = `bench_drain_${randomBytes(4).toString('hex')}`;
@@ -97,14 +71,14 @@ async function drainWith(settings, instances, pooled = false) {
       const refused = await queueResets(servers, settings.drainMails);
       const queuedMs = performance.now() - startedAt;
       const deadline = startedAt + settings.drainTimeoutMs;
-      while (sink.mails() < settings.drainMails && performance.now() < deadline) await sleep(10);
+      while (sink.received().length < settings.drainMails && performance.now() < deadline) await sleep(10);
       const drainedMs = performance.now() - startedAt;
-      const mails = sink.mails();
+      const mails = sink.received().length;
       const result = {
         instances,
         pooled,
         mails,
-        recipients: sink.recipients(),
+        recipients: new Set(sink.received().flatMap((mail) => mail.to)).size,
         refused,
         queuedMs,
         drainedMs,
@@ -123,7 +97,7 @@ async function drainWith(settings, instances, pooled = false) {
   } finally {
     await Promise.all(servers.map(stopServer));
     servers.forEach(removeServerDir);
-    await sink.stop();
+    await sink.close();
   }
 }
 

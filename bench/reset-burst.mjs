@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
+import { resetTokenIn } from '../test/package/smtp-sink.mjs';
 import { load, printSummary, summarise } from './throughput.mjs';
 import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer, waitForMails } from './support.mjs';
 
@@ -48,9 +49,7 @@ async function linksFor(server, count) {
   const tokens = [];
   for (const file of readdirSync(server.mailDir).filter((name) => name.endsWith('.eml'))) {
     const mail = await simpleParser(readFileSync(join(server.mailDir, file)));
-    const match = /[?&]token=([\w.-]+)/.exec(mail.text ?? '');
-    if (!match) throw new Error(`no reset link in ${file}`);
-    tokens.push(match[1]);
+    tokens.push(resetTokenIn({ text: mail.text ?? '' }));
   }
   return tokens;
 }
