@@ -104,7 +104,7 @@ export function markdownReport(results) {
   const lines = [
     `Run of ${results.date.slice(0, 10)}${results.quick ? ' (--quick smoke: figures meaningless)' : ''}: ${machine.cpu}, ${machine.cores} cores, ` +
       `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0].toFixed(2)} at the start, ` +
-      `${machine.loadAverageAtEnd[0].toFixed(2)} at the end; autocannon in the same machine, ${settings.connections} connections, ` +
+      `${machine.loadAverageAtEnd[0].toFixed(2)} at the end; autocannon on the same machine, ${settings.connections} connections, ` +
       `${settings.rounds} rounds of ${settings.duration} s per target, taken in turns, after ${settings.warmup} s of warm-up; the best round counts.`,
     '',
     markdownTable(

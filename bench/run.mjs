@@ -79,8 +79,26 @@ async function main() {
   console.log(markdownReport(results));
   console.log('');
   console.log(`written: ${join(outDir, 'results.json')} and ${join(outDir, 'results.svg')}`);
-  const failed = results.targets.filter((target) => target.met === null);
-  if (failed.length > 0) throw new Error(`no figure for: ${failed.map((target) => target.name).join(', ')}`);
+  const missing = results.targets.filter((target) => target.met === null);
+  if (missing.length > 0) throw new Error(`no figure for: ${missing.map((target) => target.name).join(', ')}`);
+  const failures = failuresIn(results);
+  if (failures.length > 0) throw new Error(`requests failed, so the figures are not what they say: ${failures.join('; ')}`);
+}
+
+/** Requests that were not answered as they should have been, and mails that did not arrive: the run measured something else. */
+function failuresIn({ throughput, mailDrain, resetBurst }) {
+  const loads = [
+    ...Object.entries(throughput.platforms).flatMap(([platform, pair]) => Object.entries(pair).map(([target, s]) => [`${target} ${platform}`, s])),
+    ['better-auth', throughput.peer],
+  ].flatMap(([name, s]) => s.rounds.map((round, i) => [`${name} round ${i + 1}`, round]));
+  loads.push(['lostPassword without resets', resetBurst.lostPasswordQuiet], ['lostPassword during resets', resetBurst.lostPasswordDuringBurst]);
+  return [
+    ...loads.filter(([, s]) => s.non2xx + s.errors > 0).map(([name, s]) => `${name}: ${s.non2xx} non-2xx, ${s.errors} errors`),
+    ...Object.entries(mailDrain)
+      .filter(([, drain]) => !drain.complete || drain.refused > 0)
+      .map(([name, drain]) => `mail drain ${name}: ${drain.mails} mails, ${drain.refused} requests refused`),
+    ...[resetBurst.alone, resetBurst.underLoad].filter((burst) => burst.failed > 0).map((burst) => `${burst.failed} resets not 200`),
+  ];
 }
 
 runMain(main);
