@@ -50,7 +50,8 @@ export function figuresOf(results) {
   };
 }
 
-const within = (growth, base) => Math.abs(growth) <= Math.max(RSS_NOISE_MIB, RSS_NOISE_RATIO * base);
+// A drop is no leak: only growth counts.
+const within = (growth, base) => growth <= Math.max(RSS_NOISE_MIB, RSS_NOISE_RATIO * base);
 const judged = (value, test) => (Number.isFinite(value) ? test(value) : null);
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -176,7 +177,7 @@ export function svgChart(results) {
   ].join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = process.argv[2] ?? join(ROOT, 'bench/results.json');
   console.log(markdownReport(JSON.parse(readFileSync(file, 'utf8'))));
 }
