@@ -1,6 +1,6 @@
-// What bench/throughput.mjs and bench/timing.mjs share: starting the servers
-// as child processes on loopback, each with a throw-away directory; creating
-// users; settings from the environment; and the report's small helpers.
+// What the benchmarks share: starting the servers as child processes on
+// loopback, each with a throw-away directory; their memory; creating users;
+// settings from the environment; and the report's small helpers.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
+export const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
 const USERS_CLI = join(ROOT, 'dist/src/cli/users.js');
 const BARE_SERVER = join(ROOT, 'bench/bare-server.mjs');
 
@@ -103,10 +103,19 @@ async function waitUntilReady(child, url, ready, logFile) {
  * so a stray SMTP_URL or REDIS_URL in the caller's shell cannot change what is measured.
  */
 async function startNode({ name, script, cwd, env, ready }) {
+  const server = await spawnNode({ name, script, cwd, env });
+  await waitUntilReady(server.child, server.url, ready, server.logFile);
+  return server;
+}
+
+/** Starts `node script` as startNode does, without waiting for it: for the cold-start measurement. */
+export async function spawnNode({ name, script, cwd, env }) {
   const port = await freePort();
   const logFile = join(cwd, `${name}.log`);
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [script], {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to every server process: for a profile of what is measured.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,7 +125,6 @@ async function startNode({ name, script, cwd, env, ready }) {
   const server = { name, port, url: `http://${HOST}:${port}`, dir: cwd, logFile, child };
   running.add(server);
   child.once('exit', () => running.delete(server));
-  await waitUntilReady(child, server.url, ready, logFile);
   return server;
 }
 
@@ -133,37 +141,66 @@ export async function stopServer(server) {
   }
 }
 
-function makeTempDir(label) {
+export function makeTempDir(label) {
   const dir = mkdtempSync(join(os.tmpdir(), `password-reset-bench-${label}-`));
   serverDirs.push(dir);
   return dir;
 }
 
 /**
- * The standalone server, as `npm start` runs it, in a fresh directory: its own
- * SQLite database, mail directory and JWT secret, and IP rate limiting off
- * (one client on loopback would hit it at once).
+ * The standalone server's environment, as `npm start` reads it, for a server in
+ * `dir`: its own SQLite database (unless `databaseUrl` says otherwise), mail
+ * directory and JWT secret, and the per-IP rate limits off (one client on
+ * loopback would hit them at once). `env` adds to it (SMTP_URL, ...).
  */
-export async function startStandaloneServer() {
+export function standaloneEnvironment(dir, { adapter = 'express', databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`, env = {} } = {}) {
   if (!existsSync(STANDALONE_MAIN)) throw new Error(`${STANDALONE_MAIN} is missing: run "npm run build" first`);
-  const dir = makeTempDir('standalone');
-  const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
-  const mailDir = join(dir, 'mail');
-  const env = {
+  return {
+    HTTP_ADAPTER: adapter,
     DATABASE_URL: databaseUrl,
-    MAIL_DIR: mailDir,
+    MAIL_DIR: join(dir, 'mail'),
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     IP_RATE_LIMIT: '0',
+    RESET_IP_RATE_LIMIT: '0',
+    ...env,
   };
-  const server = await startNode({ name: 'standalone', script: STANDALONE_MAIN, cwd: dir, env, ready: { method: 'GET', path: '/health' } });
-  return { ...server, databaseUrl, mailDir };
 }
 
-/** The bare Nest endpoint of bench/bare-server.mjs, the baseline. */
-export async function startBareServer() {
-  const dir = makeTempDir('bare');
-  return startNode({ name: 'bare', script: BARE_SERVER, cwd: dir, env: {}, ready: { method: 'POST', path: '/bare', body: '{}' } });
+/** The standalone server in a fresh directory (see standaloneEnvironment for the options). */
+export async function startStandaloneServer(options = {}) {
+  const dir = makeTempDir('standalone');
+  const env = standaloneEnvironment(dir, options);
+  const server = await startNode({ name: 'standalone', script: STANDALONE_MAIN, cwd: dir, env, ready: { method: 'GET', path: '/health' } });
+  return { ...server, databaseUrl: env.DATABASE_URL, mailDir: env.MAIL_DIR };
 }
+
+/** The bare Nest endpoint of bench/bare-server.mjs, the baseline, on `adapter` (express or fastify). */
+export async function startBareServer(adapter = 'express') {
+  const dir = makeTempDir('bare');
+  const body = JSON.stringify({ username: 'ready' });
+  return startNode({ name: 'bare', script: BARE_SERVER, cwd: dir, env: { HTTP_ADAPTER: adapter }, ready: { method: 'POST', path: '/bare', body } });
+}
+
+/** Any other server script (the peer), in a fresh directory, ready when `ready` answers 200. */
+export async function startScript({ name, script, env, ready }) {
+  const dir = makeTempDir(name);
+  return startNode({ name, script, cwd: dir, env: { ...env, DATABASE_FILE: join(dir, 'db.sqlite') }, ready });
+}
+
+// ---------------------------------------------------------------- memory
+
+/** A field of /proc/PID/status in MiB (VmRSS: resident now; VmHWM: the peak so far), or null off Linux. */
+function procStatusMiB(server, field) {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export const residentMiB = (server) => procStatusMiB(server, 'VmRSS');
+export const peakResidentMiB = (server) => procStatusMiB(server, 'VmHWM');
 
 /** Stops every server still running; safe to call more than once. */
 export async function stopAllServers() {
@@ -244,6 +281,35 @@ export function addUserWithCli(server, { username, email, password }) {
  * run `concurrency` at a time, each holding 128 MiB of scrypt memory.
  */
 export async function addUsersInProcess(server, users, concurrency = 4) {
+  await withUsers(server.databaseUrl, async (service) => {
+    for (let start = 0; start < users.length; start += concurrency) {
+      const batch = users.slice(start, start + concurrency);
+      await Promise.all(batch.map(({ username, email, password }) => service.add(username, email, password)));
+    }
+  });
+}
+
+/**
+ * Thousands of users for the mail and reset benchmarks: the first through
+ * UsersService.add, the others inserted with its password hash, as a scrypt
+ * hash each would take minutes. Names are `${prefix}-${i}`, addresses
+ * `${prefix}-${i}@example.com`; all share `password`.
+ */
+export async function addUsersSharingOneHash(databaseUrl, prefix, count, password) {
+  await withUsers(databaseUrl, async (service, repository) => {
+    const first = await service.add(`${prefix}-0`, `${prefix}-0@example.com`, password);
+    const rows = Array.from({ length: count - 1 }, (_, i) => ({
+      username: `${prefix}-${i + 1}`,
+      email: `${prefix}-${i + 1}@example.com`,
+      passwordHash: first.passwordHash,
+      createdAt: Date.now(),
+    }));
+    for (let start = 0; start < rows.length; start += 500) await repository.insert(rows.slice(start, start + 500));
+  });
+}
+
+/** Runs `work` with the built UsersService on a TypeORM DataSource of `databaseUrl` (migrated), as the CLI does. */
+async function withUsers(databaseUrl, work) {
   const require = createRequire(import.meta.url);
   require('reflect-metadata');
   const { DataSource } = require('typeorm');
@@ -251,13 +317,10 @@ export async function addUsersInProcess(server, users, concurrency = 4) {
   const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
   const { UsersService } = require(join(ROOT, 'dist/src/users/users.service.js'));
 
-  const dataSource = await new DataSource({ ...databaseOptions(server.databaseUrl), logging: false }).initialize();
+  const dataSource = await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize();
   try {
-    const service = new UsersService(dataSource.getRepository(User));
-    for (let start = 0; start < users.length; start += concurrency) {
-      const batch = users.slice(start, start + concurrency);
-      await Promise.all(batch.map(({ username, email, password }) => service.add(username, email, password)));
-    }
+    const repository = dataSource.getRepository(User);
+    await work(new UsersService(repository), repository);
   } finally {
     await dataSource.destroy();
   }

@@ -1,64 +1,58 @@
 // Throughput of `POST /auth/lostPassword` on the standalone server, next to a
-// bare Nest endpoint on the same machine, measured with autocannon on loopback.
+// bare Nest endpoint with the same validation on the same platform (Express,
+// then Fastify), and next to better-auth's `POST /api/auth/request-password-reset`,
+// measured with autocannon on loopback, in identical rounds taken in turns
+// (see compare). Our resident memory is read after each round: growth between
+// them would be a leak.
 //
-//   npm run build && node bench/throughput.mjs      (or: npm run bench)
-//
-// Settings (environment): BENCH_DURATION seconds per target (default 10),
-// BENCH_CONNECTIONS (default 50), BENCH_WARMUP seconds before each measurement
-// (default 3, 0 for none), BENCH_KEEP_TMP=1 keeps the servers' directories.
-//
-// The servers run one at a time, each in its own process, so the two never
-// compete for the CPU; autocannon runs in this process. Every non-2xx answer
-// and every connection error is counted and printed: a fast 429 or 500 is not
-// throughput.
+// Each server is a process of its own, loaded while the others wait idle;
+// autocannon runs in the bench process. Every non-2xx answer and every
+// connection error is counted: a fast 429 or 500 is not throughput.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { PEER_VERSION, peerResetMails, startPeerServer } from './peer.mjs';
 import {
   addUserWithCli,
-  envInteger,
-  markdownTable,
-  printEnvironment,
+  peakResidentMiB,
   removeServerDir,
-  runMain,
+  residentMiB,
   startBareServer,
   startStandaloneServer,
   stopServer,
 } from './support.mjs';
 
-const DURATION = envInteger('BENCH_DURATION', 10, { min: 1, max: 600 });
-const CONNECTIONS = envInteger('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 });
-const WARMUP = envInteger('BENCH_WARMUP', 3, { min: 0, max: 60 });
-
 const KNOWN_USER = { username: 'bench', email: 'bench@example.com', password: 'a long benchmark password' };
+/** Time for the worker to process what a round left, before the resident memory is read. */
+const SETTLE_MS = 2_000;
 
 /**
- * The request bodies, in the order each connection cycles through them: one
- * known user for every three unknown ones, as an attacker probing names would
- * mostly send unknowns. `[<id>]` becomes a fresh id in every request
- * (autocannon's idReplacement), so no unknown name repeats. The bare endpoint
- * gets the same bodies, so both parse the same JSON.
+ * The request bodies, in the order each connection cycles through them: the
+ * known user's address once for every three unknown addresses, as an attacker
+ * probing addresses would mostly send unknowns. `[<id>]` becomes a fresh id in
+ * every request (autocannon's idReplacement), so no unknown address repeats.
+ * Every target gets these bodies; better-auth calls the field `email`.
  */
-function requestsFor(path) {
-  const known = JSON.stringify({ username: KNOWN_USER.username });
-  const unknown = JSON.stringify({ username: 'ghost-[<id>]' });
+function requestsFor(path, field) {
+  const known = JSON.stringify({ [field]: KNOWN_USER.email });
+  const unknown = JSON.stringify({ [field]: 'ghost-[<id>]@example.com' });
   return [known, unknown, unknown, unknown].map((body) => ({ method: 'POST', path, body }));
 }
 
-function load(url, path, duration) {
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json' },
-    requests: requestsFor(path),
-    idReplacement: true,
+/** autocannon's promise, and its instance (to stop it early) when `onInstance` is given. */
+export function load(settings, url, requests, { duration = settings.duration, connections = settings.connections, overallRate, onInstance } = {}) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections, duration, overallRate, headers: { 'content-type': 'application/json' }, requests, idReplacement: true },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    onInstance?.(instance);
   });
 }
 
-function summarise(label, result) {
+export function summarise(result) {
   return {
-    label,
     requestsPerSecond: result.requests.mean,
     total: result.requests.total,
     ok: result['2xx'],
@@ -72,21 +66,11 @@ function summarise(label, result) {
   };
 }
 
-function printSummary(s) {
-  console.log(`  ${s.requestsPerSecond.toFixed(0)} requests/s (mean of per-second samples), ${s.total} requests, ${s.ok} 2xx`);
-  console.log(`  latency p50 ${s.p50} ms, p97.5 ${s.p975} ms, p99 ${s.p99} ms`);
-  console.log(`  non-2xx ${s.non2xx}, errors ${s.errors} (of which timeouts ${s.timeouts}); status codes ${JSON.stringify(s.statusCodes)}`);
-}
-
-/** Warm-up (JIT, connection pools, SQLite pages), then the measurement; the warm-up is reported in one line, not hidden. */
-async function measure(label, url, path) {
-  if (WARMUP > 0) {
-    const warm = await load(url, path, WARMUP);
-    console.log(`  warm-up ${WARMUP} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
-  }
-  const summary = summarise(label, await load(url, path, DURATION));
-  printSummary(summary);
-  return summary;
+export function printSummary(label, s) {
+  console.log(
+    `  ${label}: ${s.requestsPerSecond.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms; ${s.total} requests, ` +
+      `non-2xx ${s.non2xx}, errors ${s.errors} (timeouts ${s.timeouts}), status codes ${JSON.stringify(s.statusCodes)}`,
+  );
 }
 
 /**
@@ -107,70 +91,79 @@ function workerBacklog(server) {
   }
 }
 
-async function benchBare() {
-  const label = 'bare Nest endpoint: POST /bare';
-  console.log(`## ${label}`);
-  const server = await startBareServer();
-  try {
-    return await measure(label, server.url, '/bare');
-  } finally {
-    await stopServer(server);
-    removeServerDir(server);
+/**
+ * The targets of one comparison, all started at once and loaded in turns:
+ * warm-ups, then round after round of each in the same order, so that a
+ * disturbance of the machine (other processes) falls on every target alike
+ * rather than on whichever ran at that moment. The figure of a target is its
+ * best round: noise only ever slows a round down. After each round of ours the
+ * worker gets a moment, then its resident memory is read.
+ */
+async function compare(settings, targets) {
+  for (const target of targets) {
+    if (settings.warmup > 0) {
+      const warm = await load(settings, target.server.url, target.requests, { duration: settings.warmup });
+      console.log(`  ${target.label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
+    }
+    target.rounds = [];
   }
-}
-
-async function benchModule() {
-  const label = 'standalone server: POST /auth/lostPassword';
-  console.log(`## ${label}`);
-  const server = await startStandaloneServer();
-  try {
-    console.log(`  ${await addUserWithCli(server, KNOWN_USER)}`);
-    const summary = await measure(label, server.url, '/auth/lostPassword');
-    console.log(`  reset requests not yet processed by the worker right after the run: ${workerBacklog(server)}`);
-    return summary;
-  } finally {
-    await stopServer(server);
-    removeServerDir(server);
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of targets) {
+      const summary = summarise(await load(settings, target.server.url, target.requests));
+      printSummary(`${target.label}, round ${round}`, summary);
+      if (target.ours) {
+        await sleep(SETTLE_MS);
+        Object.assign(summary, { residentMiB: residentMiB(target.server), workerBacklog: workerBacklog(target.server) });
+        console.log(`  ${target.label}: resident ${summary.residentMiB?.toFixed(1)} MiB ${SETTLE_MS / 1000} s after round ${round}, reset requests left to the worker: ${summary.workerBacklog}`);
+      }
+      target.rounds.push(summary);
+    }
   }
-}
-
-function printReport(bare, module) {
-  const ratio = module.requestsPerSecond / bare.requestsPerSecond;
-  const rows = [
-    ['bare Nest endpoint (`POST /bare`)', bare],
-    ['`POST /auth/lostPassword`', module],
-  ].map(([name, s]) => [name, s.requestsPerSecond.toFixed(0), String(s.p50), String(s.p975), String(s.p99), String(s.non2xx), String(s.errors)]);
-
-  console.log('## Result (Markdown, for the README)');
-  console.log('');
-  console.log(
-    markdownTable(
-      ['target', 'requests/s (mean)', 'p50 ms', 'p97.5 ms', 'p99 ms', 'non-2xx', 'errors'],
-      rows,
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
-    ),
+  return Object.fromEntries(
+    targets.map((target) => {
+      const best = target.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+      return [target.key, { ...best, rounds: target.rounds, peakMiB: peakResidentMiB(target.server) }];
+    }),
   );
-  console.log('');
-  console.log(
-    `\`POST /auth/lostPassword\` reaches ${(ratio * 100).toFixed(1)} % of the bare endpoint's throughput ` +
-      `(${CONNECTIONS} connections, ${DURATION} s per target after a ${WARMUP} s warm-up, autocannon on the same machine; ` +
-      'one known user to three unknown ones).',
-  );
-  if (bare.non2xx + bare.errors + module.non2xx + module.errors > 0) {
-    console.log('');
-    console.log('WARNING: some requests failed or were not 2xx (see the counts above); the rates include them.');
+}
+
+async function withServers(starts, work) {
+  const servers = [];
+  try {
+    for (const start of starts) servers.push(await start());
+    return await work(servers);
+  } finally {
+    for (const server of servers) {
+      await stopServer(server);
+      removeServerDir(server);
+    }
   }
 }
 
-async function main() {
-  printEnvironment('Throughput: POST /auth/lostPassword against a bare Nest endpoint');
-  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per target, ${WARMUP} s warm-up, loopback only`);
-  console.log('');
-  const bare = await benchBare();
-  console.log('');
-  const module = await benchModule();
-  console.log('');
-  printReport(bare, module);
+async function startOurs(adapter) {
+  const server = await startStandaloneServer({ adapter });
+  await addUserWithCli(server, KNOWN_USER);
+  return server;
 }
 
-runMain(main);
+/** One platform: the bare endpoint and ours, and on Express the peer as well. */
+async function benchPlatform(settings, adapter, withPeer) {
+  const starts = [() => startBareServer(adapter), () => startOurs(adapter), ...(withPeer ? [() => startPeerServer(KNOWN_USER.email)] : [])];
+  return withServers(starts, async ([bare, ours, peer]) => {
+    const targets = [
+      { key: 'bare', label: `bare Nest ${adapter}`, server: bare, requests: requestsFor('/bare', 'username') },
+      { key: 'ours', label: `ours ${adapter}`, server: ours, requests: requestsFor('/auth/lostPassword', 'username'), ours: true },
+    ];
+    if (peer) targets.push({ key: 'peer', label: `better-auth ${PEER_VERSION}`, server: peer, requests: requestsFor('/api/auth/request-password-reset', 'email') });
+    const results = await compare(settings, targets);
+    if (peer) Object.assign(results.peer, { version: PEER_VERSION, resetMailsRecorded: await peerResetMails(peer) });
+    return results;
+  });
+}
+
+/** Both platforms' pairs; better-auth is loaded beside the Express pair. */
+export async function runThroughput(settings) {
+  const { peer, ...express } = await benchPlatform(settings, 'express', true);
+  const fastify = await benchPlatform(settings, 'fastify', false);
+  return { platforms: { express, fastify }, peer };
+}

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
@@ -11,8 +10,12 @@ import { FallbackThrottlerStorage } from './password-reset/throttling/fallback-t
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
 
-/** Counters in Redis; commands fail fast while it is down, so the local fallback takes over at once. */
+/**
+ * Counters in Redis; commands fail fast while it is down, so the local fallback
+ * takes over at once. The Redis client is loaded only when REDIS_URL is set.
+ */
 function sharedRateLimitStorage(redisUrl: string): FallbackThrottlerStorage {
+  const { ThrottlerStorageRedisService } = require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
   return new FallbackThrottlerStorage(
     new ThrottlerStorageRedisService(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }),
   );

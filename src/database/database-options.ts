@@ -38,7 +38,10 @@ export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceO
     case 'sqlite': {
       const database = url.slice('sqlite:'.length);
       if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
-      return { ...common, type: 'better-sqlite3', database, enableWAL: true, timeout: 10000 };
+      // No statement cache: the batched statements differ in their number of rows, so TypeORM's
+      // cache (100 by default) keeps evicting prepared statements whose native memory V8 does not
+      // see; they piled up until the next full GC, about 0.7 KB per request under load.
+      return { ...common, type: 'better-sqlite3', database, enableWAL: true, timeout: 10000, statementCacheSize: 0 };
     }
     case 'postgres':
     case 'postgresql':

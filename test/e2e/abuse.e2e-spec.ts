@@ -74,6 +74,16 @@ describe.each(testPlatformsAndDatabases())('abuse resistance (%s, %s)', (platfor
       }
     });
 
+    it('keeps the per-account limit when a flood of requests for one account is processed together', async () => {
+      const user = await newUser(server);
+      for (let i = 0; i < 2; i++) await lostPassword(server, user.username).expect(200, {});
+      await server.settle();
+      expect(server.smtp.mailsTo(user.email)).toHaveLength(2);
+      await Promise.all(Array.from({ length: 10 }, () => lostPassword(server, user.username).expect(200, {})));
+      await server.settle();
+      expect(server.smtp.mailsTo(user.email)).toHaveLength(3);
+    });
+
     it('builds the link from RESET_URL only, whatever Host, X-Forwarded-Host or Origin say', async () => {
       const user = await newUser(server);
       await request(server.http)

@@ -32,6 +32,9 @@ export async function startSmtpSink() {
       }
     },
 
+    /** Every mail so far, in the order it arrived. */
+    received: () => mails,
+
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }

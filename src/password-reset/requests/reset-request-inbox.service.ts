@@ -64,7 +64,13 @@ export class ResetRequestInbox {
    */
   private async insert(batch: Waiting[]): Promise<void> {
     try {
-      await this.requests.insert(batch.map(({ identifier, requestedAt }) => ({ identifier, requestedAt })));
+      // Nothing reads the generated ids back, so TypeORM is spared mapping them onto the rows.
+      await this.requests
+        .createQueryBuilder()
+        .insert()
+        .values(batch.map(({ identifier, requestedAt }) => ({ identifier, requestedAt })))
+        .updateEntity(false)
+        .execute();
       batch.forEach((request) => request.settle());
     } catch (error) {
       if (batch.length === 1 || !isRefusedData(error)) {
