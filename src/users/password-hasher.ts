@@ -1,4 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { concurrencyLimit } from '../password-reset/concurrency';
 
 /**
  * scrypt with OWASP's parameters (N=2^17, r=8, p=1), from Node's own crypto:
@@ -10,11 +12,20 @@ const BLOCK_SIZE = 8;
 const PARALLELISM = 1;
 const KEY_LENGTH = 32;
 
+/**
+ * Each derivation holds 128·N·r bytes (128 MiB) and a thread of libuv's pool
+ * for a quarter of a second or more. Unbounded, a burst of resets takes all
+ * four threads and half a gigabyte, and leaves the event loop, which answers
+ * every other request, little of a small machine: so one fewer than the cores.
+ */
+const derivations = concurrencyLimit(Math.max(1, availableParallelism() - 1));
+
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+  return derivations(
+    () =>
+      new Promise((resolve, reject) =>
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (error, key) => (error ? reject(error) : resolve(key))),
+      ),
   );
 }
 
