@@ -165,6 +165,10 @@ describe.each(testPlatforms())('the module mounted into a host application (page
     await request(app.getHttpServer()).post('//auth/lostPassword').type('form').send('username=nobody').expect(200, {});
   });
 
+  it('serves no metrics unless asked to', async () => {
+    await request(app.getHttpServer()).get('/metrics').expect(404);
+  });
+
   it('serves no pages unless asked to', async () => {
     await request(app.getHttpServer()).get('/auth/resetPassword?token=x').expect(404);
     await request(app.getHttpServer()).get('/auth/lostPassword').expect(404);
