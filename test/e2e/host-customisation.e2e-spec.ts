@@ -8,8 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import Handlebars from 'handlebars';
 import request from 'supertest';
 import { PASSWORD_RESET_ENTITIES, PasswordResetModule, PasswordResetUser, PasswordResetUserStore } from '../../src';
-import { createTestDatabase } from '../support/databases';
-import { hostAdapter, hostDatabase } from '../support/host-app';
+import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { initialised, testPlatforms } from '../support/platforms';
 import { ReceivedMail, SmtpSink } from '../support/smtp-sink';
@@ -73,19 +72,18 @@ function expectNoMessageKeys(text: string): void {
 describe.each(testPlatforms())('a host that makes the module its own: paths, link, templates, languages (%s)', (platform) => {
   let app: INestApplication;
   let smtp: SmtpSink;
-  let drop: () => Promise<void>;
+  let surroundings: HostSurroundings;
   const templates = mkdtempSync(join(tmpdir(), 'host-templates-'));
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     writeHostTemplates(templates);
-    const database = await createTestDatabase('sqlite');
-    drop = database.drop;
-    smtp = await new SmtpSink().start();
+    surroundings = await startHostSurroundings();
+    smtp = surroundings.smtp;
 
     @Module({
       imports: [
-        hostDatabase(database.url),
+        hostDatabase(surroundings.databaseUrl),
         LocalisedAccountsModule,
         PasswordResetModule.forRootAsync({
           pages: true,
@@ -118,8 +116,7 @@ describe.each(testPlatforms())('a host that makes the module its own: paths, lin
   });
   afterAll(async () => {
     await app?.close();
-    await smtp?.stop();
-    await drop?.();
+    await surroundings?.stop();
     rmSync(templates, { recursive: true, force: true });
   });
 

@@ -34,8 +34,7 @@ import {
   PasswordResetUserStore,
   PasswordChangedEvent,
 } from '../../src';
-import { createTestDatabase } from '../support/databases';
-import { hostAdapter, hostDatabase } from '../support/host-app';
+import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { nestedJson } from '../support/nested-json';
 import { initialised, testPlatforms } from '../support/platforms';
@@ -84,16 +83,15 @@ class HostAccountsModule {}
 describe.each(testPlatforms())('the module mounted into a host application (pages off) (%s)', (platform) => {
   let app: INestApplication;
   let smtp: SmtpSink;
-  let drop: () => Promise<void>;
+  let surroundings: HostSurroundings;
 
   beforeAll(async () => {
-    const database = await createTestDatabase('sqlite');
-    drop = database.drop;
-    smtp = await new SmtpSink().start();
+    surroundings = await startHostSurroundings();
+    smtp = surroundings.smtp;
 
     @Module({
       imports: [
-        hostDatabase(database.url),
+        hostDatabase(surroundings.databaseUrl),
         EventEmitterModule.forRoot(),
         HostAccountsModule,
         PasswordResetModule.forRootAsync({
@@ -115,8 +113,7 @@ describe.each(testPlatforms())('the module mounted into a host application (page
   });
   afterAll(async () => {
     await app.close();
-    await smtp.stop();
-    await drop();
+    await surroundings.stop();
   });
 
   /** Asks for a reset and returns the token of the reset mail it brings (notices may arrive in between). */
@@ -218,17 +215,16 @@ const badRequest = (code: string, message: string) => ({ statusCode: 400, error:
 describe.each(testPlatforms())("a host with its own global pipe, filter, interceptor, prefix and body parsing, and no EventEmitterModule (%s)", (platform) => {
   let app: INestApplication;
   let smtp: SmtpSink;
-  let drop: () => Promise<void>;
+  let surroundings: HostSurroundings;
   const post = (path: string) => request(app.getHttpServer()).post(path);
 
   beforeAll(async () => {
-    const database = await createTestDatabase('sqlite');
-    drop = database.drop;
-    smtp = await new SmtpSink().start();
+    surroundings = await startHostSurroundings();
+    smtp = surroundings.smtp;
 
     @Module({
       imports: [
-        hostDatabase(database.url),
+        hostDatabase(surroundings.databaseUrl),
         HostAccountsModule,
         PasswordResetModule.forRootAsync({
           imports: [HostAccountsModule],
@@ -258,8 +254,7 @@ describe.each(testPlatforms())("a host with its own global pipe, filter, interce
   });
   afterAll(async () => {
     await app.close();
-    await smtp.stop();
-    await drop();
+    await surroundings.stop();
   });
 
   it("leaves the host's own route to the host's parser, pipe, interceptor and filter, with the host's limits", async () => {
