@@ -2,19 +2,8 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer } from '../support/harness';
+import { CONTENT_TYPES, POST_ROUTES } from '../support/request-shapes';
 
-const ROUTES = ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword', '/auth/resetPassword/check'];
-const CONTENT_TYPES = [
-  'application/json',
-  'application/json; charset=utf-8',
-  'application/json; charset=utf-16',
-  'application/x-www-form-urlencoded',
-  'application/x-www-form-urlencoded; charset=latin1',
-  'text/plain',
-  'multipart/form-data; boundary=x',
-  'application/xml',
-  '',
-];
 const ACCEPTS = ['*/*', 'application/json', 'text/html', 'text/html,application/xhtml+xml,*/*;q=0.8', 'image/png', ''];
 const KEYS = ['username', 'token', 'password', '__proto__', 'constructor', 'prototype', 'admin', 'username[]', 'username[a]'];
 
@@ -55,7 +44,7 @@ describe.each(testPlatformsAndDatabases())('fuzzing the POST routes (%s, %s)', (
   it('never answers 5xx or a stack trace, always a JSON error for a 4xx, keeps answering, and mails only the stored address', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...ROUTES),
+        fc.constantFrom(...POST_ROUTES),
         fc.constantFrom(...CONTENT_TYPES),
         fc.constantFrom(...ACCEPTS),
         fc.oneof(jsonBody, formBody),
