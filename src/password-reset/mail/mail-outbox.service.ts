@@ -166,9 +166,11 @@ export class MailOutboxService {
       });
   }
 
-  private async deliver(mail: ClaimedMail): Promise<void> {
-    const user = await this.users.findById(mail.userId);
-    if (!user) return this.bury(mail, 'the user no longer exists');
+  private async deliver(claimed: ClaimedMail): Promise<void> {
+    const user = await this.users.findById(claimed.userId);
+    if (!user) return this.bury(claimed, 'the user no longer exists');
+    const mail = await this.renewLease(claimed);
+    if (!mail) return this.logger.warn(`Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`);
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
@@ -183,6 +185,18 @@ export class MailOutboxService {
     const sentAt = this.clock.now();
     this.metrics.mailAttempted(mail.kind, 'sent', mail.createdAt, sentAt);
     await this.record(mail, { status: 'sent', sentAt, attempts: mail.attempts + 1 });
+  }
+
+  /**
+   * Starts the lease again just before the link is made: however long the
+   * user lookup took, the link is made and the attempt (bounded well inside a
+   * lease) ends before another worker may take the mail, so two attempts with
+   * two links never overlap. Undefined if the lease already lapsed.
+   */
+  private async renewLease(mail: ClaimedMail): Promise<ClaimedMail | undefined> {
+    const nextAttemptAt = this.clock.now() + this.delivery.leaseMs;
+    const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, { nextAttemptAt });
+    return affected === 1 ? { ...mail, nextAttemptAt } : undefined;
   }
 
   /**
