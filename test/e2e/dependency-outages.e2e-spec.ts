@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { testDatabases } from '../support/databases';
+import { describeEachNetworkedDatabase, testDatabases } from '../support/databases';
 import { FaultProxy } from '../support/fault-proxy';
 import { newUser } from '../support/flow';
 import { eventually } from '../support/eventually';
@@ -18,7 +18,7 @@ jest.setTimeout(90_000);
 const health = (server: TestServer) => request(server.http).get('/health');
 const lostPassword = (server: TestServer, username: string) => request(server.http).post('/auth/lostPassword').send({ username });
 
-describe.each(testDatabases().filter((kind) => kind !== 'sqlite'))('a database cut off and back (%s)', (databaseKind) => {
+describeEachNetworkedDatabase('a database cut off and back (%s)', (databaseKind) => {
   let proxy: FaultProxy;
   let server: TestServer;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit.service';
-import { createTestDatabase, testDatabases } from '../support/databases';
+import { createTestDatabase, describeEachNetworkedDatabase } from '../support/databases';
 import { distinctMailsTo, Instances } from '../support/instances';
 import type { ServerProcess } from '../support/server-process';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
@@ -26,7 +26,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
  * load balancer, with one killed mid-run: what matters is that they share the
  * work without losing or repeating any, which needs a database with row locks.
  */
-describe.each(testDatabases().filter((kind) => kind !== 'sqlite'))('three instances on one database (%s)', (databaseKind) => {
+describeEachNetworkedDatabase('three instances on one database (%s)', (databaseKind) => {
   jest.setTimeout(180_000);
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let smtp: SmtpSink;

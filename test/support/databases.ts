@@ -12,6 +12,26 @@ export function testDatabases(): string[] {
   return (process.env.TEST_DATABASES ?? 'sqlite').split(',').map((name) => name.trim()).filter(Boolean);
 }
 
+/** The chosen databases that run as servers (and so can be shared, cut off or hung): postgres and mariadb. */
+export function networkedTestDatabases(): string[] {
+  return testDatabases().filter((kind) => kind !== 'sqlite');
+}
+
+/**
+ * `describe.each` over the networked databases. With none chosen (the default
+ * `npm test` runs SQLite only) the suite is one skipped test that says what it needs, so the run still passes.
+ */
+export function describeEachNetworkedDatabase(title: string, suite: (databaseKind: string) => void): void {
+  const kinds = networkedTestDatabases();
+  if (kinds.length === 0) {
+    describe(title.replace(/ \(%s\)$/, ''), () => {
+      it.skip('needs postgres or mariadb in TEST_DATABASES, such as TEST_DATABASES=sqlite,postgres,mariadb', () => undefined);
+    });
+    return;
+  }
+  describe.each(kinds)(title, suite);
+}
+
 const servers: Record<string, { admin: string; url: (name: string) => string }> = {
   postgres: {
     admin: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
