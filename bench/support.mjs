@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
@@ -249,6 +250,27 @@ export function runMain(main) {
       process.exitCode = 1;
     })
     .finally(() => stopAllServers());
+}
+
+// ---------------------------------------------------------------- databases
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
+
+/** Runs `work(databaseUrl)` with a new PostgreSQL database, dropped afterwards whatever happens. */
+export async function withPostgresDatabase(label, work) {
+  const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      return await work(`${POSTGRES_URL}/${name}`);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 // ---------------------------------------------------------------- users
