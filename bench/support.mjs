@@ -300,7 +300,7 @@ export function addUserWithCli(server, { username, email, password }) {
  * Adds many users at once with the same built code the CLI runs (UsersService.add
  * on a TypeORM DataSource), in this process: a CLI process per user would pay
  * Node's and TypeORM's start-up each time on top of the scrypt hash. The hashes
- * run `concurrency` at a time, each holding 128 MiB of scrypt memory.
+ * run `concurrency` at a time, each holding 64 MiB of scrypt memory.
  */
 export async function addUsersInProcess(server, users, concurrency = 4) {
   await withUsers(server.databaseUrl, async (service) => {
