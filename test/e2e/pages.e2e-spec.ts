@@ -3,20 +3,9 @@ import { testDatabases } from '../support/databases';
 import { testPlatforms, testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
+import { BROWSER_ACCEPT, expectPageHeaders } from '../support/pages';
 
-const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const STRONG = 'quiet lantern orbit 1987 meadow';
-
-function expectPageHeaders(res: request.Response): void {
-  expect(res.headers['content-type']).toMatch(/^text\/html/);
-  expect(res.headers['referrer-policy']).toBe('no-referrer');
-  expect(res.headers['cache-control']).toBe('no-store');
-  expect(res.headers['x-frame-options']).toBe('DENY');
-  const csp = res.headers['content-security-policy'];
-  for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"]) expect(csp).toContain(directive);
-  expect(csp).not.toMatch(/unsafe-inline|https?:/);
-  expect(res.text).not.toMatch(/<script|src="http/);
-}
 
 describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;

@@ -20,6 +20,11 @@ export class SmtpSink {
    * a client that dies in between has had its mail delivered without knowing.
    */
   replyDelayMs = 0;
+  /**
+   * The first mail to each of these addresses is kept only after this many
+   * milliseconds, as behind a slow relay: a mail sent beside it arrives before it.
+   */
+  readonly holdFirstMailTo = new Map<string, number>();
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -44,8 +49,14 @@ export class SmtpSink {
         }
         simpleParser(stream)
           .then((parsed) => {
-            this.mails.push({ to, from, parsed });
-            setTimeout(callback, this.replyDelayMs);
+            const keep = () => {
+              this.mails.push({ to, from, parsed });
+              setTimeout(callback, this.replyDelayMs);
+            };
+            const holdMs = Math.max(0, ...to.map((address) => this.holdFirstMailTo.get(address) ?? 0));
+            for (const address of to) this.holdFirstMailTo.delete(address);
+            if (holdMs > 0) setTimeout(keep, holdMs);
+            else keep();
           })
           .catch(callback);
       },
