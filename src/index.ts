@@ -3,7 +3,14 @@ export { PasswordResetService } from './password-reset/password-reset.service';
 export { PASSWORD_RESET_ENTITIES } from './password-reset/password-reset.entities';
 export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migrations';
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
-export { PasswordChangedEvent } from './password-reset/password-reset.events';
+export {
+  PasswordChangedEvent,
+  PasswordResetMailFailedEvent,
+  PasswordResetMailSentEvent,
+  PasswordResetRefusedEvent,
+  PasswordResetRequestedEvent,
+} from './password-reset/password-reset.events';
+export type { PasswordChangeChannel, PasswordResetRefusal } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export type { Clock } from './password-reset/clock';

@@ -5,7 +5,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
+import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
+import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
 import { PASSWORD_RESET_ROUTES, PasswordResetPaths, resolveRoutes } from './http/password-reset-paths';
@@ -87,6 +89,8 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     PasswordResetTemplates,
     PasswordResetPages,
     PasswordResetResponder,
+    HostEvents,
+    AuditTrail,
     StrengthEstimator,
     PasswordPolicyService,
     ResetTokenService,

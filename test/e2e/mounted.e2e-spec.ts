@@ -71,7 +71,7 @@ class HostAccounts implements PasswordResetUserStore {
   }
 
   @OnEvent(PasswordResetEvents.passwordChanged)
-  endSessions(event: PasswordChangedEvent): void {
+  signOutEverywhere(event: PasswordChangedEvent): void {
     this.sessions.set(event.userId, []);
   }
 }

@@ -30,4 +30,12 @@ export interface PasswordResetUserStore {
   findById(id: string): Promise<PasswordResetUser | null>;
   /** Hash (with a slow KDF) and store the new password. */
   setPassword(id: string, newPassword: string): Promise<void>;
+  /**
+   * Optional, and what a host with sessions wants: end every session of the
+   * user (sign them out everywhere). Called after a reset has stored the new
+   * password and before the answer, so that whoever held the account is out
+   * by the time the user is told. Without it, a `password-reset.password-changed`
+   * listener does this; with neither, the module warns at start.
+   */
+  endSessions?(id: string): Promise<void>;
 }
