@@ -16,6 +16,7 @@ export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
+export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';

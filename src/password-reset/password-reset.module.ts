@@ -40,6 +40,7 @@ import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
+import { BreachedPasswords } from './password-policy/breached-passwords';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
 function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
@@ -92,6 +93,7 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     HostEvents,
     AuditTrail,
     StrengthEstimator,
+    BreachedPasswords,
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,

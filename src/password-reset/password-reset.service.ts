@@ -8,7 +8,7 @@ import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { PasswordPolicyService } from './password-policy/password-policy.service';
+import { BREACHED_PASSWORD_REASON, PasswordPolicyService } from './password-policy/password-policy.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
@@ -87,7 +87,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
     if (reasons.length > 0) {
-      this.audit.refused('weak_password', user.id);
+      this.audit.refused(reasons.some((reason) => reason.key === BREACHED_PASSWORD_REASON) ? 'breached_password' : 'weak_password', user.id);
       throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons, reasons);
     }
     if (!(await this.tokens.consume(token))) throw this.refusedLink();

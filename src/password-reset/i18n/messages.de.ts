@@ -85,5 +85,6 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
     tooLong: 'das Passwort darf höchstens {{maxLength}} Zeichen lang sein',
     personal: 'das Passwort darf nicht Ihr Benutzername oder Ihre E-Mail-Adresse sein',
     guessable: 'das Passwort ist zu leicht zu erraten',
+    breached: 'das Passwort ist in einem Datenleck aufgetaucht und wird deshalb zuerst durchprobiert; wählen Sie ein anderes',
   },
 };

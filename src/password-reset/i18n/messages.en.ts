@@ -88,6 +88,7 @@ export const ENGLISH_MESSAGES = {
     tooLong: 'password must be at most {{maxLength}} characters long',
     personal: 'password must not be your username or e-mail address',
     guessable: 'password is too easy to guess',
+    breached: 'password appeared in a data breach, so attackers try it first; choose another',
   },
 };
 
