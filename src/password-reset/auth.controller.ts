@@ -62,7 +62,8 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     @ApiOperation({
       operationId: 'reset-password',
       summary: 'Reset Password',
-      description: 'Sets a new password with the token of a reset link. The link is spent, every other link of the user dies, a notice is mailed and the `password-changed` event is emitted.',
+      description:
+        "Sets a new password with the token of a reset link. The link is spent, every other link of the user dies, a notice is mailed, and the user's sessions are ended (the user store's `endSessions`, the `password-changed` event) before the answer. A password that fails the policy, or that a configured breached-password service lists, is `weak_password` with its reasons, and the link stays usable.",
     })
     @ApiFormOrJsonBody()
     @ApiBody({ type: ResetPasswordDto })
@@ -72,7 +73,7 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
       [
         ApiErrorResponse(
           HttpStatus.INTERNAL_SERVER_ERROR,
-          'Only with `events.failRequestOnListenerError`: the password **was** changed and the link spent, but a `password-changed` listener (ending sessions) failed (`sessions_not_ended`)',
+          "Only with `events.failRequestOnListenerError`: the password **was** changed and the link spent, but the user store's `endSessions` or a `password-changed` listener failed (`sessions_not_ended`)",
         ),
       ],
     )

@@ -14,7 +14,7 @@ export interface BreachedPasswordsOptions {
 
 const DEFAULT_TIMEOUT_MS = 2000;
 /** The list changes over months; five minutes spares the service repeated questions about one range during a burst. */
-export const RANGE_CACHE_MS = 5 * 60 * 1000;
+const RANGE_CACHE_MS = 5 * 60 * 1000;
 const RANGE_CACHE_SIZE = 1000;
 const RANGE_LINE = /^([0-9A-F]{35}):(\d+)$/;
 
