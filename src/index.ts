@@ -18,7 +18,7 @@ export type { PasswordResetMailTransport } from './password-reset/mail/mail-tran
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
 export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
-export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
+export type { PasswordResetSecondFactor, PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
 export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
 export type {

@@ -52,11 +52,12 @@ export class PasswordResetMailFailedEvent {
   ) {}
 }
 
-export type PasswordResetRefusal = 'invalid_token' | 'weak_password' | 'breached_password';
+export type PasswordResetRefusal = 'invalid_token' | 'second_factor_required' | 'invalid_second_factor' | 'weak_password' | 'breached_password';
 
 /**
  * Payload of `PasswordResetEvents.refused`: a reset was refused. `userId` only
- * where the link was usable (a weak or breached password); an invalid link names nobody.
+ * where the link was usable (a second factor missing or wrong, a weak or
+ * breached password); an invalid link names nobody.
  */
 export class PasswordResetRefusedEvent {
   constructor(

@@ -68,22 +68,25 @@ export class PasswordResetService implements OnApplicationBootstrap {
     }
   }
 
-  /** Until when the link is usable, or null if it is not; spends nothing. */
-  async usableUntil(link: string): Promise<Date | null> {
+  /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
+  async linkStatus(link: string): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
     const usable = await this.usableLink(link);
-    return usable && new Date(usable.token.expiresAt);
+    if (!usable) return null;
+    return { expiresAt: new Date(usable.token.expiresAt), secondFactorRequired: await this.needsSecondFactor(usable.user) };
   }
 
   /**
-   * Replaces the password of the link's user. The policy is checked before the
-   * token is spent, so a refused password leaves the link usable; of concurrent
+   * Replaces the password of the link's user. The second factor (where the
+   * user has one) and the policy are checked before the token is spent, so a
+   * refusal leaves the link usable; of concurrent
    * uses exactly one gets past `consume`. Then every other token of the user
    * dies, the notice is queued, and the event lets the host end the sessions.
    */
-  async resetPassword(link: string, password: string): Promise<void> {
+  async resetPassword(link: string, password: string, secondFactorCode?: string): Promise<void> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
     const { token, user } = usable;
+    await this.checkSecondFactor(user, secondFactorCode);
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
     if (reasons.length > 0) {
@@ -122,6 +125,23 @@ export class PasswordResetService implements OnApplicationBootstrap {
     const token = await this.tokens.find(link);
     const user = token && (await this.users.findById(token.userId));
     return token && user ? { token, user } : null;
+  }
+
+  private async needsSecondFactor(user: PasswordResetUser): Promise<boolean> {
+    return (await this.users.secondFactor?.required(user)) === true;
+  }
+
+  private async checkSecondFactor(user: PasswordResetUser, code: string | undefined): Promise<void> {
+    if (!(await this.needsSecondFactor(user))) return;
+    if (code === undefined) throw this.refused('second_factor_required', user.id);
+    if (!(await this.users.secondFactor!.verify(user, code))) throw this.refused('invalid_second_factor', user.id);
+  }
+
+  /** The reason is also the error's text and the one reason listed, so that a browser gets the form again, saying it. */
+  private refused(code: 'second_factor_required' | 'invalid_second_factor', userId: string) {
+    this.audit.refused(code, userId);
+    const reason = text(`errors.${code}`);
+    return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
   }
 
   private refusedLink() {
