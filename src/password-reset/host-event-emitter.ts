@@ -60,7 +60,8 @@ export class HostEvents {
   async hasListeners(event: string): Promise<boolean> {
     const emitter = this.emitter();
     if (!emitter) return false;
-    await this.find<ReadinessWatcher>(eventEmitterPackage()?.EventEmitterReadinessWatcher)?.waitUntilReady();
+    // A loader that failed has said so itself; the listeners it did subscribe still count.
+    await this.find<ReadinessWatcher>(eventEmitterPackage()?.EventEmitterReadinessWatcher)?.waitUntilReady().catch(() => undefined);
     return emitter.listeners(event).length > 0;
   }
 
