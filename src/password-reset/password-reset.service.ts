@@ -78,9 +78,9 @@ export class PasswordResetService implements OnApplicationBootstrap {
   /**
    * Replaces the password of the link's user. The second factor (where the
    * user has one) and the policy are checked before the token is spent, so a
-   * refusal leaves the link usable; of concurrent
-   * uses exactly one gets past `consume`. Then every other token of the user
-   * dies, the notice is queued, and the event lets the host end the sessions.
+   * refusal leaves the link usable; of concurrent uses exactly one gets past
+   * `consume`. Then every other token of the user dies, the notice is queued,
+   * and the user store and the event's listeners end the user's sessions.
    */
   async resetPassword(link: string, password: string, secondFactorCode?: string): Promise<void> {
     const usable = await this.usableLink(link);
@@ -133,12 +133,12 @@ export class PasswordResetService implements OnApplicationBootstrap {
 
   private async checkSecondFactor(user: PasswordResetUser, code: string | undefined): Promise<void> {
     if (!(await this.needsSecondFactor(user))) return;
-    if (code === undefined) throw this.refused('second_factor_required', user.id);
-    if (!(await this.users.secondFactor!.verify(user, code))) throw this.refused('invalid_second_factor', user.id);
+    if (code === undefined) throw this.refusedSecondFactor('second_factor_required', user.id);
+    if (!(await this.users.secondFactor!.verify(user, code))) throw this.refusedSecondFactor('invalid_second_factor', user.id);
   }
 
   /** The reason is also the error's text and the one reason listed, so that a browser gets the form again, saying it. */
-  private refused(code: 'second_factor_required' | 'invalid_second_factor', userId: string) {
+  private refusedSecondFactor(code: 'second_factor_required' | 'invalid_second_factor', userId: string) {
     this.audit.refused(code, userId);
     const reason = text(`errors.${code}`);
     return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
