@@ -44,6 +44,7 @@ export class AppModule {
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
             defaultLanguage: settings.defaultLanguage,
+            passwordPolicy: settings.breachedPasswordsUrl ? { breached: { rangeUrl: settings.breachedPasswordsUrl } } : undefined,
             delivery: settings.delivery,
             rateLimit: {
               lostPasswordPerMinute: settings.ipRateLimit,

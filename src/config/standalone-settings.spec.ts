@@ -19,6 +19,7 @@ describe('standaloneSettings', () => {
       redisUrl: undefined,
       tls: undefined,
       defaultLanguage: 'en',
+      breachedPasswordsUrl: undefined,
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
@@ -37,6 +38,11 @@ describe('standaloneSettings', () => {
     expect(() => standaloneSettings({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, SMTP_URL: 'http://mail.example' })).toThrow(/smtp/);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, IP_RATE_LIMIT: 'lots' })).toThrow(/IP_RATE_LIMIT/);
+  });
+
+  it('checks new passwords against the range service BREACHED_PASSWORDS_URL names, an http(s) URL', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, BREACHED_PASSWORDS_URL: 'https://api.pwnedpasswords.com' }).breachedPasswordsUrl).toBe('https://api.pwnedpasswords.com');
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, BREACHED_PASSWORDS_URL: 'api.pwnedpasswords.com' })).toThrow(/BREACHED_PASSWORDS_URL must be an http\(s\) URL/);
   });
 
   it('runs on Express or Fastify, as HTTP_ADAPTER says, and on nothing else', () => {

@@ -31,6 +31,8 @@ export interface StandaloneSettings {
   delivery: { attemptTimeoutMs: number; leaseMs: number };
   /** Whether `GET /metrics` answers. */
   metrics: boolean;
+  /** Base of a Pwned Passwords range service that new passwords are checked against. */
+  breachedPasswordsUrl?: string;
 }
 
 export interface TlsFiles {
@@ -111,6 +113,12 @@ function tlsFiles(env: NodeJS.ProcessEnv): TlsFiles | undefined {
   return { certFile, keyFile };
 }
 
+function breachedPasswordsUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new Error('BREACHED_PASSWORDS_URL must be an http(s) URL, such as https://api.pwnedpasswords.com');
+  return value;
+}
+
 /** The standalone server's settings, from its environment variables (see the README). */
 export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
@@ -132,5 +140,6 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     tls,
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
     metrics: flag('METRICS', env.METRICS),
+    breachedPasswordsUrl: breachedPasswordsUrl(env.BREACHED_PASSWORDS_URL),
   };
 }

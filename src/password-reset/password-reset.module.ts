@@ -5,7 +5,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
+import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
+import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
 import { PASSWORD_RESET_ROUTES, PasswordResetPaths, resolveRoutes } from './http/password-reset-paths';
@@ -38,6 +40,7 @@ import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
+import { BreachedPasswords } from './password-policy/breached-passwords';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
 function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
@@ -87,7 +90,10 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     PasswordResetTemplates,
     PasswordResetPages,
     PasswordResetResponder,
+    HostEvents,
+    AuditTrail,
     StrengthEstimator,
+    BreachedPasswords,
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,

@@ -72,6 +72,9 @@ export class UsersService implements PasswordResetUserStore {
     await this.users.update({ id: Number(id) }, { passwordHash });
   }
 
+  /** The standalone server signs nobody in, so a reset has no sessions to end. */
+  async endSessions(): Promise<void> {}
+
   /**
    * Any other password change (the CLI): hashed first, then every reset link
    * dies and a reset under way is waited for, so that this change is the one

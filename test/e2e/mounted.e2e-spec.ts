@@ -72,7 +72,7 @@ class HostAccounts implements PasswordResetUserStore {
   }
 
   @OnEvent(PasswordResetEvents.passwordChanged)
-  endSessions(event: PasswordChangedEvent): void {
+  signOutEverywhere(event: PasswordChangedEvent): void {
     this.sessions.set(event.userId, []);
   }
 }
@@ -437,9 +437,10 @@ describe('the module refuses a configuration that would be unsafe', () => {
       { logger: false, abortOnError: false },
     );
 
-  it('such as a JWT secret shorter than 32 characters, or a reset URL that is not http(s)', async () => {
+  it('such as a JWT secret shorter than 32 characters, or a reset URL or breached-password service that is not http(s)', async () => {
     await expect(attempt({ jwtSecret: 'short' })).rejects.toThrow(/jwtSecret must be at least 32 characters/);
     await expect(attempt({ resetUrl: 'javascript:alert(1)' })).rejects.toThrow(/resetUrl must be an http\(s\) URL/);
+    await expect(attempt({ passwordPolicy: { breached: { rangeUrl: 'file:///etc/passwd' } } })).rejects.toThrow(/passwordPolicy\.breached\.rangeUrl must be an http\(s\) URL/);
     // Without HTTP, too: no hook of the module's fails, then or a moment later.
     const context = await attempt({});
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -168,16 +168,25 @@ for (const combination of hostCombinations) {
         }
       }
 
-      it('resets a password: request, mail over SMTP, reset, the host logs in with the new password only, the link is spent', async () => {
+      /** The status `GET /me` answers for the session. */
+      async function sessionStatus(session) {
+        const response = await fetch(`${host.url}${combination.prefix}/me`, { headers: { authorization: `Bearer ${session}` }, signal: AbortSignal.timeout(10_000) });
+        return response.status;
+      }
+
+      it('resets a password: request, mail over SMTP, reset, the host logs in with the new password only, its sessions ended, the link spent', async () => {
         const username = `alice-${combination.id}`;
         const email = `alice@${combination.id}.example`;
         const oldPassword = 'correct horse battery staple';
         const newPassword = 'violet kettle drums at noon';
         assertAnswer(await post('/users', { username, email, password: oldPassword }), 201);
+        const { session } = (await post('/login', { username, password: oldPassword })).body;
+        assert.equal(await sessionStatus(session), 200);
 
         assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
         const token = resetTokenIn(await smtp.waitForMailTo(email));
         assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
+        assert.equal(await sessionStatus(session), 401, 'the session from before the reset still works');
 
         assertAnswer(await post('/login', { username, password: newPassword }), 200);
         assertAnswer(await post('/login', { username, password: oldPassword }), 401);

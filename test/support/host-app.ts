@@ -7,13 +7,13 @@ import { createTestDatabase } from './databases';
 import type { TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
-/** A host's TypeORM connection to its SQLite file, with the module's tables added as the README says. */
-export function hostDatabase(sqliteUrl: string): DynamicModule {
+/** A host's TypeORM connection to its SQLite file, with its own tables and the module's added as the README says. */
+export function hostDatabase(sqliteUrl: string, own: { entities?: Function[]; migrations?: Function[] } = {}): DynamicModule {
   return TypeOrmModule.forRoot({
     type: 'better-sqlite3',
     database: sqliteUrl.slice('sqlite:'.length),
-    entities: PASSWORD_RESET_ENTITIES,
-    migrations: PASSWORD_RESET_MIGRATIONS,
+    entities: [...(own.entities ?? []), ...PASSWORD_RESET_ENTITIES],
+    migrations: [...(own.migrations ?? []), ...PASSWORD_RESET_MIGRATIONS],
     migrationsRun: true,
   });
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
+import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { claimTransaction, skippingLocked } from '../database/row-locks';
@@ -69,6 +70,7 @@ export class MailOutboxService {
     private readonly translator: PasswordResetTranslator,
     private readonly metrics: PasswordResetMetrics,
     private readonly accounts: AccountLimitService,
+    private readonly audit: AuditTrail,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
     if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
@@ -218,7 +220,8 @@ export class MailOutboxService {
    */
   private async record(mail: ClaimedMail, outcome: Partial<OutboxMail>): Promise<void> {
     const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, outcome);
-    if (affected !== 1) this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
+    if (affected !== 1) return this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
+    this.audit.mailRecorded(mail, outcome);
   }
 
   /**
