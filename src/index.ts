@@ -6,6 +6,7 @@ export { PasswordResetEvents } from './password-reset/password-reset.constants';
 export { PasswordChangedEvent } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
+export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
