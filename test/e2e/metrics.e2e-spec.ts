@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +17,7 @@ import { CapturingLogger, startTestServer, TestServer } from '../support/harness
 import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
 import { initialised, testPlatforms } from '../support/platforms';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text';
+import { freePort, ServerProcess } from '../support/server-process';
 import { tokenFrom } from '../support/smtp-sink';
 
 /** The standalone server's metrics listener, which the tests open on a port the system picks. */
@@ -134,6 +136,27 @@ describe('the metrics listener with METRICS_TOKEN', () => {
     }
     const res = await metrics().set('authorization', `Bearer ${token}`).expect(200);
     expect(valueOf(parsePrometheusText(res.text), 'password_reset_requests_accepted_total')).toBe(0);
+  });
+});
+
+describe('the built server with METRICS=true', () => {
+  let server: ServerProcess;
+  let metricsPort: number;
+  beforeAll(async () => {
+    metricsPort = await freePort();
+    server = await ServerProcess.create({ METRICS: 'true', METRICS_PORT: String(metricsPort), JWT_SECRET: 'metrics-test-secret-metrics-test-secret-metrics' });
+    await server.start();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    if (server) rmSync(server.cwd, { recursive: true, force: true });
+  });
+
+  it('serves them on METRICS_PORT, on loopback, and not on PORT', async () => {
+    await request(server.baseUrl).get('/metrics').expect(404);
+    const res = await request(`http://127.0.0.1:${metricsPort}`).get('/metrics').expect(200);
+    expect(valueOf(parsePrometheusText(res.text), 'password_reset_requests_accepted_total')).toBe(0);
+    expect(server.output).toContain(`Metrics on http://127.0.0.1:${metricsPort}/metrics`);
   });
 });
 
