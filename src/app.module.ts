@@ -1,9 +1,11 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { StandaloneSettings } from './config/standalone-settings';
+import type { MetricsListenerSettings, StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
+import { MetricsListener } from './metrics/metrics-listener';
+import { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { FallbackThrottlerStorage } from './password-reset/throttling/fallback-throttler-storage';
@@ -21,12 +23,18 @@ function sharedRateLimitStorage(redisUrl: string): FallbackThrottlerStorage {
   );
 }
 
+/** The module's metrics on their own listener, which opens and closes with the application. */
+function metricsListener(settings: MetricsListenerSettings): Provider {
+  return { provide: MetricsListener, inject: [PasswordResetMetrics], useFactory: (metrics: PasswordResetMetrics) => new MetricsListener(metrics, settings) };
+}
+
 /** The standalone server: the module, with its own users table as the user store. */
 @Module({})
 export class AppModule {
   static forSettings(settings: StandaloneSettings, overrides: Partial<PasswordResetModuleOptions> = {}): DynamicModule {
     return {
       module: AppModule,
+      providers: settings.metrics ? [metricsListener(settings.metrics)] : [],
       imports: [
         TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
         UsersModule,
@@ -34,7 +42,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
           pages: true,
-          metrics: settings.metrics,
+          metrics: settings.metrics !== undefined,
           imports: [UsersModule],
           inject: [UsersService],
           useFactory: (users: UsersService) => ({

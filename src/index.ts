@@ -13,6 +13,7 @@ export {
 export type { PasswordChangeChannel, PasswordResetRefusal } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
+export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';

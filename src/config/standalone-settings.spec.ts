@@ -20,6 +20,7 @@ describe('standaloneSettings', () => {
       tls: undefined,
       defaultLanguage: 'en',
       breachedPasswordsUrl: undefined,
+      metrics: undefined,
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
@@ -64,5 +65,20 @@ describe('standaloneSettings', () => {
     });
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, TLS_CERT: 'tls/cert.pem' })).toThrow(/TLS_CERT and TLS_KEY go together/);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, TLS_KEY: 'tls/key.pem' })).toThrow(/TLS_CERT and TLS_KEY go together/);
+  });
+
+  it('serves metrics, when METRICS=true, on a loopback listener of their own, never on PORT', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, METRICS: 'true' }).metrics).toEqual({ port: 9464, host: '127.0.0.1', token: undefined });
+    const token = 'a-scrape-token-of-at-least-thirty-two-characters';
+    expect(standaloneSettings({ JWT_SECRET: SECRET, METRICS: 'true', METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5', METRICS_TOKEN: token }).metrics).toEqual({
+      port: 9100,
+      host: '10.0.0.5',
+      token,
+    });
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, METRICS: 'true', PORT: '9100', METRICS_PORT: '9100' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, METRICS: 'true', METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 32/);
+    for (const half of [{ METRICS_PORT: '9100' }, { METRICS_HOST: '0.0.0.0' }, { METRICS_TOKEN: token }]) {
+      expect(() => standaloneSettings({ JWT_SECRET: SECRET, ...half })).toThrow(/need METRICS=true/);
+    }
   });
 });

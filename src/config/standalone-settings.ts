@@ -29,10 +29,17 @@ export interface StandaloneSettings {
   tls?: TlsFiles;
   /** How long one delivery attempt may take, and how long a worker owns a mail it claimed. */
   delivery: { attemptTimeoutMs: number; leaseMs: number };
-  /** Whether `GET /metrics` answers. */
-  metrics: boolean;
+  /** Where `GET /metrics` answers, when it does: a listener of its own, never the public one. */
+  metrics?: MetricsListenerSettings;
   /** Base of a Pwned Passwords range service that new passwords are checked against. */
   breachedPasswordsUrl?: string;
+}
+
+export interface MetricsListenerSettings {
+  port: number;
+  host: string;
+  /** When set, a scrape must send `Authorization: Bearer` and this token. */
+  token?: string;
 }
 
 export interface TlsFiles {
@@ -119,6 +126,23 @@ function breachedPasswordsUrl(value: string | undefined): string | undefined {
   return value;
 }
 
+/**
+ * The counters tell, to whoever reads them while sending requests, which
+ * names have an account (a known one makes a mail): they get a listener of
+ * their own, on loopback unless `METRICS_HOST` says otherwise.
+ */
+function metricsListener(env: NodeJS.ProcessEnv, publicPort: number): MetricsListenerSettings | undefined {
+  if (!flag('METRICS', env.METRICS)) {
+    if (env.METRICS_PORT || env.METRICS_HOST || env.METRICS_TOKEN) throw new Error('METRICS_PORT, METRICS_HOST and METRICS_TOKEN need METRICS=true');
+    return undefined;
+  }
+  const port = nonNegativeInteger('METRICS_PORT', env.METRICS_PORT, 9464);
+  if (port !== 0 && port === publicPort) throw new Error('METRICS_PORT must differ from PORT: the metrics never share the public listener');
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && token.length < 32) throw new Error('METRICS_TOKEN must be at least 32 characters');
+  return { port, host: env.METRICS_HOST || '127.0.0.1', token };
+}
+
 /** The standalone server's settings, from its environment variables (see the README). */
 export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
@@ -139,7 +163,7 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     trustProxy: trustProxy(env.TRUST_PROXY),
     tls,
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
-    metrics: flag('METRICS', env.METRICS),
+    metrics: metricsListener(env, port),
     breachedPasswordsUrl: breachedPasswordsUrl(env.BREACHED_PASSWORDS_URL),
   };
 }

@@ -8,8 +8,10 @@ export interface PasswordResetModuleExtras {
   /** Where the routes are; defaults: the seed's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
   routes?: PasswordResetRoutesOptions;
   /**
-   * Serve `GET /metrics` in Prometheus text format (needs `prom-client`). Off
-   * by default: a host usually has its own metrics endpoint and rules on who may read it.
+   * Count in Prometheus' terms (needs `prom-client`) and export
+   * `PasswordResetMetrics`, whose registry the host serves where only its
+   * monitoring can read it: the module serves no metrics route, as the counts
+   * would tell anyone reading them while sending requests which names have an account.
    */
   metrics?: boolean;
 }
@@ -21,6 +23,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class makes its controllers from `pages`, `routes` and `metrics`.
+  // The module class makes its controllers from `pages` and `routes`, and its metrics from `metrics`.
   .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false }, (definition) => definition)
   .build();

@@ -16,7 +16,6 @@ import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { mailQueueStatus } from './mail/mail-queue';
-import { MetricsController } from './metrics/metrics.controller';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
 import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
@@ -59,16 +58,21 @@ function metricsProvider(enabled: boolean): Provider {
     provide: PasswordResetMetrics,
     inject: [DataSource, PASSWORD_RESET_CLOCK],
     useFactory: (dataSource: DataSource, clock: Clock) =>
-      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now())) : PasswordResetMetrics.off(),
+      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now()), clock) : PasswordResetMetrics.off(),
   };
 }
 
-/** Controllers at the host's paths (each module definition gets classes of its own, as Nest reads routes from class metadata), and metrics if asked for. */
+/**
+ * Controllers at the host's paths (each module definition gets classes of its
+ * own, as Nest reads routes from class metadata), and metrics if asked for:
+ * exported for the host to serve, as no route of the module's could know who may read them.
+ */
 function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
   const routes = resolveRoutes(extras.routes);
-  const controllers = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : []), ...(extras.metrics ? [MetricsController] : [])];
+  const controllers = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
   const providers = [...(definition.providers ?? []), { provide: PASSWORD_RESET_ROUTES, useValue: routes }, metricsProvider(extras.metrics === true)];
-  return { ...definition, controllers, providers };
+  const exports = [...(definition.exports ?? []), ...(extras.metrics ? [PasswordResetMetrics] : [])];
+  return { ...definition, controllers, providers, exports };
 }
 
 /**

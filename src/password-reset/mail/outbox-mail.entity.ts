@@ -17,6 +17,7 @@ export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 
 /** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
 @Entity('password_reset_outbox')
 @Index(['status', 'nextAttemptAt'])
+@Index(['status', 'sentAt'])
 @Index(['userId', 'kind', 'createdAt'])
 export class OutboxMail {
   @PrimaryGeneratedColumn()
