@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
+import { databaseNow } from '../database/database-clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
 import { ResetToken } from './reset-token.entity';
@@ -40,7 +41,9 @@ interface ResetLinkClaims {
  *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
  * - Expires: `tokenTtl` after it was made.
  * - Superseded: only the newest live token of a user works, newest by
- *   (`created_at`, `id`), which this process never repeats. Whoever makes a
+ *   (`created_at`, `id`). `created_at` is the database's clock, which all
+ *   instances share (one whose own clock runs ahead must not make its older
+ *   token the newer), and this process never repeats it. Whoever makes a
  *   token, once it is committed, looks up the newest and revokes the live ones
  *   older than that, so two instances making tokens for one user at once still
  *   leave exactly one: the newest is never revoked, and whichever of the two
@@ -56,7 +59,7 @@ interface ResetLinkClaims {
  */
 @Injectable()
 export class ResetTokenService {
-  private lastIssuedAt = 0;
+  private lastMadeAt = 0;
 
   constructor(
     @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
@@ -69,12 +72,13 @@ export class ResetTokenService {
   async issue(userId: string): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
     // Strictly increasing within the process, so that a later token is also the newer one.
-    const now = (this.lastIssuedAt = Math.max(this.clock.now(), this.lastIssuedAt + 1));
+    const madeAt = (this.lastMadeAt = Math.max(await databaseNow(this.tokens.manager), this.lastMadeAt + 1));
+    const now = this.clock.now();
     const token: ResetToken = {
       id: randomUUID(),
       userId,
       tokenHash: hash(raw),
-      createdAt: now,
+      createdAt: madeAt,
       expiresAt: now + this.settings.ttlMs,
       usedAt: null,
       completedAt: null,
