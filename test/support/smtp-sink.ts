@@ -20,6 +20,12 @@ export class SmtpSink {
    * a client that dies in between has had its mail delivered without knowing.
    */
   replyDelayMs = 0;
+  /**
+   * While set, each message is kept when it arrives and its answer held back
+   * until `releaseReplies`: the sender's attempt stays under way, holding its place.
+   */
+  holdingReplies = false;
+  private readonly heldReplies: (() => void)[] = [];
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -45,7 +51,9 @@ export class SmtpSink {
         simpleParser(stream)
           .then((parsed) => {
             this.mails.push({ to, from, parsed });
-            setTimeout(callback, this.replyDelayMs);
+            const reply = () => setTimeout(callback, this.replyDelayMs);
+            if (this.holdingReplies) this.heldReplies.push(reply);
+            else reply();
           })
           .catch(callback);
       },
@@ -53,6 +61,15 @@ export class SmtpSink {
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
+  }
+
+  get heldReplyCount(): number {
+    return this.heldReplies.length;
+  }
+
+  /** Answers the first `count` messages whose answer is held, in the order they arrived; all by default. */
+  releaseReplies(count = this.heldReplies.length): void {
+    for (const reply of this.heldReplies.splice(0, count)) reply();
   }
 
   async stop(): Promise<void> {
