@@ -195,7 +195,7 @@ export class MailOutboxService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(user, token) };
+      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(mail, user, token) };
       await withDeadline(this.mailer.send(message), this.delivery.attemptTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -244,15 +244,16 @@ export class MailOutboxService {
 
   /**
    * The reset mail when there is a token to send, else the notice that the
-   * password changed; in the user's language (`locale`), else the default.
+   * password changed, which says when: the notice was queued with the change,
+   * however late it goes out. In the user's language (`locale`), else the default.
    */
-  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
+  private compose(mail: OutboxMail, user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
     const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
-      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(this.clock.now());
+      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(mail.createdAt);
       const context = { name, productName, changedAt };
       return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
     }

@@ -48,6 +48,11 @@ interface ResetLinkClaims {
  *   older than that, so two instances making tokens for one user at once still
  *   leave exactly one: the newest is never revoked, and whichever of the two
  *   looks last sees the other.
+ * - Made again for a dead mail: an operator's `retry-dead` queues a dead reset
+ *   mail again only as a fresh request would be: not once a newer reset mail
+ *   was queued for the user, nor once the password changed after it was asked
+ *   for, and counted against the per-account limit (`retryDeadMail`). So a
+ *   retried mail never takes the live link away from the user's newest mail.
  * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
  *   From then until the new password is stored (`completed_at`) the reset is
  *   in flight; a consumed token that has not completed within `IN_FLIGHT_MS` is
