@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
-import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit.service';
+import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit';
+import { OutboxMail, PRIORITY_OF } from '../../src/password-reset/mail/outbox-mail.entity';
 import { PasswordResetWorker } from '../../src/password-reset/password-reset.worker';
+import { User } from '../../src/users/user.entity';
 import { testDatabases } from '../support/databases';
-import { newUser } from '../support/flow';
+import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
-import { tokenFrom } from '../support/smtp-sink';
+import { ReceivedMail, tokenFrom } from '../support/smtp-sink';
 
 // Retries of delivery are the subject, not HTTP: Express only.
 describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (databaseKind) => {
@@ -83,6 +85,70 @@ describe.each(testDatabases())("one user's reset mails (%s)", (databaseKind) => 
     for (const mail of mails) usable.push((await request(server.http).post('/auth/resetPassword/check').send({ token: tokenFrom(mail) })).status);
     expect(usable).toEqual([...Array(asked - 1).fill(400), 200]);
   });
+});
+
+// The order in which the queue sends is the subject, not HTTP: Express only.
+describe.each(testDatabases())('order of the queue (%s)', (databaseKind) => {
+  const WAITING = 300;
+  /** Mails a server sends at once. */
+  const PLACES = 5;
+  /** Arrivals looked at after the burst: enough to see the order, without waiting for all. */
+  const LOOKED_AT = 60;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('express', databaseKind);
+  });
+  afterAll(async () => {
+    server.smtp.holdingReplies = false;
+    server.smtp.releaseReplies();
+    await server.close();
+  });
+
+  it('sends the "password changed" notice before every reset mail waiting, and the reset mails first in, first out', async () => {
+    await server.users.add('owner', 'owner@example.com', 'correct horse battery staple');
+    const token = await requestToken(server, 'owner', 'owner@example.com');
+    const arrivedBefore = server.smtp.mails.length;
+
+    // Delivery stalls: each place holds a mail the server has not answered, and a burst waits behind them.
+    server.smtp.holdingReplies = true;
+    const emails = Array.from({ length: WAITING }, (_, index) => `queued${index}@example.com`);
+    await server.dataSource.getRepository(User).insert(emails.map((email) => ({ username: email.split('@')[0], email, passwordHash: 'never used', createdAt: Date.now() })));
+    const stored = await server.dataSource.getRepository(User).find({ select: { id: true, email: true } });
+    const userIdOf = new Map(stored.map((user) => [user.email, String(user.id)]));
+    const queuedAt = server.clock.now() - 60 * 60 * 1000;
+    await server.dataSource.getRepository(OutboxMail).insert(
+      emails.map((email, index) => ({
+        kind: 'reset-password' as const,
+        priority: PRIORITY_OF['reset-password'],
+        userId: userIdOf.get(email)!,
+        createdAt: queuedAt + index,
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: queuedAt + index,
+        sentAt: null,
+        lastError: null,
+      })),
+    );
+    while (server.smtp.heldReplyCount < PLACES) await new Promise((resolve) => setTimeout(resolve, 20));
+    const beingSent = server.smtp.mails.length - arrivedBefore;
+
+    await request(server.http).post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow' }).expect(200, {});
+    // One place frees: the mail that takes it must be the notice.
+    server.smtp.releaseReplies(1);
+    while (server.smtp.mails.length < arrivedBefore + beingSent + 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    server.smtp.holdingReplies = false;
+    server.smtp.releaseReplies();
+    while (server.smtp.mails.length < arrivedBefore + LOOKED_AT) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const arrived = server.smtp.mails.slice(arrivedBefore, arrivedBefore + LOOKED_AT);
+    const isNotice = (mail: ReceivedMail) => mail.to.includes('owner@example.com');
+    expect(arrived.filter(isNotice).map((mail) => mail.parsed.subject)).toEqual([expect.stringMatching(/password .* was changed/i)]);
+    expect(arrived.findIndex(isNotice)).toBe(beingSent);
+    // A mail is taken only after every one queued before it, and at most PLACES are under way: so none can overtake more.
+    const queuePositions = arrived.filter((mail) => !isNotice(mail)).map((mail) => emails.indexOf(mail.to[0]));
+    expect(Math.max(...queuePositions)).toBeLessThan(LOOKED_AT + PLACES);
+  }, 60_000);
 });
 
 describe('without SMTP_URL', () => {

@@ -7,6 +7,7 @@ import { IsNull, Not } from 'typeorm';
 import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
 import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
+import { createTestDatabase, testDatabases } from '../support/databases';
 import { testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
@@ -308,5 +309,35 @@ describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', 
     await server.settle();
     const logged = server.logs.lines.join('\n');
     for (const secret of [token, claimsOf(token).tok, NEW_PASSWORD, user.password, 'short']) expect(logged).not.toContain(secret);
+  });
+});
+
+// Which link is the newest is the subject, not HTTP: Express only.
+describe.each(testDatabases())('links made by instances whose clocks differ (%s)', (databaseKind) => {
+  it("takes the newest mail's link when the instance that made the older one had its clock 120 s ahead", async () => {
+    const shared = await createTestDatabase(databaseKind);
+    const onShared = { routeDatabase: async () => shared.url };
+    try {
+      const ahead = await startTestServer('express', databaseKind, onShared);
+      let older: string;
+      try {
+        ahead.clock.advance(120 * 1000);
+        await ahead.users.add('skewed', 'skewed@example.com', 'correct horse battery staple');
+        older = await requestToken(ahead, 'skewed', 'skewed@example.com');
+      } finally {
+        await ahead.close();
+      }
+      const behind = await startTestServer('express', databaseKind, onShared);
+      try {
+        const newer = await requestToken(behind, 'skewed', 'skewed@example.com');
+        const reset = (token: string) => request(behind.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD });
+        expect((await reset(older)).body).toMatchObject({ statusCode: 400, code: 'invalid_token' });
+        await reset(newer).expect(200, {});
+      } finally {
+        await behind.close();
+      }
+    } finally {
+      await shared.drop();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.servi
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
-import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
+import { OutboxMail, OutboxMailKind, OutboxMailStatus, PRIORITY_OF } from './outbox-mail.entity';
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   pollIntervalMs: 1000,
@@ -34,6 +34,15 @@ function isHttpUrl(value: unknown): boolean {
 const DELIVERY_CONCURRENCY = 5;
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
 const CANDIDATES_PER_PLACE = 4;
+
+/**
+ * Notices before reset mails (`PRIORITY_OF`), then the earliest due; among
+ * mails due at once, the first queued. So a burst of reset mails does not hold
+ * up a notice, and reset mails go out first in, first out.
+ */
+function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
+  return a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
+}
 
 /** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
 type ClaimedMail = OutboxMail & { status: 'sending' };
@@ -82,7 +91,7 @@ export class MailOutboxService {
   async enqueue(manager: EntityManager, kind: OutboxMailKind, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
     const now = this.clock.now();
-    const mail = { kind, createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
+    const mail = { kind, priority: PRIORITY_OF[kind], createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
     await manager.insert(OutboxMail, userIds.map((userId) => ({ ...mail, userId })));
   }
 
@@ -105,26 +114,38 @@ export class MailOutboxService {
   }
 
   /**
-   * Up to `limit` due mails, pending or with a lapsed lease, locked while they
-   * are marked `sending` for this worker's lease, skipping those another
-   * worker is claiming at the same moment.
+   * Up to `limit` due mails, pending or with a lapsed lease, in sending order
+   * (see `inSendingOrder`), locked while they are marked `sending` for this
+   * worker's lease, skipping those another worker is claiming at the same moment.
    */
   private claim(limit: number): Promise<ClaimedMail[]> {
     return claimTransaction(this.dataSource, async (manager) => {
       const now = this.clock.now();
-      const due = await skippingLocked(
-        manager
-          .createQueryBuilder(OutboxMail, 'mail')
-          .where("mail.status IN ('pending', 'sending') AND mail.next_attempt_at <= :now", { now })
-          .orderBy('mail.next_attempt_at', 'ASC')
-          .limit(limit * CANDIDATES_PER_PLACE),
-      ).getMany();
-      const mails = (await this.oneLinkAtATime(manager, due, now)).slice(0, limit);
+      const candidates = limit * CANDIDATES_PER_PLACE;
+      const due = [...(await this.due(manager, 'pending', now, candidates)), ...(await this.due(manager, 'sending', now, candidates))];
+      const mails = (await this.oneLinkAtATime(manager, due.sort(inSendingOrder).slice(0, candidates), now)).slice(0, limit);
       if (mails.length === 0) return [];
       const lease = { status: 'sending' as const, nextAttemptAt: now + this.delivery.leaseMs };
       await manager.update(OutboxMail, { id: In(mails.map((mail) => mail.id)) }, lease);
       return mails.map((mail) => ({ ...mail, ...lease }));
     });
+  }
+
+  /**
+   * The first `count` due mails of one status in sending order. One status a
+   * query, so that the database reads them off the (status, priority,
+   * next_attempt_at, id) index in that order and stops at `count`.
+   */
+  private due(manager: EntityManager, status: OutboxMailStatus, now: number, count: number): Promise<OutboxMail[]> {
+    return skippingLocked(
+      manager
+        .createQueryBuilder(OutboxMail, 'mail')
+        .where('mail.status = :status AND mail.next_attempt_at <= :now', { status, now })
+        .orderBy('mail.priority', 'ASC')
+        .addOrderBy('mail.next_attempt_at', 'ASC')
+        .addOrderBy('mail.id', 'ASC')
+        .limit(count),
+    ).getMany();
   }
 
   /**
@@ -176,7 +197,7 @@ export class MailOutboxService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(user, token) };
+      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(mail, user, token) };
       await withDeadline(this.mailer.send(message), this.delivery.attemptTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -226,15 +247,16 @@ export class MailOutboxService {
 
   /**
    * The reset mail when there is a token to send, else the notice that the
-   * password changed; in the user's language (`locale`), else the default.
+   * password changed, which says when: the notice was queued with the change,
+   * however late it goes out. In the user's language (`locale`), else the default.
    */
-  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
+  private compose(mail: OutboxMail, user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
     const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
-      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(this.clock.now());
+      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(mail.createdAt);
       const context = { name, productName, changedAt };
       return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
     }

@@ -14,6 +14,7 @@ export class ResetToken {
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;
 
+  /** By the database's clock: it orders a user's tokens, whichever instance made them. */
   @EpochMsColumn('created_at')
   createdAt: number;
 
