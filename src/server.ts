@@ -86,7 +86,7 @@ export async function createServer(settings: StandaloneSettings, options: Server
   // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());
-  serveOpenApi(app);
+  if (settings.docs) serveOpenApi(app);
   return app;
 }
 

@@ -19,6 +19,8 @@ describe('standaloneSettings', () => {
       redisUrl: undefined,
       tls: undefined,
       defaultLanguage: 'en',
+      metrics: false,
+      docs: true,
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
@@ -45,7 +47,13 @@ describe('standaloneSettings', () => {
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER must be express or fastify/);
   });
 
-  it('reads TRUST_PROXY as Express does', () => {
+  it('serves the OpenAPI document unless DOCS=false, and refuses a DOCS that is neither true nor false', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'false' }).docs).toBe(false);
+    expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'true' }).docs).toBe(true);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'no' })).toThrow(/DOCS must be true or false/);
+  });
+
+    it('reads TRUST_PROXY as Express does', () => {
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');

@@ -31,6 +31,8 @@ export interface StandaloneSettings {
   delivery: { attemptTimeoutMs: number; leaseMs: number };
   /** Whether `GET /metrics` answers. */
   metrics: boolean;
+  /** Whether the OpenAPI document (`/docs-json`) and Swagger UI (`/docs`) are served. */
+  docs: boolean;
 }
 
 export interface TlsFiles {
@@ -85,8 +87,9 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   return parsed;
 }
 
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === '' || value === 'false') return false;
+function flag(name: string, value: string | undefined, fallback = false): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new Error(`${name} must be true or false`);
 }
@@ -132,5 +135,6 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     tls,
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
     metrics: flag('METRICS', env.METRICS),
+    docs: flag('DOCS', env.DOCS, true),
   };
 }
