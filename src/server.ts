@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +9,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
-import type { StandaloneSettings, TlsFiles } from './config/standalone-settings';
+import type { RequestTimeouts, StandaloneSettings, TlsFiles } from './config/standalone-settings';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 
 export interface ServerOptions {
@@ -34,10 +36,46 @@ function strictTransportSecurityOverTls() {
     request.protocol === 'https' ? strictTransportSecurity(request, response, next) : next();
 }
 
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'the request headers are too large' },
+};
+const MALFORMED_REQUEST = { status: 400, code: 'malformed_request', message: 'the request is not well-formed HTTP' };
+
+/**
+ * Node's answer to a request that never became one (too slow, headers too
+ * large, not HTTP), in the JSON error format of every other answer, the same
+ * on both platforms (Node's own has no body, Fastify's another one); then the
+ * connection closes, as Node's does.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message, code });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * A client that sends its headers or body a byte at a time holds a connection
+ * for as long as it likes unless the server bounds it: Node's default is 300 s
+ * for a request on Express and no bound at all on Fastify. Node looks for
+ * overdue requests every `connectionsCheckingInterval` (30 s by default), which
+ * would stretch a short bound; it reads that interval when it starts listening.
+ */
+function boundRequestTimes(server: Server, { headersMs, requestMs }: RequestTimeouts): void {
+  server.headersTimeout = headersMs;
+  server.requestTimeout = requestMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, headersMs);
+}
+
 // Each platform is loaded only when chosen: loading the other as well cost a tenth of the start.
 async function onExpress(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
   const { ExpressAdapter } = require('@nestjs/platform-express') as typeof import('@nestjs/platform-express');
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
+  app.getHttpServer().on('clientError', answerClientError);
   app.set('trust proxy', settings.trustProxy);
   app.disable('x-powered-by');
   return app;
@@ -58,6 +96,7 @@ async function onFastify(module: AppModuleDefinition, settings: StandaloneSettin
     ...(settings.tls && { https: httpsOptions(settings.tls) }),
     // Fastify routes a request before any hook could rewrite its URL: the seed's `//auth/lostPassword` is the router's to match.
     routerOptions: { ignoreDuplicateSlashes: true },
+    clientErrorHandler: answerClientError,
   });
   return NestFactory.create(module, adapter, options);
 }
@@ -83,6 +122,7 @@ export async function createServer(settings: StandaloneSettings, options: Server
   // No route but the module's takes a body, and the module reads its own.
   const applicationOptions = { bodyParser: false, logger: options.logger ?? ['log', 'warn', 'error', 'fatal'] } satisfies NestApplicationOptions;
   const app = settings.httpAdapter === 'fastify' ? await onFastify(module, settings, applicationOptions) : await onExpress(module, settings, applicationOptions);
+  boundRequestTimes(app.getHttpServer(), settings.requestTimeouts);
   // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());

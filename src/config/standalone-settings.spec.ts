@@ -21,6 +21,7 @@ describe('standaloneSettings', () => {
       defaultLanguage: 'en',
       metrics: false,
       docs: true,
+      requestTimeouts: { headersMs: 10_000, requestMs: 30_000 },
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
@@ -51,6 +52,12 @@ describe('standaloneSettings', () => {
     expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'false' }).docs).toBe(false);
     expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'true' }).docs).toBe(true);
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'no' })).toThrow(/DOCS must be true or false/);
+  });
+
+    it('bounds the time to send the headers and the whole request, the headers within the request', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, HEADERS_TIMEOUT: '2s', REQUEST_TIMEOUT: '5s' }).requestTimeouts).toEqual({ headersMs: 2000, requestMs: 5000 });
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, HEADERS_TIMEOUT: '40s' })).toThrow(/HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, REQUEST_TIMEOUT: 'soon' })).toThrow(/REQUEST_TIMEOUT must be a duration/);
   });
 
     it('reads TRUST_PROXY as Express does', () => {

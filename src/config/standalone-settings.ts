@@ -33,6 +33,13 @@ export interface StandaloneSettings {
   metrics: boolean;
   /** Whether the OpenAPI document (`/docs-json`) and Swagger UI (`/docs`) are served. */
   docs: boolean;
+  /** How long a client may take to send a request's headers, and the whole request; then it gets 408 and the connection closes. */
+  requestTimeouts: RequestTimeouts;
+}
+
+export interface RequestTimeouts {
+  headersMs: number;
+  requestMs: number;
 }
 
 export interface TlsFiles {
@@ -87,6 +94,14 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   return parsed;
 }
 
+/** Node requires the headers' bound to be within the whole request's. */
+function requestTimeouts(env: NodeJS.ProcessEnv): RequestTimeouts {
+  const headersMs = duration('HEADERS_TIMEOUT', env.HEADERS_TIMEOUT, '10s');
+  const requestMs = duration('REQUEST_TIMEOUT', env.REQUEST_TIMEOUT, '30s');
+  if (headersMs > requestMs) throw new Error('HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT');
+  return { headersMs, requestMs };
+}
+
 function flag(name: string, value: string | undefined, fallback = false): boolean {
   if (value === undefined || value === '') return fallback;
   if (value === 'false') return false;
@@ -136,5 +151,6 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
     metrics: flag('METRICS', env.METRICS),
     docs: flag('DOCS', env.DOCS, true),
+    requestTimeouts: requestTimeouts(env),
   };
 }
