@@ -3,12 +3,13 @@ import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
+import { INestApplication, Logger, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 import type { RequestTimeouts, StandaloneSettings, TlsFiles } from './config/standalone-settings';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 
@@ -116,6 +117,12 @@ function serveOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, info), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }
 
+/** Mail written to files is not sent, and the files hold live links: said at every start, not only in the log of each mail. */
+function warnOfFileMail(settings: StandaloneSettings): void {
+  if (!(settings.mailTransport instanceof EmlFileTransport)) return;
+  new Logger('PasswordResetServer').warn(`SMTP_URL is not set: no mail is sent; each one, its live reset link included, is written to a file under ${settings.mailTransport.directory}`);
+}
+
 /** The standalone server, configured; `main.ts` listens on it, the e2e tests drive it. */
 export async function createServer(settings: StandaloneSettings, options: ServerOptions = {}): Promise<INestApplication> {
   const module = AppModule.forSettings(settings, options.moduleOverrides);
@@ -123,6 +130,7 @@ export async function createServer(settings: StandaloneSettings, options: Server
   const applicationOptions = { bodyParser: false, logger: options.logger ?? ['log', 'warn', 'error', 'fatal'] } satisfies NestApplicationOptions;
   const app = settings.httpAdapter === 'fastify' ? await onFastify(module, settings, applicationOptions) : await onExpress(module, settings, applicationOptions);
   boundRequestTimes(app.getHttpServer(), settings.requestTimeouts);
+  warnOfFileMail(settings);
   // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());

@@ -27,13 +27,22 @@ describe('standaloneSettings', () => {
   });
 
   it('refuses to start in production without JWT_SECRET, or with an http RESET_URL unless told to', () => {
-    expect(() => standaloneSettings({ NODE_ENV: 'production', RESET_URL: 'https://a.example/r' })).toThrow(/JWT_SECRET is required/);
-    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toThrow(/RESET_URL must be https/);
-    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r' })).toThrow(/RESET_URL must be https/);
-    expect(standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' }).resetUrl).toBe('https://a.example/r');
+    const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example' };
+    expect(() => standaloneSettings({ ...production, RESET_URL: 'https://a.example/r' })).toThrow(/JWT_SECRET is required/);
+    expect(() => standaloneSettings({ ...production, JWT_SECRET: SECRET })).toThrow(/RESET_URL must be https/);
+    expect(() => standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r' })).toThrow(/RESET_URL must be https/);
+    expect(standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' }).resetUrl).toBe('https://a.example/r');
     expect(
-      standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r', ALLOW_INSECURE_RESET_URL: 'true' }).resetUrl,
+      standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r', ALLOW_INSECURE_RESET_URL: 'true' }).resetUrl,
     ).toBe('http://a.example/r');
+  });
+
+  it('refuses to start in production without SMTP_URL, unless MAIL_DIR asks for mail as files', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' };
+    expect(() => standaloneSettings(production)).toThrow(/^SMTP_URL is required when NODE_ENV=production/);
+    expect(() => standaloneSettings({ ...production, MAIL_DIR: '' })).toThrow(/^SMTP_URL is required when NODE_ENV=production/);
+    expect(standaloneSettings({ ...production, MAIL_DIR: 'outgoing' }).mailTransport).toEqual(new EmlFileTransport('outgoing'));
+    expect(standaloneSettings({ JWT_SECRET: SECRET }).mailTransport).toEqual(new EmlFileTransport('var/mail'));
   });
 
   it('refuses a short JWT_SECRET, a bad SMTP_URL, and limits that are not whole numbers', () => {

@@ -63,8 +63,14 @@ function jwtSecret(env: NodeJS.ProcessEnv): string {
   return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
 }
 
+/** Mail written to files is never sent and the files hold live links: in production only when MAIL_DIR asks for it. */
 function mailTransport(env: NodeJS.ProcessEnv): PasswordResetMailTransport {
-  if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
+  if (!env.SMTP_URL) {
+    if (env.NODE_ENV === 'production' && !env.MAIL_DIR) {
+      throw new Error('SMTP_URL is required when NODE_ENV=production (set MAIL_DIR instead to have each mail, live reset link included, written to a file there)');
+    }
+    return new EmlFileTransport(env.MAIL_DIR || 'var/mail');
+  }
   const url = new URL(env.SMTP_URL);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
   return env.SMTP_URL;
