@@ -72,10 +72,33 @@ function boundRequestTimes(server: Server, { headersMs, requestMs }: RequestTime
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, headersMs);
 }
 
+/**
+ * One rule for paths on both platforms: exact case, no trailing slash, no
+ * percent-escapes, no empty segments; only a path that starts with two slashes
+ * is taken as if it had one, for the API document's clients, which post to
+ * `//auth/lostPassword`.
+ */
+function withOneLeadingSlash(url: string): string {
+  return url.startsWith('//') ? url.slice(1) : url;
+}
+
+/** The Express that Nest's adapter runs on, with the path rule set before the adapter makes its router. */
+function strictExpress(): import('express').Express {
+  const express = require(require.resolve('express', { paths: [require.resolve('@nestjs/platform-express')] })) as typeof import('express');
+  const instance = express();
+  instance.set('case sensitive routing', true);
+  instance.set('strict routing', true);
+  instance.use((request: IncomingMessage, _response: ServerResponse, next: () => void) => {
+    request.url = withOneLeadingSlash(request.url!);
+    next();
+  });
+  return instance;
+}
+
 // Each platform is loaded only when chosen: loading the other as well cost a tenth of the start.
 async function onExpress(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
   const { ExpressAdapter } = require('@nestjs/platform-express') as typeof import('@nestjs/platform-express');
-  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(strictExpress()), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
   app.getHttpServer().on('clientError', answerClientError);
   app.set('trust proxy', settings.trustProxy);
   app.disable('x-powered-by');
@@ -95,9 +118,20 @@ async function onFastify(module: AppModuleDefinition, settings: StandaloneSettin
   const adapter = new FastifyAdapter({
     trustProxy: fastifyTrustProxy(settings.trustProxy),
     ...(settings.tls && { https: httpsOptions(settings.tls) }),
-    // Fastify routes a request before any hook could rewrite its URL: the seed's `//auth/lostPassword` is the router's to match.
+    // Fastify routes a request before any hook could rewrite its URL: the API document's `//auth/lostPassword` is the router's to match.
     routerOptions: { ignoreDuplicateSlashes: true },
     clientErrorHandler: answerClientError,
+  });
+  const fastify = adapter.getInstance();
+  // As Express with Nest's parsers off: no route but the module's reads a body, so a body elsewhere is never refused for its content type or form.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  // Fastify's router decodes percent-escapes and skips empty segments, which Express matches as they were sent: such a path is no route.
+  // A hook after the request hooks, so that this 404 has the headers of every other (helmet's among them).
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const path = withOneLeadingSlash(request.raw.url!).split('?')[0];
+    if (!request.is404 && (path.includes('%') || path.includes('//'))) return void reply.callNotFound();
+    done();
   });
   return NestFactory.create(module, adapter, options);
 }
