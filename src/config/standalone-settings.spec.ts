@@ -21,18 +21,29 @@ describe('standaloneSettings', () => {
       defaultLanguage: 'en',
       breachedPasswordsUrl: undefined,
       metrics: undefined,
+      docs: true,
+      requestTimeouts: { headersMs: 10_000, requestMs: 30_000 },
     });
     expect(settings.mailTransport).toBeInstanceOf(EmlFileTransport);
   });
 
   it('refuses to start in production without JWT_SECRET, or with an http RESET_URL unless told to', () => {
-    expect(() => standaloneSettings({ NODE_ENV: 'production', RESET_URL: 'https://a.example/r' })).toThrow(/JWT_SECRET is required/);
-    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toThrow(/RESET_URL must be https/);
-    expect(() => standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r' })).toThrow(/RESET_URL must be https/);
-    expect(standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' }).resetUrl).toBe('https://a.example/r');
+    const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example' };
+    expect(() => standaloneSettings({ ...production, RESET_URL: 'https://a.example/r' })).toThrow(/JWT_SECRET is required/);
+    expect(() => standaloneSettings({ ...production, JWT_SECRET: SECRET })).toThrow(/RESET_URL must be https/);
+    expect(() => standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r' })).toThrow(/RESET_URL must be https/);
+    expect(standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' }).resetUrl).toBe('https://a.example/r');
     expect(
-      standaloneSettings({ NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r', ALLOW_INSECURE_RESET_URL: 'true' }).resetUrl,
+      standaloneSettings({ ...production, JWT_SECRET: SECRET, RESET_URL: 'http://a.example/r', ALLOW_INSECURE_RESET_URL: 'true' }).resetUrl,
     ).toBe('http://a.example/r');
+  });
+
+  it('refuses to start in production without SMTP_URL, unless MAIL_DIR asks for mail as files', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, RESET_URL: 'https://a.example/r' };
+    expect(() => standaloneSettings(production)).toThrow(/^SMTP_URL is required when NODE_ENV=production/);
+    expect(() => standaloneSettings({ ...production, MAIL_DIR: '' })).toThrow(/^SMTP_URL is required when NODE_ENV=production/);
+    expect(standaloneSettings({ ...production, MAIL_DIR: 'outgoing' }).mailTransport).toEqual(new EmlFileTransport('outgoing'));
+    expect(standaloneSettings({ JWT_SECRET: SECRET }).mailTransport).toEqual(new EmlFileTransport('var/mail'));
   });
 
   it('refuses a short JWT_SECRET, a bad SMTP_URL, and limits that are not whole numbers', () => {
@@ -52,7 +63,19 @@ describe('standaloneSettings', () => {
     expect(() => standaloneSettings({ JWT_SECRET: SECRET, HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER must be express or fastify/);
   });
 
-  it('reads TRUST_PROXY as Express does', () => {
+  it('serves the OpenAPI document unless DOCS=false, and refuses a DOCS that is neither true nor false', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'false' }).docs).toBe(false);
+    expect(standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'true' }).docs).toBe(true);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, DOCS: 'no' })).toThrow(/DOCS must be true or false/);
+  });
+
+    it('bounds the time to send the headers and the whole request, the headers within the request', () => {
+    expect(standaloneSettings({ JWT_SECRET: SECRET, HEADERS_TIMEOUT: '2s', REQUEST_TIMEOUT: '5s' }).requestTimeouts).toEqual({ headersMs: 2000, requestMs: 5000 });
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, HEADERS_TIMEOUT: '40s' })).toThrow(/HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT/);
+    expect(() => standaloneSettings({ JWT_SECRET: SECRET, REQUEST_TIMEOUT: 'soon' })).toThrow(/REQUEST_TIMEOUT must be a duration/);
+  });
+
+    it('reads TRUST_PROXY as Express does', () => {
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(standaloneSettings({ JWT_SECRET: SECRET, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');

@@ -33,6 +33,15 @@ export interface StandaloneSettings {
   metrics?: MetricsListenerSettings;
   /** Base of a Pwned Passwords range service that new passwords are checked against. */
   breachedPasswordsUrl?: string;
+  /** Whether the OpenAPI document (`/docs-json`) and Swagger UI (`/docs`) are served. */
+  docs: boolean;
+  /** How long a client may take to send a request's headers, and the whole request; then it gets 408 and the connection closes. */
+  requestTimeouts: RequestTimeouts;
+}
+
+export interface RequestTimeouts {
+  headersMs: number;
+  requestMs: number;
 }
 
 export interface MetricsListenerSettings {
@@ -63,8 +72,14 @@ function jwtSecret(env: NodeJS.ProcessEnv): string {
   return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
 }
 
+/** Mail written to files is never sent and the files hold live links: in production only when MAIL_DIR asks for it. */
 function mailTransport(env: NodeJS.ProcessEnv): PasswordResetMailTransport {
-  if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
+  if (!env.SMTP_URL) {
+    if (env.NODE_ENV === 'production' && !env.MAIL_DIR) {
+      throw new Error('SMTP_URL is required when NODE_ENV=production (set MAIL_DIR instead to have each mail, live reset link included, written to a file there)');
+    }
+    return new EmlFileTransport(env.MAIL_DIR || 'var/mail');
+  }
   const url = new URL(env.SMTP_URL);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
   return env.SMTP_URL;
@@ -94,8 +109,17 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   return parsed;
 }
 
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === '' || value === 'false') return false;
+/** Node requires the headers' bound to be within the whole request's. */
+function requestTimeouts(env: NodeJS.ProcessEnv): RequestTimeouts {
+  const headersMs = duration('HEADERS_TIMEOUT', env.HEADERS_TIMEOUT, '10s');
+  const requestMs = duration('REQUEST_TIMEOUT', env.REQUEST_TIMEOUT, '30s');
+  if (headersMs > requestMs) throw new Error('HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT');
+  return { headersMs, requestMs };
+}
+
+function flag(name: string, value: string | undefined, fallback = false): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new Error(`${name} must be true or false`);
 }
@@ -165,5 +189,7 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
     metrics: metricsListener(env, port),
     breachedPasswordsUrl: breachedPasswordsUrl(env.BREACHED_PASSWORDS_URL),
+    docs: flag('DOCS', env.DOCS, true),
+    requestTimeouts: requestTimeouts(env),
   };
 }

@@ -151,3 +151,30 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
     expect(await server.dataSource.query('SELECT * FROM password_reset_requests')).toEqual([]);
   });
 });
+
+// What the mail says is the subject, not HTTP: Express and SQLite only.
+describe.each([
+  ['20s', 'en', 'The link works once and expires in 20 seconds.'],
+  ['1s', 'en', 'The link works once and expires in 1 second.'],
+  ['90s', 'en', 'The link works once and expires in 90 seconds.'],
+  ['150s', 'en', 'The link works once and expires in 2 minutes.'],
+  ['30m', 'en', 'The link works once and expires in 30 minutes.'],
+  ['20s', 'de', 'Der Link funktioniert einmal und läuft in 20 Sekunden ab.'],
+  ['1s', 'de', 'Der Link funktioniert einmal und läuft in 1 Sekunde ab.'],
+  ['179s', 'de', 'Der Link funktioniert einmal und läuft in 2 Minuten ab.'],
+])('the reset mail of a link that lives %s, in %s', (ttl, language, sentence) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('express', 'sqlite', { env: { RESET_TOKEN_TTL: ttl, DEFAULT_LANGUAGE: language } });
+    await server.users.add('alice', 'alice@example.com', 'correct horse battery staple');
+  });
+  afterAll(() => server.close());
+
+  it('says how long it works, never longer than true and never 0', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'alice' }).expect(200, {});
+    const [mail] = await server.smtp.waitForMails('alice@example.com');
+    expect(mail.parsed.text).toContain(`\n${sentence}\n`);
+    expect(mail.parsed.html).toContain(`<p>${sentence}</p>`);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -11,6 +11,7 @@ import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 import { ReceivedMail, tokenFrom } from '../support/smtp-sink';
+import { ServerProcess } from '../support/server-process';
 
 // Retries of delivery are the subject, not HTTP: Express only.
 describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (databaseKind) => {
@@ -151,17 +152,23 @@ describe.each(testDatabases())('order of the queue (%s)', (databaseKind) => {
   }, 60_000);
 });
 
-describe('without SMTP_URL', () => {
+describe('without SMTP_URL, in production with MAIL_DIR set', () => {
   const mailDir = mkdtempSync(join(tmpdir(), 'password-reset-eml-'));
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('express', 'sqlite', { env: { SMTP_URL: '', MAIL_DIR: mailDir } });
+    server = await startTestServer('express', 'sqlite', { env: { NODE_ENV: 'production', SMTP_URL: '', MAIL_DIR: mailDir } });
     await server.users.add('frank', 'frank@example.com', 'correct horse battery staple');
   });
   afterAll(async () => {
     await server.close();
     rmSync(mailDir, { recursive: true, force: true });
+  });
+
+  it('warns at start that no mail is sent and that the files hold live links', () => {
+    expect(server.logs.lines).toContainEqual(
+      `warn SMTP_URL is not set: no mail is sent; each one, its live reset link included, is written to a file under ${mailDir} PasswordResetServer`,
+    );
   });
 
   it('writes each mail as an .eml file under MAIL_DIR and logs its path, not its link', async () => {
@@ -176,5 +183,20 @@ describe('without SMTP_URL', () => {
     const logged = server.logs.lines.join('\n');
     expect(logged).toContain(`Mail written to ${join(mailDir, files[0])}`);
     expect(logged).not.toContain(token);
+  });
+});
+
+describe('a production server without SMTP_URL or MAIL_DIR', () => {
+  it('does not start, and says why in one sentence', async () => {
+    const server = await ServerProcess.create({ NODE_ENV: 'production', JWT_SECRET: 'a-secret-of-at-least-thirty-two-characters', RESET_URL: 'https://reset.example/auth/resetPassword' });
+    try {
+      await expect(server.start()).rejects.toThrow(/server exited/);
+    } finally {
+      await server.stop();
+    }
+    const said = server.output.split('\n').filter((line) => line.trim());
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('SMTP_URL is required when NODE_ENV=production (set MAIL_DIR instead to have each mail, live reset link included, written to a file there)');
+    expect(existsSync(join(server.cwd, 'var', 'mail'))).toBe(false);
   });
 });

@@ -30,6 +30,17 @@ describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (pla
     await server.smtp.waitForMails(user.email);
   });
 
+  it('shows the lost-password form again, with the problem listed, for a blank username that the field\'s `required` let through', async () => {
+    const blank = await formPost('/auth/lostPassword', 'username=%20%20%20').expect(400);
+    expectPageHeaders(blank);
+    expect(blank.text).toContain('<li>username must not be empty or blank</li>');
+    expect(blank.text).toContain('<form method="post" action="lostPassword">');
+    expect(blank.text).not.toContain('Something went wrong');
+
+    const json = await request(server.http).post('/auth/lostPassword').type('form').send('username=%20%20%20').expect(400);
+    expect(json.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'username must not be empty or blank', code: 'invalid_request' });
+  });
+
   it('GET /auth/resetPassword shows the form for a usable link, as often as it is opened, without spending it', async () => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);

@@ -98,6 +98,8 @@ export class PasswordResetResponder {
   private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {
     const route = this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
     if (body.code === 'invalid_token') return this.pages.render(request, 'link-invalid', route);
+    // A browser's `required` lets a blank username through: the form again, with what was wrong.
+    if (body.code === 'invalid_request' && route === 'lostPassword') return this.pages.render(request, 'lost-password-form', route, { reasons: [body.message] });
     const form = body.reasons ? await postedFormOf(request) : undefined;
     if (!form?.token) return this.pages.render(request, 'error', route, { message: body.message });
     const secondFactorRequired = form.hadSecondFactor || body.code === 'second_factor_required';

@@ -12,6 +12,8 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       linkLead: 'Hier wählen Sie ein neues Passwort:',
       expiry_one: 'Der Link funktioniert einmal und läuft in {{count}} Minute ab.',
       expiry_other: 'Der Link funktioniert einmal und läuft in {{count}} Minuten ab.',
+      expiry_seconds_one: 'Der Link funktioniert einmal und läuft in {{count}} Sekunde ab.',
+      expiry_seconds_other: 'Der Link funktioniert einmal und läuft in {{count}} Sekunden ab.',
       notYou: 'Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.',
     },
     passwordChanged: {

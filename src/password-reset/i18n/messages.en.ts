@@ -14,6 +14,8 @@ export const ENGLISH_MESSAGES = {
       linkLead: 'Choose a new password here:',
       expiry_one: 'The link works once and expires in {{count}} minute.',
       expiry_other: 'The link works once and expires in {{count}} minutes.',
+      expiry_seconds_one: 'The link works once and expires in {{count}} second.',
+      expiry_seconds_other: 'The link works once and expires in {{count}} seconds.',
       notYou: 'If you did not ask for this, ignore this mail: your password stays as it is.',
     },
     passwordChanged: {

@@ -26,6 +26,14 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   leaseMs: 2 * 60 * 1000,
 };
 
+/**
+ * How long a link has left, as its mail says it: in seconds under two minutes,
+ * else in whole minutes rounded down, so never longer than true and never 0.
+ */
+function expiresIn(secondsLeft: number): { count: number; unit: 'seconds' | 'minutes' } {
+  return secondsLeft < 120 ? { count: secondsLeft, unit: 'seconds' } : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
+}
+
 function isHttpUrl(value: unknown): boolean {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
 }
@@ -260,8 +268,10 @@ export class MailOutboxService {
       const context = { name, productName, changedAt };
       return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
     }
-    const minutes = Math.round((token.expiresAt - this.clock.now()) / 60000);
-    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), minutes };
+    // To the nearest second, as the token was issued just before: a 30-minute link says 30 minutes, not 29.
+    const secondsLeft = Math.max(1, Math.round((token.expiresAt - this.clock.now()) / 1000));
+    // `minutes` is for hosts' templates that count in minutes alone.
+    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), expiresIn: expiresIn(secondsLeft), minutes: Math.floor(secondsLeft / 60) };
     return { subject: t('mail.resetPassword.subject', { productName }), template: 'reset-password', language, context };
   }
 
