@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
+import { runMigrationsInTurn } from './database/migrations-in-turn';
 import { HealthModule } from './health/health.module';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 import { PasswordResetModule } from './password-reset/password-reset.module';
@@ -28,7 +30,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => databaseOptions(settings.databaseUrl),
+          dataSourceFactory: async (options) => runMigrationsInTurn(await new DataSource(options!).initialize()),
+        }),
         UsersModule,
         HealthModule.forDependencies({ smtpUrl: typeof settings.mailTransport === 'string' ? settings.mailTransport : undefined, redisUrl: settings.redisUrl }),
         EventEmitterModule.forRoot(),
