@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
@@ -18,13 +19,14 @@ export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 
 @Entity('password_reset_outbox')
 @Index(['status', 'nextAttemptAt'])
 @Index(['userId', 'kind', 'createdAt'])
-export class OutboxMail {
+export class OutboxMail extends PasswordResetEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
   @Column({ type: 'varchar', length: 32 })
   kind: OutboxMailKind;
 
+  @ExactText()
   @Column({ name: 'user_id', type: 'varchar', length: 255 })
   userId: string;
 
