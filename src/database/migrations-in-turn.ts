@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
 
 /** How long a process waits for another's migrations before it gives up its start. */
-export const MIGRATION_LOCK_WAIT_MS = 60_000;
+const MIGRATION_LOCK_WAIT_MS = 60_000;
 
 const LOCK_NAME = 'password-reset migrations';
 

@@ -39,7 +39,9 @@ export class PasswordResetSchemaCheck implements OnModuleInit {
     const metadatas = PASSWORD_RESET_ENTITIES.map((entity) => this.dataSource.getMetadata(entity));
     const queryRunner = this.dataSource.createQueryRunner();
     try {
-      const missing = (await Promise.all(metadatas.map((metadata) => missingParts(queryRunner, metadata)))).flat();
+      // One after the other: a query runner is one connection.
+      const missing: string[] = [];
+      for (const metadata of metadatas) missing.push(...(await missingParts(queryRunner, metadata)));
       const folding = missing.length === 0 ? await foldingColumns(queryRunner, metadatas) : [];
       const problems = [...(missing.length > 0 ? [`the database lacks ${missing.join(', ')}`] : []), ...folding];
       if (problems.length > 0) {
