@@ -336,10 +336,11 @@ async function withUsers(databaseUrl, work) {
   require('reflect-metadata');
   const { DataSource } = require('typeorm');
   const { databaseOptions } = require(join(ROOT, 'dist/src/database/database-options.js'));
+  const { runMigrationsInTurn } = require(join(ROOT, 'dist/src/database/migrations-in-turn.js'));
   const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
   const { UsersService } = require(join(ROOT, 'dist/src/users/users.service.js'));
 
-  const dataSource = await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize();
+  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize());
   try {
     const repository = dataSource.getRepository(User);
     await work(new UsersService(repository), repository);

@@ -1,8 +1,10 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { MetricsListenerSettings, StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
+import { runMigrationsInTurn } from './database/migrations-in-turn';
 import { HealthModule } from './health/health.module';
 import { MetricsListener } from './metrics/metrics-listener';
 import { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
@@ -36,7 +38,10 @@ export class AppModule {
       module: AppModule,
       providers: settings.metrics ? [metricsListener(settings.metrics)] : [],
       imports: [
-        TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => databaseOptions(settings.databaseUrl),
+          dataSourceFactory: async (options) => runMigrationsInTurn(await new DataSource(options!).initialize()),
+        }),
         UsersModule,
         HealthModule.forDependencies({ smtpUrl: typeof settings.mailTransport === 'string' ? settings.mailTransport : undefined, redisUrl: settings.redisUrl }),
         EventEmitterModule.forRoot(),

@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['status', 'retry-dead', 'purge-dead'].includes(command) || positionals.length > 1) throw new UsageError();
   const id = mailId(values.id);
   const olderThan = command === 'purge-dead' ? olderThanMs(values['older-than']) : undefined;
-  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), migrationsRun: false, logging: false }).initialize();
+  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize();
   try {
     const now = Date.now();
     if (command === 'status') {

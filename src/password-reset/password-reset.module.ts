@@ -21,6 +21,7 @@ import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
+import { PasswordResetSchemaCheck } from './database/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
   ConfigurablePasswordResetModule,
@@ -82,6 +83,7 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
 @Module({
   imports: [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES)],
   providers: [
+    PasswordResetSchemaCheck,
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),

@@ -420,7 +420,7 @@ describe('the module refuses a configuration that would be unsafe', () => {
       (() => {
         @Module({
           imports: [
-            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES }),
+            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
             EventEmitterModule.forRoot(),
             PasswordResetModule.forRoot({
               userStore: new HostAccounts(),

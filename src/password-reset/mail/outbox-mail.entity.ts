@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
@@ -25,7 +26,7 @@ export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 
 @Index(['status', 'priority', 'nextAttemptAt', 'id'])
 @Index(['status', 'sentAt'])
 @Index(['userId', 'kind', 'createdAt'])
-export class OutboxMail {
+export class OutboxMail extends PasswordResetEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
@@ -36,6 +37,7 @@ export class OutboxMail {
   @Column({ type: 'smallint', default: 1 })
   priority: number;
 
+  @ExactText()
   @Column({ name: 'user_id', type: 'varchar', length: 255 })
   userId: string;
 
