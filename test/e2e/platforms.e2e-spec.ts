@@ -39,6 +39,8 @@ async function answer(server: TestServer, send: (http: TestServer['http']) => re
  * well-formed or not, API clients and browsers, the pages, and a 404.
  */
 describe('Express and Fastify', () => {
+  // Hundreds of request pairs, one after another: minutes on a loaded machine.
+  jest.setTimeout(300_000);
   let express: TestServer;
   let fastify: TestServer;
   beforeAll(async () => {
