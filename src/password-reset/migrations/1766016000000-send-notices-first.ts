@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { addColumnUnlessPresent, createIndexUnlessPresent, dropIndexIfPresent } from './unless-synchronized';
 
 const OUTBOX = 'password_reset_outbox';
 const BY_DUE_TIME = ['status', 'next_attempt_at'];
@@ -16,10 +17,10 @@ export class SendNoticesFirst1766016000000 implements MigrationInterface {
   name = 'SendNoticesFirst1766016000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(OUTBOX, new TableColumn({ name: 'priority', type: 'smallint', default: 1 }));
+    await addColumnUnlessPresent(queryRunner, OUTBOX, new TableColumn({ name: 'priority', type: 'smallint', default: 1 }));
     await queryRunner.query(`UPDATE ${OUTBOX} SET priority = 0 WHERE kind = 'password-changed'`);
-    await queryRunner.createIndex(OUTBOX, index(IN_SENDING_ORDER));
-    await queryRunner.dropIndex(OUTBOX, index(BY_DUE_TIME));
+    await createIndexUnlessPresent(queryRunner, OUTBOX, IN_SENDING_ORDER);
+    await dropIndexIfPresent(queryRunner, OUTBOX, BY_DUE_TIME);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

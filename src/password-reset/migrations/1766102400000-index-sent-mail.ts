@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
+import { createIndexUnlessPresent } from './unless-synchronized';
 
 const sentMailIndex = () => new TableIndex({ columnNames: ['status', 'sent_at'] });
 
@@ -11,7 +12,7 @@ export class IndexSentMail1766102400000 implements MigrationInterface {
   name = 'IndexSentMail1766102400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createIndex('password_reset_outbox', sentMailIndex());
+    await createIndexUnlessPresent(queryRunner, 'password_reset_outbox', ['status', 'sent_at']);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
