@@ -88,6 +88,44 @@ describe.each(testDatabases())("one user's reset mails (%s)", (databaseKind) => 
   });
 });
 
+describe.each(testDatabases())('a reset mail asked for before the password changed (%s)', (databaseKind) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // A failed attempt waits a minute of the test's clock, which the test moves on itself.
+    server = await startTestServer('express', databaseKind, { moduleOverrides: { delivery: { retryBaseMs: 60_000, retryMaxMs: 60_000 } } });
+  });
+  afterAll(() => server.close());
+
+  const statusOf = async (id: number) => (await server.dataSource.getRepository(OutboxMail).findOneBy({ id }))?.status;
+
+  it('is dropped unsent when its retry comes after a reset, so no link made after the change answers a request made before it', async () => {
+    const user = await newUser(server);
+    server.smtp.refuseFor.add(user.email);
+    await request(server.http).post('/auth/lostPassword').send({ username: user.username }).expect(200, {});
+    const outbox = server.dataSource.getRepository(OutboxMail);
+    let failed: OutboxMail | null = null;
+    while (!failed) {
+      failed = await outbox.findOne({ where: { kind: 'reset-password', status: 'pending' }, order: { id: 'DESC' } });
+      if (failed && failed.attempts === 0) failed = null;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    server.smtp.refuseFor.delete(user.email);
+
+    const token = await requestToken(server, user.username, user.email);
+    await request(server.http).post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow' }).expect(200, {});
+    await server.smtp.waitForMails(user.email, 2);
+
+    server.clock.advance(61_000);
+    server.app.get(PasswordResetWorker).wake();
+    await server.settle();
+    expect(await statusOf(failed.id)).toBeUndefined();
+    const arrived = server.smtp.mailsTo(user.email);
+    expect(arrived).toHaveLength(2);
+    expect(arrived[1].parsed.subject).toMatch(/password .* was changed/i);
+  });
+});
+
 // The order in which the queue sends is the subject, not HTTP: Express only.
 describe.each(testDatabases())('order of the queue (%s)', (databaseKind) => {
   const WAITING = 300;

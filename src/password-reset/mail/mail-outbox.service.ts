@@ -202,6 +202,7 @@ export class MailOutboxService {
     if (!user) return this.bury(claimed, 'the user no longer exists');
     const mail = await this.renewLease(claimed);
     if (!mail) return this.logger.warn(`Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`);
+    if (mail.kind === 'reset-password' && (await this.passwordChangedSince(mail))) return this.drop(mail, 'the password changed after it was asked for');
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
@@ -216,6 +217,17 @@ export class MailOutboxService {
     const sentAt = this.clock.now();
     this.metrics.mailAttempted(mail.kind, 'sent', mail.createdAt, sentAt);
     await this.record(mail, { status: 'sent', sentAt, attempts: mail.attempts + 1 });
+  }
+
+  /** Whether a reset succeeded after this mail was queued: its notice was queued after it. */
+  private passwordChangedSince(mail: OutboxMail): Promise<boolean> {
+    return this.outbox.exists({ where: { userId: mail.userId, kind: 'password-changed', id: MoreThan(mail.id) } });
+  }
+
+  /** Forgets a mail that must not be sent, if the lease is still this worker's; it then counts against no limit either. */
+  private async drop(mail: ClaimedMail, reason: string): Promise<void> {
+    const { affected } = await this.outbox.delete({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt });
+    if (affected === 1) this.logger.log(`Mail ${mail.id} (${mail.kind}) dropped unsent: ${reason}`);
   }
 
   /**

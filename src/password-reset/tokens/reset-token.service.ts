@@ -48,6 +48,9 @@ interface ResetLinkClaims {
  *   older than that, so two instances making tokens for one user at once still
  *   leave exactly one: the newest is never revoked, and whichever of the two
  *   looks last sees the other.
+ * - Not made for a mail asked for before the password changed: a reset mail
+ *   still waiting (or waiting to be retried) when a reset succeeds is dropped
+ *   unsent, so no link made after the change comes from a request made before it.
  * - Made again for a dead mail: an operator's `retry-dead` queues a dead reset
  *   mail again only as a fresh request would be: not once a newer reset mail
  *   was queued for the user, nor once the password changed after it was asked
