@@ -12,6 +12,7 @@ export type { PasswordPolicyOptions } from './password-reset/password-policy/pas
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
+export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
 export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
 export type {
   MailTemplateName,

@@ -12,6 +12,13 @@ export interface PasswordResetModuleExtras {
    * by default: a host usually has its own metrics endpoint and rules on who may read it.
    */
   metrics?: boolean;
+  /**
+   * Class decorators put on the controllers of the flow (not on `/metrics`),
+   * to fit them to the host's global guards: `[Public(), SkipThrottle()]`.
+   */
+  decorators?: ClassDecorator[];
+  /** Name of the TypeORM connection that holds the module's tables, as `TypeOrmModule.forRoot({ name })` gave it; default: the unnamed one. */
+  dataSource?: string;
 }
 
 export const {
@@ -21,6 +28,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class makes its controllers from `pages`, `routes` and `metrics`.
-  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false }, (definition) => definition)
+  // The module class makes its controllers and imports from the extras.
+  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false, decorators: [], dataSource: undefined }, (definition) => definition)
   .build();

@@ -7,9 +7,10 @@ import { createTestDatabase } from './databases';
 import type { TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
-/** A host's TypeORM connection to its SQLite file, with the module's tables added as the README says. */
-export function hostDatabase(sqliteUrl: string): DynamicModule {
+/** A host's TypeORM connection to its SQLite file (unnamed unless `name` is given), with the module's tables added as the README says. */
+export function hostDatabase(sqliteUrl: string, name?: string): DynamicModule {
   return TypeOrmModule.forRoot({
+    name,
     type: 'better-sqlite3',
     database: sqliteUrl.slice('sqlite:'.length),
     entities: PASSWORD_RESET_ENTITIES,
