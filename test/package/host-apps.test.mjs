@@ -136,25 +136,31 @@ for (const combination of hostCombinations) {
 
       const hostLogTail = () => `host log (end):\n${host.output().slice(-2000)}`;
 
-      async function post(path, body, contentType = 'application/json') {
+      async function send(path, body, { contentType = 'application/json', headers = {} } = {}) {
         let response;
         try {
-          response = await fetch(`${host.url}${combination.prefix}${path}`, {
+          response = await fetch(`${host.url}${path}`, {
             method: 'POST',
-            headers: { 'content-type': contentType, accept: 'application/json' },
+            headers: { 'content-type': contentType, accept: 'application/json', ...headers },
             body: typeof body === 'string' ? body : JSON.stringify(body),
             signal: AbortSignal.timeout(10_000),
           });
         } catch (error) {
-          throw new Error(`POST ${combination.prefix}${path}: ${error.message}\n${hostLogTail()}`);
+          throw new Error(`POST ${path}: ${error.message}\n${hostLogTail()}`);
         }
         const text = await response.text();
         try {
-          return { status: response.status, body: JSON.parse(text) };
+          return { status: response.status, headers: response.headers, body: JSON.parse(text) };
         } catch {
-          return { status: response.status, body: text };
+          return { status: response.status, headers: response.headers, body: text };
         }
       }
+
+      /** A route of the module's, under the host's prefix. */
+      const post = (path, body, contentType) => send(`${combination.prefix}${path}`, body, { contentType });
+      /** A route of the host's own, under its version, with its session where it wants one. */
+      const postToHost = (path, body, headers = combination.hostSession ? { authorization: combination.hostSession } : {}) =>
+        send(`${combination.hostPrefix ?? combination.prefix}${path}`, body, { headers });
 
       /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
       function assertAnswer(answer, status, expected) {
@@ -173,15 +179,26 @@ for (const combination of hostCombinations) {
         const email = `alice@${combination.id}.example`;
         const oldPassword = 'correct horse battery staple';
         const newPassword = 'violet kettle drums at noon';
-        assertAnswer(await post('/users', { username, email, password: oldPassword }), 201);
+        assertAnswer(await postToHost('/users', { username, email, password: oldPassword }), 201);
 
         assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
         const token = resetTokenIn(await smtp.waitForMailTo(email));
         assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
 
-        assertAnswer(await post('/login', { username, password: newPassword }), 200);
-        assertAnswer(await post('/login', { username, password: oldPassword }), 401);
+        assertAnswer(await postToHost('/login', { username, password: newPassword }), 200);
+        assertAnswer(await postToHost('/login', { username, password: oldPassword }), 401);
         assertAnswer(await post('/auth/resetPassword', { token, password: 'another fresh passphrase 7' }), 400, { code: 'invalid_token' });
+      });
+
+      if (combination.hostSession) it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
+        const signUp = { username: `bob-${combination.id}`, email: `bob@${combination.id}.example`, password: 'correct horse battery staple' };
+        assertAnswer(await postToHost('/users', signUp, {}), 401);
+        const own = await postToHost('/users', signUp);
+        assertAnswer(own, 201);
+        assert.ok(own.headers.has('x-ratelimit-limit'), 'no throttler headers on the host route');
+        const module = await post('/auth/lostPassword', { username: 'nobody-here' });
+        assertAnswer(module, 200, {});
+        assert.deepEqual([...module.headers.keys()].filter((name) => name.startsWith('x-ratelimit')), []);
       });
 
       // Under a prefix the seed's URL is not the host's; without one it must work.
