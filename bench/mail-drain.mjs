@@ -13,29 +13,11 @@
 // shows how much of the time that wait is.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { startSmtpSink } from '../test/package/smtp-sink.mjs';
-import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer } from './support.mjs';
+import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer, withPostgresDatabase } from './support.mjs';
 
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
 const QUEUE_CONCURRENCY = 32;
 const PASSWORD = 'a long benchmark password';
-
-async function withDatabase(work) {
-  const name = `bench_drain_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      return await work(`${POSTGRES_URL}/${name}`);
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
 
 /** One POST per user, QUEUE_CONCURRENCY at a time, the instances taking turns; returns how many were not 200. */
 async function queueResets(servers, count) {
@@ -61,7 +43,7 @@ async function drainWith(settings, instances, pooled = false) {
   const sink = await startSmtpSink();
   const servers = [];
   try {
-    return await withDatabase(async (databaseUrl) => {
+    return await withPostgresDatabase('drain', async (databaseUrl) => {
       const env = { SMTP_URL: pooled ? `${sink.url}/?pool=true` : sink.url, JWT_SECRET: randomBytes(36).toString('base64url') };
       servers.push(await startStandaloneServer({ databaseUrl, env }));
       await addUsersSharingOneHash(databaseUrl, 'drain', settings.drainMails, PASSWORD);

@@ -12,6 +12,9 @@
 // (postgres://postgres@127.0.0.1:5432), BENCH_PEER_VERSION (better-auth's),
 // BENCH_KEEP_TMP=1 keeps the servers' directories, BENCH_NODE_ARGS go to
 // every server process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+//
+// `npm run bench -- soak --minutes N` is the soak run instead (bench/soak.mjs),
+// written to bench/soak-results.json; with --quick it is a smoke run.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { runColdStart } from './cold-start.mjs';
 import { runMailDrain } from './mail-drain.mjs';
 import { markdownReport, svgChart, targetsOf } from './report.mjs';
 import { runResetBurst } from './reset-burst.mjs';
+import { runSoak } from './soak.mjs';
 import { envInteger, ROOT, runMain } from './support.mjs';
 import { runThroughput } from './throughput.mjs';
 
@@ -101,4 +105,12 @@ function failuresIn({ throughput, mailDrain, resetBurst }) {
   ];
 }
 
-runMain(main);
+async function soak() {
+  const result = await runSoak(process.argv, { quick });
+  if (quick) return;
+  const file = join(ROOT, 'bench', 'soak-results.json');
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
+  console.log(`written: ${file}`);
+}
+
+runMain(process.argv[2] === 'soak' ? soak : main);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
@@ -251,6 +252,27 @@ export function runMain(main) {
     .finally(() => stopAllServers());
 }
 
+// ---------------------------------------------------------------- databases
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
+
+/** Runs `work(databaseUrl)` with a new PostgreSQL database, dropped afterwards whatever happens. */
+export async function withPostgresDatabase(label, work) {
+  const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      return await work(`${POSTGRES_URL}/${name}`);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
 // ---------------------------------------------------------------- users
 
 /** Adds one user through the built CLI, the way an operator would (`npm run users -- add`). */
@@ -278,7 +300,7 @@ export function addUserWithCli(server, { username, email, password }) {
  * Adds many users at once with the same built code the CLI runs (UsersService.add
  * on a TypeORM DataSource), in this process: a CLI process per user would pay
  * Node's and TypeORM's start-up each time on top of the scrypt hash. The hashes
- * run `concurrency` at a time, each holding 128 MiB of scrypt memory.
+ * run `concurrency` at a time, each holding 64 MiB of scrypt memory.
  */
 export async function addUsersInProcess(server, users, concurrency = 4) {
   await withUsers(server.databaseUrl, async (service) => {
@@ -314,10 +336,11 @@ async function withUsers(databaseUrl, work) {
   require('reflect-metadata');
   const { DataSource } = require('typeorm');
   const { databaseOptions } = require(join(ROOT, 'dist/src/database/database-options.js'));
+  const { runMigrationsInTurn } = require(join(ROOT, 'dist/src/database/migrations-in-turn.js'));
   const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
   const { UsersService } = require(join(ROOT, 'dist/src/users/users.service.js'));
 
-  const dataSource = await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize();
+  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize());
   try {
     const repository = dataSource.getRepository(User);
     await work(new UsersService(repository), repository);

@@ -1,9 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { StandaloneSettings } from './config/standalone-settings';
+import { DataSource } from 'typeorm';
+import type { MetricsListenerSettings, StandaloneSettings } from './config/standalone-settings';
 import { databaseOptions } from './database/database-options';
+import { runMigrationsInTurn } from './database/migrations-in-turn';
 import { HealthModule } from './health/health.module';
+import { MetricsListener } from './metrics/metrics-listener';
+import { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { FallbackThrottlerStorage } from './password-reset/throttling/fallback-throttler-storage';
@@ -21,20 +25,29 @@ function sharedRateLimitStorage(redisUrl: string): FallbackThrottlerStorage {
   );
 }
 
+/** The module's metrics on their own listener, which opens and closes with the application. */
+function metricsListener(settings: MetricsListenerSettings): Provider {
+  return { provide: MetricsListener, inject: [PasswordResetMetrics], useFactory: (metrics: PasswordResetMetrics) => new MetricsListener(metrics, settings) };
+}
+
 /** The standalone server: the module, with its own users table as the user store. */
 @Module({})
 export class AppModule {
   static forSettings(settings: StandaloneSettings, overrides: Partial<PasswordResetModuleOptions> = {}): DynamicModule {
     return {
       module: AppModule,
+      providers: settings.metrics ? [metricsListener(settings.metrics)] : [],
       imports: [
-        TypeOrmModule.forRoot(databaseOptions(settings.databaseUrl)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => databaseOptions(settings.databaseUrl),
+          dataSourceFactory: async (options) => runMigrationsInTurn(await new DataSource(options!).initialize()),
+        }),
         UsersModule,
         HealthModule.forDependencies({ smtpUrl: typeof settings.mailTransport === 'string' ? settings.mailTransport : undefined, redisUrl: settings.redisUrl }),
         EventEmitterModule.forRoot(),
         PasswordResetModule.forRootAsync({
           pages: true,
-          metrics: settings.metrics,
+          metrics: settings.metrics !== undefined,
           imports: [UsersModule],
           inject: [UsersService],
           useFactory: (users: UsersService) => ({
@@ -44,6 +57,7 @@ export class AppModule {
             tokenTtl: settings.tokenTtl,
             mail: { transport: settings.mailTransport, from: settings.mailFrom },
             defaultLanguage: settings.defaultLanguage,
+            passwordPolicy: settings.breachedPasswordsUrl ? { breached: { rangeUrl: settings.breachedPasswordsUrl } } : undefined,
             delivery: settings.delivery,
             rateLimit: {
               lostPasswordPerMinute: settings.ipRateLimit,

@@ -3,14 +3,23 @@ export { PasswordResetService } from './password-reset/password-reset.service';
 export { PASSWORD_RESET_ENTITIES } from './password-reset/password-reset.entities';
 export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migrations';
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
-export { PasswordChangedEvent } from './password-reset/password-reset.events';
+export {
+  PasswordChangedEvent,
+  PasswordResetMailFailedEvent,
+  PasswordResetMailSentEvent,
+  PasswordResetRefusedEvent,
+  PasswordResetRequestedEvent,
+} from './password-reset/password-reset.events';
+export type { PasswordChangeChannel, PasswordResetRefusal } from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
+export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
+export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
-export type { PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
+export type { PasswordResetSecondFactor, PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
 export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
 export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import { INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
+import { INestApplication, Logger, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
-import type { StandaloneSettings, TlsFiles } from './config/standalone-settings';
+import { EmlFileTransport } from './password-reset/mail/eml-file.transport';
+import type { RequestTimeouts, StandaloneSettings, TlsFiles } from './config/standalone-settings';
 import type { PasswordResetModuleOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 
 export interface ServerOptions {
@@ -34,10 +37,69 @@ function strictTransportSecurityOverTls() {
     request.protocol === 'https' ? strictTransportSecurity(request, response, next) : next();
 }
 
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'the request headers are too large' },
+};
+const MALFORMED_REQUEST = { status: 400, code: 'malformed_request', message: 'the request is not well-formed HTTP' };
+
+/**
+ * Node's answer to a request that never became one (too slow, headers too
+ * large, not HTTP), in the JSON error format of every other answer, the same
+ * on both platforms (Node's own has no body, Fastify's another one); then the
+ * connection closes, as Node's does.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message, code });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * A client that sends its headers or body a byte at a time holds a connection
+ * for as long as it likes unless the server bounds it: Node's default is 300 s
+ * for a request on Express and no bound at all on Fastify. Node looks for
+ * overdue requests every `connectionsCheckingInterval` (30 s by default), which
+ * would stretch a short bound; it reads that interval when it starts listening.
+ */
+function boundRequestTimes(server: Server, { headersMs, requestMs }: RequestTimeouts): void {
+  server.headersTimeout = headersMs;
+  server.requestTimeout = requestMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, headersMs);
+}
+
+/**
+ * One rule for paths on both platforms: exact case, no trailing slash, no
+ * percent-escapes, no empty segments; only a path that starts with two slashes
+ * is taken as if it had one, for the API document's clients, which post to
+ * `//auth/lostPassword`.
+ */
+function withOneLeadingSlash(url: string): string {
+  return url.startsWith('//') ? url.slice(1) : url;
+}
+
+/** The Express that Nest's adapter runs on, with the path rule set before the adapter makes its router. */
+function strictExpress(): import('express').Express {
+  const express = require(require.resolve('express', { paths: [require.resolve('@nestjs/platform-express')] })) as typeof import('express');
+  const instance = express();
+  instance.set('case sensitive routing', true);
+  instance.set('strict routing', true);
+  instance.use((request: IncomingMessage, _response: ServerResponse, next: () => void) => {
+    request.url = withOneLeadingSlash(request.url!);
+    next();
+  });
+  return instance;
+}
+
 // Each platform is loaded only when chosen: loading the other as well cost a tenth of the start.
 async function onExpress(module: AppModuleDefinition, settings: StandaloneSettings, options: NestApplicationOptions): Promise<INestApplication> {
   const { ExpressAdapter } = require('@nestjs/platform-express') as typeof import('@nestjs/platform-express');
-  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(strictExpress()), { ...options, httpsOptions: settings.tls && httpsOptions(settings.tls) });
+  app.getHttpServer().on('clientError', answerClientError);
   app.set('trust proxy', settings.trustProxy);
   app.disable('x-powered-by');
   return app;
@@ -56,8 +118,20 @@ async function onFastify(module: AppModuleDefinition, settings: StandaloneSettin
   const adapter = new FastifyAdapter({
     trustProxy: fastifyTrustProxy(settings.trustProxy),
     ...(settings.tls && { https: httpsOptions(settings.tls) }),
-    // Fastify routes a request before any hook could rewrite its URL: the seed's `//auth/lostPassword` is the router's to match.
+    // Fastify routes a request before any hook could rewrite its URL: the API document's `//auth/lostPassword` is the router's to match.
     routerOptions: { ignoreDuplicateSlashes: true },
+    clientErrorHandler: answerClientError,
+  });
+  const fastify = adapter.getInstance();
+  // As Express with Nest's parsers off: no route but the module's reads a body, so a body elsewhere is never refused for its content type or form.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  // Fastify's router decodes percent-escapes and skips empty segments, which Express matches as they were sent: such a path is no route.
+  // A hook after the request hooks, so that this 404 has the headers of every other (helmet's among them).
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const path = withOneLeadingSlash(request.raw.url!).split('?')[0];
+    if (!request.is404 && (path.includes('%') || path.includes('//'))) return void reply.callNotFound();
+    done();
   });
   return NestFactory.create(module, adapter, options);
 }
@@ -77,16 +151,24 @@ function serveOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, info), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }
 
+/** Mail written to files is not sent, and the files hold live links: said at every start, not only in the log of each mail. */
+function warnOfFileMail(settings: StandaloneSettings): void {
+  if (!(settings.mailTransport instanceof EmlFileTransport)) return;
+  new Logger('PasswordResetServer').warn(`SMTP_URL is not set: no mail is sent; each one, its live reset link included, is written to a file under ${settings.mailTransport.directory}`);
+}
+
 /** The standalone server, configured; `main.ts` listens on it, the e2e tests drive it. */
 export async function createServer(settings: StandaloneSettings, options: ServerOptions = {}): Promise<INestApplication> {
   const module = AppModule.forSettings(settings, options.moduleOverrides);
   // No route but the module's takes a body, and the module reads its own.
   const applicationOptions = { bodyParser: false, logger: options.logger ?? ['log', 'warn', 'error', 'fatal'] } satisfies NestApplicationOptions;
   const app = settings.httpAdapter === 'fastify' ? await onFastify(module, settings, applicationOptions) : await onExpress(module, settings, applicationOptions);
+  boundRequestTimes(app.getHttpServer(), settings.requestTimeouts);
+  warnOfFileMail(settings);
   // Express middleware; on Fastify it runs in a request hook, for every response, 404s included.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(strictTransportSecurityOverTls());
-  serveOpenApi(app);
+  if (settings.docs) serveOpenApi(app);
   return app;
 }
 

@@ -4,7 +4,7 @@ import ms, { type StringValue } from 'ms';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../database/database-options';
 import { runCommand } from './run-command';
-import { MailQueueStatus, mailQueueStatus, purgeDeadMail, retryDeadMail } from '../password-reset/mail/mail-queue';
+import { DeadMailRetry, MailQueueStatus, mailQueueStatus, purgeDeadMail, RetrySkipReason, retryDeadMail } from '../password-reset/mail/mail-queue';
 
 const USAGE = `Usage:
   npm run mail -- status [--json]
@@ -24,6 +24,17 @@ function describe(status: MailQueueStatus): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
   return [`requests waiting: ${status.requestsWaiting} (oldest ${age(status.oldestRequestAgeSeconds)})`, line(header), ...rows.map(line)].join('\n');
+}
+
+const SKIPPED_BECAUSE: Record<RetrySkipReason, string> = {
+  superseded: 'a newer reset mail was queued for the user',
+  'password-changed': 'the password was changed after it was asked for',
+  'account-limit': 'the account has had the reset mails the per-account limit allows',
+};
+
+function describeRetry(retry: DeadMailRetry): string {
+  const skipped = retry.skipped.map((mail) => `mail ${mail.id} (${mail.kind}) not queued again: ${SKIPPED_BECAUSE[mail.reason]}`);
+  return [`${retry.retried} dead mail(s) queued again`, ...skipped].join('\n');
 }
 
 function olderThanMs(value: string | undefined): number {
@@ -54,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['status', 'retry-dead', 'purge-dead'].includes(command) || positionals.length > 1) throw new UsageError();
   const id = mailId(values.id);
   const olderThan = command === 'purge-dead' ? olderThanMs(values['older-than']) : undefined;
-  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), migrationsRun: false, logging: false }).initialize();
+  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize();
   try {
     const now = Date.now();
     if (command === 'status') {
@@ -63,9 +74,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'retry-dead') {
-      const retried = await retryDeadMail(dataSource.manager, now, id);
-      print({ retried }, `${retried} dead mail(s) queued again`);
-      return id !== undefined && retried === 0 ? 1 : 0;
+      const retry = await retryDeadMail(dataSource, now, id);
+      print(retry, describeRetry(retry));
+      return id !== undefined && retry.retried === 0 ? 1 : 0;
     }
     const purged = await purgeDeadMail(dataSource.manager, now - olderThan!);
     print({ purged }, `${purged} dead mail(s) deleted`);

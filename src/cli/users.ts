@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../database/database-options';
+import { runMigrationsInTurn } from '../database/migrations-in-turn';
 import { runCommand } from './run-command';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -19,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
   });
-  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize();
+  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize());
   const users = new UsersService(dataSource.getRepository(User));
   try {
     switch (positionals[0]) {

@@ -29,8 +29,26 @@ export interface StandaloneSettings {
   tls?: TlsFiles;
   /** How long one delivery attempt may take, and how long a worker owns a mail it claimed. */
   delivery: { attemptTimeoutMs: number; leaseMs: number };
-  /** Whether `GET /metrics` answers. */
-  metrics: boolean;
+  /** Where `GET /metrics` answers, when it does: a listener of its own, never the public one. */
+  metrics?: MetricsListenerSettings;
+  /** Base of a Pwned Passwords range service that new passwords are checked against. */
+  breachedPasswordsUrl?: string;
+  /** Whether the OpenAPI document (`/docs-json`) and Swagger UI (`/docs`) are served. */
+  docs: boolean;
+  /** How long a client may take to send a request's headers, and the whole request; then it gets 408 and the connection closes. */
+  requestTimeouts: RequestTimeouts;
+}
+
+export interface RequestTimeouts {
+  headersMs: number;
+  requestMs: number;
+}
+
+export interface MetricsListenerSettings {
+  port: number;
+  host: string;
+  /** When set, a scrape must send `Authorization: Bearer` and this token. */
+  token?: string;
 }
 
 export interface TlsFiles {
@@ -54,8 +72,14 @@ function jwtSecret(env: NodeJS.ProcessEnv): string {
   return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
 }
 
+/** Mail written to files is never sent and the files hold live links: in production only when MAIL_DIR asks for it. */
 function mailTransport(env: NodeJS.ProcessEnv): PasswordResetMailTransport {
-  if (!env.SMTP_URL) return new EmlFileTransport(env.MAIL_DIR ?? 'var/mail');
+  if (!env.SMTP_URL) {
+    if (env.NODE_ENV === 'production' && !env.MAIL_DIR) {
+      throw new Error('SMTP_URL is required when NODE_ENV=production (set MAIL_DIR instead to have each mail, live reset link included, written to a file there)');
+    }
+    return new EmlFileTransport(env.MAIL_DIR || 'var/mail');
+  }
   const url = new URL(env.SMTP_URL);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
   return env.SMTP_URL;
@@ -85,8 +109,17 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   return parsed;
 }
 
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === '' || value === 'false') return false;
+/** Node requires the headers' bound to be within the whole request's. */
+function requestTimeouts(env: NodeJS.ProcessEnv): RequestTimeouts {
+  const headersMs = duration('HEADERS_TIMEOUT', env.HEADERS_TIMEOUT, '10s');
+  const requestMs = duration('REQUEST_TIMEOUT', env.REQUEST_TIMEOUT, '30s');
+  if (headersMs > requestMs) throw new Error('HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT');
+  return { headersMs, requestMs };
+}
+
+function flag(name: string, value: string | undefined, fallback = false): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new Error(`${name} must be true or false`);
 }
@@ -111,6 +144,29 @@ function tlsFiles(env: NodeJS.ProcessEnv): TlsFiles | undefined {
   return { certFile, keyFile };
 }
 
+function breachedPasswordsUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new Error('BREACHED_PASSWORDS_URL must be an http(s) URL, such as https://api.pwnedpasswords.com');
+  return value;
+}
+
+/**
+ * The counters tell, to whoever reads them while sending requests, which
+ * names have an account (a known one makes a mail): they get a listener of
+ * their own, on loopback unless `METRICS_HOST` says otherwise.
+ */
+function metricsListener(env: NodeJS.ProcessEnv, publicPort: number): MetricsListenerSettings | undefined {
+  if (!flag('METRICS', env.METRICS)) {
+    if (env.METRICS_PORT || env.METRICS_HOST || env.METRICS_TOKEN) throw new Error('METRICS_PORT, METRICS_HOST and METRICS_TOKEN need METRICS=true');
+    return undefined;
+  }
+  const port = nonNegativeInteger('METRICS_PORT', env.METRICS_PORT, 9464);
+  if (port !== 0 && port === publicPort) throw new Error('METRICS_PORT must differ from PORT: the metrics never share the public listener');
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && token.length < 32) throw new Error('METRICS_TOKEN must be at least 32 characters');
+  return { port, host: env.METRICS_HOST || '127.0.0.1', token };
+}
+
 /** The standalone server's settings, from its environment variables (see the README). */
 export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): StandaloneSettings {
   const port = nonNegativeInteger('PORT', env.PORT, 8090);
@@ -131,6 +187,9 @@ export function standaloneSettings(env: NodeJS.ProcessEnv = process.env): Standa
     trustProxy: trustProxy(env.TRUST_PROXY),
     tls,
     delivery: { attemptTimeoutMs: duration('MAIL_ATTEMPT_TIMEOUT', env.MAIL_ATTEMPT_TIMEOUT, '60s'), leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m') },
-    metrics: flag('METRICS', env.METRICS),
+    metrics: metricsListener(env, port),
+    breachedPasswordsUrl: breachedPasswordsUrl(env.BREACHED_PASSWORDS_URL),
+    docs: flag('DOCS', env.DOCS, true),
+    requestTimeouts: requestTimeouts(env),
   };
 }

@@ -24,13 +24,12 @@ export const DATABASE_TIMEOUT_MS = 5000;
  * DATABASE_URL to TypeORM options for the standalone server and its CLI:
  * `sqlite:PATH` (WAL mode, so the CLI can write while the server runs),
  * `postgres://…`, `mysql://…` or `mariadb://…`. Schema changes come only from
- * migrations, run at start.
+ * migrations, which `runMigrationsInTurn` runs at start.
  */
 export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceOptions {
   const common = {
     entities: [...PASSWORD_RESET_ENTITIES, User],
     migrations: [...PASSWORD_RESET_MIGRATIONS, CreateUsers1764201600001],
-    migrationsRun: true,
     synchronize: false,
   };
   const scheme = url.slice(0, url.indexOf(':'));

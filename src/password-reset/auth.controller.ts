@@ -62,17 +62,18 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     @ApiOperation({
       operationId: 'reset-password',
       summary: 'Reset Password',
-      description: 'Sets a new password with the token of a reset link. The link is spent, every other link of the user dies, a notice is mailed and the `password-changed` event is emitted.',
+      description:
+        "Sets a new password with the token of a reset link. The link is spent, every other link of the user dies, a notice is mailed, and the user's sessions are ended (the user store's `endSessions`, the `password-changed` event) before the answer. A password that fails the policy, or that a configured breached-password service lists, is `weak_password` with its reasons, and the link stays usable.",
     })
     @ApiFormOrJsonBody()
     @ApiBody({ type: ResetPasswordDto })
     @ApiEmptyOkResponse()
     @ApiErrorResponses(
-      ['invalid_request', 'invalid_body', 'invalid_token', 'weak_password', 'password_mismatch'],
+      ['invalid_request', 'invalid_body', 'invalid_token', 'second_factor_required', 'invalid_second_factor', 'weak_password', 'password_mismatch'],
       [
         ApiErrorResponse(
           HttpStatus.INTERNAL_SERVER_ERROR,
-          'Only with `events.failRequestOnListenerError`: the password **was** changed and the link spent, but a `password-changed` listener (ending sessions) failed (`sessions_not_ended`)',
+          "Only with `events.failRequestOnListenerError`: the password **was** changed and the link spent, but the user store's `endSessions` or a `password-changed` listener failed (`sessions_not_ended`)",
         ),
       ],
     )
@@ -83,14 +84,18 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
           const differ = text('errors.password_mismatch');
           throw httpError(HttpStatus.BAD_REQUEST, 'password_mismatch', differ, [differ]);
         }
-        await this.passwordReset.resetPassword(body.token, body.password);
+        await this.passwordReset.resetPassword(body.token, body.password, body.secondFactorCode);
         return wantsHtml(req.headers) ? this.pages.render(req, 'reset-done', 'resetPassword') : {};
       });
     }
 
     /** For a front end of the host's own: is the link still usable, and until when? Spends nothing. */
     @Post(routes.checkResetToken)
-    @ApiOperation({ operationId: 'check-reset-token', summary: 'Check a reset link', description: 'Whether the token of a reset link is still usable, and until when; spends nothing.' })
+    @ApiOperation({
+      operationId: 'check-reset-token',
+      summary: 'Check a reset link',
+      description: 'Whether the token of a reset link is still usable, until when, and whether the reset needs a second-factor code; spends nothing.',
+    })
     @ApiFormOrJsonBody()
     @ApiBody({ type: CheckResetTokenDto })
     @ApiResponse({ status: HttpStatus.OK, description: 'The link is usable', type: ResetTokenStatusDto })
@@ -98,9 +103,9 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     checkResetToken(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(CheckResetTokenDto, await bodyOf(req));
-        const expiresAt = await this.passwordReset.usableUntil(body.token);
-        if (!expiresAt) throw invalidToken();
-        return { usable: true, expiresAt: expiresAt.toISOString() };
+        const status = await this.passwordReset.linkStatus(body.token);
+        if (!status) throw invalidToken();
+        return { usable: true, expiresAt: status.expiresAt.toISOString(), ...(status.secondFactorRequired && { secondFactorRequired: true }) };
       });
     }
   }

@@ -1,6 +1,14 @@
 import { CreatePasswordResetTables1764201600000 } from './migrations/1764201600000-create-password-reset-tables';
 import { TrackResetsInFlight1764806400000 } from './migrations/1764806400000-track-resets-in-flight';
 import { LockAccounts1765411200000 } from './migrations/1765411200000-lock-accounts';
+import { SendNoticesFirst1766016000000 } from './migrations/1766016000000-send-notices-first';
+import { IndexSentMail1766102400000 } from './migrations/1766102400000-index-sent-mail';
 
 /** The module's migrations, in order; add them to the host's DataSource `migrations`. */
-export const PASSWORD_RESET_MIGRATIONS = [CreatePasswordResetTables1764201600000, TrackResetsInFlight1764806400000, LockAccounts1765411200000];
+export const PASSWORD_RESET_MIGRATIONS = [
+  CreatePasswordResetTables1764201600000,
+  TrackResetsInFlight1764806400000,
+  LockAccounts1765411200000,
+  SendNoticesFirst1766016000000,
+  IndexSentMail1766102400000,
+];

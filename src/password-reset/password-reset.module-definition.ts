@@ -8,13 +8,15 @@ export interface PasswordResetModuleExtras {
   /** Where the routes are; defaults: the seed's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
   routes?: PasswordResetRoutesOptions;
   /**
-   * Serve `GET /metrics` in Prometheus text format (needs `prom-client`). Off
-   * by default: a host usually has its own metrics endpoint and rules on who may read it.
+   * Count in Prometheus' terms (needs `prom-client`) and export
+   * `PasswordResetMetrics`, whose registry the host serves where only its
+   * monitoring can read it: the module serves no metrics route, as the counts
+   * would tell anyone reading them while sending requests which names have an account.
    */
   metrics?: boolean;
   /**
-   * Class decorators put on the controllers of the flow (not on `/metrics`),
-   * to fit them to the host's global guards: `[Public(), SkipThrottle()]`.
+   * Class decorators put on each of the module's controllers, to fit them to
+   * the host's global guards: `[Public(), SkipThrottle()]`.
    */
   decorators?: ClassDecorator[];
   /** Name of the TypeORM connection that holds the module's tables, as `TypeOrmModule.forRoot({ name })` gave it; default: the unnamed one. */

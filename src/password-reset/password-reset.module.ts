@@ -5,7 +5,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { getDataSourceToken, getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
+import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
+import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
 import { PASSWORD_RESET_ROUTES, PasswordResetPaths, resolveRoutes } from './http/password-reset-paths';
@@ -14,12 +16,12 @@ import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { mailQueueStatus } from './mail/mail-queue';
-import { MetricsController } from './metrics/metrics.controller';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
 import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
+import { PasswordResetSchemaCheck } from './database/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
   ConfigurablePasswordResetModule,
@@ -38,6 +40,7 @@ import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
+import { BreachedPasswords } from './password-policy/breached-passwords';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
 function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
@@ -56,7 +59,7 @@ function metricsProvider(enabled: boolean): Provider {
     provide: PasswordResetMetrics,
     inject: [DataSource, PASSWORD_RESET_CLOCK],
     useFactory: (dataSource: DataSource, clock: Clock) =>
-      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now())) : PasswordResetMetrics.off(),
+      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now()), clock) : PasswordResetMetrics.off(),
   };
 }
 
@@ -78,14 +81,14 @@ function connectionOf(dataSource: string | undefined): { imports: DynamicModule[
 /**
  * Controllers at the host's paths (each module definition gets classes of its
  * own, as Nest reads routes from class metadata), decorated as the host asked,
- * and metrics if asked for, on the module's connection.
+ * on the module's connection, and metrics if asked for: exported for the host
+ * to serve, as no route of the module's could know who may read them.
  */
 function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
   const routes = resolveRoutes(extras.routes);
+  const controllers: Type<unknown>[] = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
   const decorate = applyDecorators(...(extras.decorators ?? []));
-  const flowControllers: Type<unknown>[] = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
-  for (const controller of flowControllers) decorate(controller);
-  const controllers = [...flowControllers, ...(extras.metrics ? [MetricsController] : [])];
+  for (const controller of controllers) decorate(controller);
   const connection = connectionOf(extras.dataSource);
   const providers = [
     ...(definition.providers ?? []),
@@ -93,7 +96,8 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     { provide: PASSWORD_RESET_ROUTES, useValue: routes },
     metricsProvider(extras.metrics === true),
   ];
-  return { ...definition, imports: [...(definition.imports ?? []), ...connection.imports], controllers, providers };
+  const exports = [...(definition.exports ?? []), ...(extras.metrics ? [PasswordResetMetrics] : [])];
+  return { ...definition, imports: [...(definition.imports ?? []), ...connection.imports], controllers, providers, exports };
 }
 
 /**
@@ -102,6 +106,7 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
  */
 @Module({
   providers: [
+    PasswordResetSchemaCheck,
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),
@@ -114,7 +119,10 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     PasswordResetTemplates,
     PasswordResetPages,
     PasswordResetResponder,
+    HostEvents,
+    AuditTrail,
     StrengthEstimator,
+    BreachedPasswords,
     PasswordPolicyService,
     ResetTokenService,
     ResetRequestInbox,

@@ -1,25 +1,25 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
+import { AuditTrail } from './audit-trail';
 import { httpError, invalidToken } from './http/http-errors';
 import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { PasswordPolicyService } from './password-policy/password-policy.service';
+import { BREACHED_PASSWORD_REASON, PasswordPolicyService } from './password-policy/password-policy.service';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
-import { hostEventEmitter } from './host-event-emitter';
+import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
 import { ResetTokenService, revokeTokensAndAwaitResets } from './tokens/reset-token.service';
 
 @Injectable()
-export class PasswordResetService {
+export class PasswordResetService implements OnApplicationBootstrap {
   private readonly logger = new Logger('PasswordReset');
 
   constructor(
@@ -29,11 +29,27 @@ export class PasswordResetService {
     private readonly outbox: MailOutboxService,
     private readonly policy: PasswordPolicyService,
     private readonly dataSource: DataSource,
-    private readonly moduleRef: ModuleRef,
+    private readonly events: HostEvents,
+    private readonly audit: AuditTrail,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
   ) {}
+
+  /**
+   * A reset that leaves the user's other sessions alive leaves whoever took
+   * the account in it. Not awaited: the host's listeners are subscribed during
+   * the same bootstrap, maybe after this hook.
+   */
+  onApplicationBootstrap(): void {
+    if (this.users.endSessions) return;
+    void this.events.hasListeners(PasswordResetEvents.passwordChanged).then((listened) => {
+      if (listened) return;
+      this.logger.warn(
+        `Nothing ends a user's sessions after a password reset: give the user store an endSessions(userId), or listen for ${PasswordResetEvents.passwordChanged} (with EventEmitterModule)`,
+      );
+    });
+  }
 
   /**
    * Records that someone asked for a reset of `identifier` (already normalised)
@@ -52,26 +68,32 @@ export class PasswordResetService {
     }
   }
 
-  /** Until when the link is usable, or null if it is not; spends nothing. */
-  async usableUntil(link: string): Promise<Date | null> {
+  /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
+  async linkStatus(link: string): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
     const usable = await this.usableLink(link);
-    return usable && new Date(usable.token.expiresAt);
+    if (!usable) return null;
+    return { expiresAt: new Date(usable.token.expiresAt), secondFactorRequired: await this.needsSecondFactor(usable.user) };
   }
 
   /**
-   * Replaces the password of the link's user. The policy is checked before the
-   * token is spent, so a refused password leaves the link usable; of concurrent
-   * uses exactly one gets past `consume`. Then every other token of the user
-   * dies, the notice is queued, and the event lets the host end the sessions.
+   * Replaces the password of the link's user. The second factor (where the
+   * user has one) and the policy are checked before the token is spent, so a
+   * refusal leaves the link usable; of concurrent uses exactly one gets past
+   * `consume`. Then every other token of the user dies, the notice is queued,
+   * and the user store and the event's listeners end the user's sessions.
    */
-  async resetPassword(link: string, password: string): Promise<void> {
+  async resetPassword(link: string, password: string, secondFactorCode?: string): Promise<void> {
     const usable = await this.usableLink(link);
-    if (!usable) throw invalidToken();
+    if (!usable) throw this.refusedLink();
     const { token, user } = usable;
+    await this.checkSecondFactor(user, secondFactorCode);
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
-    if (reasons.length > 0) throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons, reasons);
-    if (!(await this.tokens.consume(token))) throw invalidToken();
+    if (reasons.length > 0) {
+      this.audit.refused(reasons.some((reason) => reason.key === BREACHED_PASSWORD_REASON) ? 'breached_password' : 'weak_password', user.id);
+      throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons, reasons);
+    }
+    if (!(await this.tokens.consume(token))) throw this.refusedLink();
     try {
       await this.users.setPassword(user.id, newPassword);
     } catch (error) {
@@ -85,7 +107,7 @@ export class PasswordResetService {
       await this.outbox.enqueue(manager, 'password-changed', [user.id]);
     });
     this.worker.wake();
-    await this.announce(new PasswordChangedEvent(user.id, new Date(this.clock.now())));
+    await this.endSessions(new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'));
   }
 
   /**
@@ -105,21 +127,51 @@ export class PasswordResetService {
     return token && user ? { token, user } : null;
   }
 
+  private async needsSecondFactor(user: PasswordResetUser): Promise<boolean> {
+    return (await this.users.secondFactor?.required(user)) === true;
+  }
+
+  private async checkSecondFactor(user: PasswordResetUser, code: string | undefined): Promise<void> {
+    if (!(await this.needsSecondFactor(user))) return;
+    if (code === undefined) throw this.refusedSecondFactor('second_factor_required', user.id);
+    if (!(await this.users.secondFactor!.verify(user, code))) throw this.refusedSecondFactor('invalid_second_factor', user.id);
+  }
+
+  /** The reason is also the error's text and the one reason listed, so that a browser gets the form again, saying it. */
+  private refusedSecondFactor(code: 'second_factor_required' | 'invalid_second_factor', userId: string) {
+    this.audit.refused(code, userId);
+    const reason = text(`errors.${code}`);
+    return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
+  }
+
+  private refusedLink() {
+    this.audit.refused('invalid_token');
+    return invalidToken();
+  }
+
   /**
-   * Awaits the host's listeners. By then the password is stored and the link
-   * spent, and neither can be taken back: a listener that fails is logged, and
-   * fails the request only where the host asked for that, with a message
-   * that says the password was changed all the same.
+   * Has the user store end the user's sessions, and awaits the host's
+   * listeners. By then the password is stored and the link spent, and neither
+   * can be taken back: a failure of either is logged, and fails the request
+   * only where the host asked for that, with a message that says the password
+   * was changed all the same.
    */
-  private async announce(event: PasswordChangedEvent): Promise<void> {
-    try {
-      // Looked up when needed: the host's emitter may be made after this service.
-      await hostEventEmitter(this.moduleRef)?.emitAsync(PasswordResetEvents.passwordChanged, event);
-    } catch (error) {
-      this.logger.error(
-        `A listener of ${PasswordResetEvents.passwordChanged} failed for user ${event.userId}; the password was changed, the user's sessions may not have ended: ${(error as Error).message}`,
-      );
-      if (this.options.events?.failRequestOnListenerError) throw httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'sessions_not_ended', text('errors.sessions_not_ended'));
+  private async endSessions(event: PasswordChangedEvent): Promise<void> {
+    const attempts: [string, () => Promise<unknown>][] = [
+      ["The user store's endSessions", async () => this.users.endSessions?.(event.userId)],
+      [`A listener of ${PasswordResetEvents.passwordChanged}`, () => this.events.emitAndAwait(PasswordResetEvents.passwordChanged, event)],
+    ];
+    let failed = false;
+    for (const [who, attempt] of attempts) {
+      try {
+        await attempt();
+      } catch (error) {
+        failed = true;
+        this.logger.error(`${who} failed for user ${event.userId}; the password was changed, the user's sessions may not have ended: ${(error as Error).message}`);
+      }
+    }
+    if (failed && this.options.events?.failRequestOnListenerError) {
+      throw httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'sessions_not_ended', text('errors.sessions_not_ended'));
     }
   }
 }

@@ -5,7 +5,7 @@ import type { Clock } from './clock';
 import { PASSWORD_RESET_CLOCK } from './password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { ResetTokenService } from './tokens/reset-token.service';
-import { DEFAULT_ACCOUNT_LIMIT } from './account-limit/account-limit.service';
+import { DEFAULT_ACCOUNT_LIMIT } from './account-limit/account-limit';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 
 const SHUTDOWN_GRACE_MS = 5000;

@@ -5,7 +5,7 @@ import { isEmail } from 'class-validator';
 import { fitsIdentifierColumn, normaliseIdentifier } from '../password-reset/identifier';
 import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
 import { revokeLiveTokensOf, revokeTokensAndAwaitResets } from '../password-reset/tokens/reset-token.service';
-import { hashPassword, verifyPassword } from './password-hasher';
+import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 
 function toResetUser(user: User): PasswordResetUser {
@@ -27,9 +27,15 @@ export class UsersService implements PasswordResetUserStore {
     return this.users.save(user);
   }
 
+  /** Whether the password is this user's; a hash made with older parameters is made again with today's. */
   async verify(username: string, password: string): Promise<boolean> {
     const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
-    return user !== null && verifyPassword(password, user.passwordHash);
+    if (user === null || !(await verifyPassword(password, user.passwordHash))) return false;
+    if (needsRehash(user.passwordHash)) {
+      // Only where the old hash is still there: a password changed meanwhile stays.
+      await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: await hashPassword(password) });
+    }
+    return true;
   }
 
   list(): Promise<User[]> {
@@ -65,6 +71,9 @@ export class UsersService implements PasswordResetUserStore {
     const passwordHash = await hashPassword(newPassword);
     await this.users.update({ id: Number(id) }, { passwordHash });
   }
+
+  /** The standalone server signs nobody in, so a reset has no sessions to end. */
+  async endSessions(): Promise<void> {}
 
   /**
    * Any other password change (the CLI): hashed first, then every reset link

@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import Handlebars from 'handlebars';
 import request from 'supertest';
-import { PASSWORD_RESET_ENTITIES, PasswordResetModule, PasswordResetUser, PasswordResetUserStore } from '../../src';
+import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS, PasswordResetModule, PasswordResetUser, PasswordResetUserStore } from '../../src';
 import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { initialised, testPlatforms } from '../support/platforms';
@@ -246,7 +246,7 @@ describe('the module refuses a language or template directory it does not have',
       (() => {
         @Module({
           imports: [
-            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES }),
+            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
             PasswordResetModule.forRoot({
               userStore: new LocalisedAccounts(),
               jwtSecret: 'host-secret-host-secret-host-secret-host',

@@ -38,7 +38,7 @@ class AccountsWithFailingSessions implements PasswordResetUserStore {
 
   // Without suppressErrors: false, @nestjs/event-emitter logs a listener's error itself and the module never learns of it.
   @OnEvent(PasswordResetEvents.passwordChanged, { suppressErrors: false })
-  endSessions(_event: PasswordChangedEvent): void {
+  signOutEverywhere(_event: PasswordChangedEvent): void {
     throw new Error('session store unreachable');
   }
 }

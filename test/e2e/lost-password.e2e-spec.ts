@@ -2,12 +2,9 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { testPlatformsAndDatabases } from '../support/platforms';
 import { startTestServer, TestServer, TEST_RESET_URL } from '../support/harness';
+import { claimsOf } from '../support/reset-links';
 import { tokenFrom } from '../support/smtp-sink';
 import { ResetRequestInbox } from '../../src/password-reset/requests/reset-request-inbox.service';
-
-function claimsOf(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
-}
 
 describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
@@ -116,7 +113,7 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
     const [mail] = await server.smtp.waitForMails('alice@example.com');
     const jwt = tokenFrom(mail);
     const claims = claimsOf(jwt);
-    const raw = Buffer.from(claims.tok as string, 'base64url');
+    const raw = Buffer.from(claims.tok, 'base64url');
     expect(raw).toHaveLength(32);
     const rows = await server.dataSource.query('SELECT * FROM password_reset_tokens');
     const row = rows.find((candidate: { id: string }) => candidate.id === claims.jti);
@@ -134,6 +131,8 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
   it('forgets expired tokens and delivered mails after seven days', async () => {
     await request(server.http).post('/auth/lostPassword').send({ username: 'bob' }).expect(200);
     await server.smtp.waitForMails('bob@example.com');
+    // The mail is recorded as sent only after it arrived; a prune before that would leave it for an hour.
+    await server.settle();
     const count = async (table: string) => Number((await server.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     expect(await count('password_reset_tokens')).toBeGreaterThan(0);
     server.clock.advance(8 * 24 * 60 * 60 * 1000);
@@ -150,5 +149,32 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
     await request(server.http).post('/auth/lostPassword').send({ username: 'someone-who-does-not-exist' }).expect(200);
     await server.settle();
     expect(await server.dataSource.query('SELECT * FROM password_reset_requests')).toEqual([]);
+  });
+});
+
+// What the mail says is the subject, not HTTP: Express and SQLite only.
+describe.each([
+  ['20s', 'en', 'The link works once and expires in 20 seconds.'],
+  ['1s', 'en', 'The link works once and expires in 1 second.'],
+  ['90s', 'en', 'The link works once and expires in 90 seconds.'],
+  ['150s', 'en', 'The link works once and expires in 2 minutes.'],
+  ['30m', 'en', 'The link works once and expires in 30 minutes.'],
+  ['20s', 'de', 'Der Link funktioniert einmal und läuft in 20 Sekunden ab.'],
+  ['1s', 'de', 'Der Link funktioniert einmal und läuft in 1 Sekunde ab.'],
+  ['179s', 'de', 'Der Link funktioniert einmal und läuft in 2 Minuten ab.'],
+])('the reset mail of a link that lives %s, in %s', (ttl, language, sentence) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('express', 'sqlite', { env: { RESET_TOKEN_TTL: ttl, DEFAULT_LANGUAGE: language } });
+    await server.users.add('alice', 'alice@example.com', 'correct horse battery staple');
+  });
+  afterAll(() => server.close());
+
+  it('says how long it works, never longer than true and never 0', async () => {
+    await request(server.http).post('/auth/lostPassword').send({ username: 'alice' }).expect(200, {});
+    const [mail] = await server.smtp.waitForMails('alice@example.com');
+    expect(mail.parsed.text).toContain(`\n${sentence}\n`);
+    expect(mail.parsed.html).toContain(`<p>${sentence}</p>`);
   });
 });

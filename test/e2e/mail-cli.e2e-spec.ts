@@ -3,8 +3,14 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import type { MailQueueKindStatus, MailQueueStatus } from '../../src/password-reset/mail/mail-queue';
+import { OutboxMail } from '../../src/password-reset/mail/outbox-mail.entity';
+import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
 import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer } from '../support/harness';
+import { requestToken } from '../support/flow';
+
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
 
 const MAIL_CLI = join(resolve(__dirname, '..', '..'), 'dist', 'src', 'cli', 'mail.js');
 
@@ -32,6 +38,8 @@ describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
   const until = async (condition: () => Promise<boolean>) => {
     while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 25));
   };
+  const createdAtOf = async (id: number): Promise<number> => Number((await server.dataSource.getRepository(OutboxMail).findOneByOrFail({ id })).createdAt);
+  const resetPassword = (token: string) => request(server.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD }).expect(200, {});
 
   beforeAll(async () => {
     server = await startTestServer('express', databaseKind, {
@@ -55,11 +63,14 @@ describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
 
     // An id that is not a dead mail changes nothing and says so in the exit code.
     const [deadId] = await deadMailIds();
-    expect(await mail('retry-dead', '--id', String(deadId + 1000), '--json')).toMatchObject({ code: 1, stdout: '{"retried":0}\n' });
+    expect(await mail('retry-dead', '--id', String(deadId + 1000), '--json')).toMatchObject({ code: 1, stdout: '{"retried":0,"skipped":[]}\n' });
     expect(await deadMailIds()).toEqual([deadId]);
 
+    // Queued again as a fresh request is: as of now, and counted so by the per-account limit.
     server.smtp.refuseFor.clear();
-    expect(await mail('retry-dead', '--id', String(deadId), '--json')).toMatchObject({ code: 0, stdout: '{"retried":1}\n' });
+    const retriedAfter = Date.now();
+    expect(await mail('retry-dead', '--id', String(deadId), '--json')).toMatchObject({ code: 0, stdout: '{"retried":1,"skipped":[]}\n' });
+    expect(await createdAtOf(deadId)).toBeGreaterThanOrEqual(retriedAfter);
     await server.smtp.waitForMails('bounce@example.com');
     await server.settle();
     expect(await resetMailStatus()).toMatchObject({ pending: 0, sending: 0, sentLastHour: 1, dead: 0 });
@@ -72,7 +83,11 @@ describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
     await request(server.http).post('/auth/lostPassword').send({ username: 'other' }).expect(200, {});
     await until(async () => (await deadMailIds()).length === 2);
 
-    expect(await mail('retry-dead')).toMatchObject({ code: 0, stdout: '2 dead mail(s) queued again\n' });
+    const [older] = await deadMailIds();
+    expect(await mail('retry-dead')).toMatchObject({
+      code: 0,
+      stdout: `1 dead mail(s) queued again\nmail ${older} (reset-password) not queued again: a newer reset mail was queued for the user\n`,
+    });
     await until(async () => (await deadMailIds()).length === 2);
 
     expect(await mail('purge-dead', '--older-than', '7d', '--json')).toMatchObject({ code: 0, stdout: '{"purged":0}\n' });
@@ -80,6 +95,84 @@ describe.each(testDatabases())('npm run mail (%s)', (databaseKind) => {
     expect(await mail('purge-dead', '--older-than', '0s', '--json')).toMatchObject({ code: 0, stdout: '{"purged":2}\n' });
     expect(await deadMailIds()).toEqual([]);
     expect(server.smtp.mailsTo('other@example.com')).toEqual([]);
+  });
+
+  it('does not retry a reset mail superseded by a newer request, whose link would take the newest one\'s place', async () => {
+    await server.users.add('outage', 'outage@example.com', PASSWORD);
+    server.smtp.refuseFor.add('outage@example.com');
+    await request(server.http).post('/auth/lostPassword').send({ username: 'outage' }).expect(200, {});
+    await until(async () => (await deadMailIds()).length === 1);
+    const [died] = await deadMailIds();
+    server.smtp.refuseFor.delete('outage@example.com');
+    const newest = await requestToken(server, 'outage', 'outage@example.com');
+
+    expect(await mail('retry-dead', '--json')).toMatchObject({ code: 0, stdout: `{"retried":0,"skipped":[{"id":${died},"kind":"reset-password","reason":"superseded"}]}\n` });
+    await server.settle();
+    expect(await deadMailIds()).toEqual([died]);
+    expect(server.smtp.mailsTo('outage@example.com')).toHaveLength(1);
+    await resetPassword(newest);
+    await mail('purge-dead', '--older-than', '0s');
+  });
+
+  it('does not retry a reset mail asked for before the password changed', async () => {
+    const user = await server.users.add('changed', 'changed@example.com', PASSWORD);
+    server.smtp.refuseFor.add('changed@example.com');
+    await request(server.http).post('/auth/lostPassword').send({ username: 'changed' }).expect(200, {});
+    await until(async () => (await deadMailIds()).length === 1);
+    const [died] = await deadMailIds();
+    server.smtp.refuseFor.delete('changed@example.com');
+    // The password changes through a link made another way (an operator's, say): no newer reset mail, but a notice.
+    await resetPassword((await server.app.get(ResetTokenService).issue(String(user.id))).link);
+    await server.smtp.waitForMails('changed@example.com');
+
+    expect(await mail('retry-dead', '--id', String(died))).toMatchObject({
+      code: 1,
+      stdout: `0 dead mail(s) queued again\nmail ${died} (reset-password) not queued again: the password was changed after it was asked for\n`,
+    });
+    expect(await deadMailIds()).toEqual([died]);
+    await mail('purge-dead', '--older-than', '0s');
+  });
+
+  it('does not retry a reset mail past the per-account limit', async () => {
+    const user = await server.users.add('busy', 'busy@example.com', PASSWORD);
+    const outbox = server.dataSource.getRepository(OutboxMail);
+    const resetMail = { kind: 'reset-password' as const, priority: 1, userId: String(user.id), attempts: 1, sentAt: null, lastError: null };
+    const now = Date.now();
+    await outbox.insert(Array.from({ length: 3 }, () => ({ ...resetMail, status: 'sent' as const, createdAt: now - 60_000, nextAttemptAt: now - 60_000, sentAt: now - 60_000 })));
+    // Queued after those by an instance whose clock ran behind: it supersedes none of them, and would be a fourth mail in the hour.
+    await outbox.insert({ ...resetMail, status: 'dead', createdAt: now - 2 * 60 * 60 * 1000, nextAttemptAt: now - 2 * 60 * 60 * 1000 });
+    const [died] = await deadMailIds();
+
+    expect(await mail('retry-dead', '--id', String(died), '--json')).toMatchObject({
+      code: 1,
+      stdout: `{"retried":0,"skipped":[{"id":${died},"kind":"reset-password","reason":"account-limit"}]}\n`,
+    });
+    expect(await deadMailIds()).toEqual([died]);
+    await mail('purge-dead', '--older-than', '0s');
+  });
+
+  it('retries a dead "password changed" notice with the time of the change, not of the sending', async () => {
+    await server.users.add('notified', 'notified@example.com', PASSWORD);
+    const token = await requestToken(server, 'notified', 'notified@example.com');
+    server.smtp.refuseFor.add('notified@example.com');
+    await resetPassword(token);
+    await until(async () => (await deadMailIds()).length === 1);
+    const [notice] = await deadMailIds();
+    const changedAt = await createdAtOf(notice);
+    server.smtp.refuseFor.delete('notified@example.com');
+
+    const twoDays = 2 * 24 * 60 * 60 * 1000;
+    server.clock.advance(twoDays);
+    try {
+      expect(await mail('retry-dead', '--id', String(notice), '--json')).toMatchObject({ code: 0, stdout: '{"retried":1,"skipped":[]}\n' });
+      const [received] = await server.smtp.waitForMails('notified@example.com', 2).then((mails) => mails.slice(1));
+      const inMail = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+      expect(received.parsed.text).toContain(inMail.format(changedAt));
+      expect(received.parsed.text).not.toContain(inMail.format(changedAt + twoDays));
+      expect(await createdAtOf(notice)).toBe(changedAt);
+    } finally {
+      server.clock.advance(-twoDays);
+    }
   });
 
   it('refuses what it does not understand, with the usage', async () => {

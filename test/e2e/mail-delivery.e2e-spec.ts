@@ -1,10 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
+import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit';
+import { OutboxMail, PRIORITY_OF } from '../../src/password-reset/mail/outbox-mail.entity';
+import { PasswordResetWorker } from '../../src/password-reset/password-reset.worker';
+import { User } from '../../src/users/user.entity';
 import { testDatabases } from '../support/databases';
+import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
+import { ReceivedMail, tokenFrom } from '../support/smtp-sink';
+import { ServerProcess } from '../support/server-process';
 
 // Retries of delivery are the subject, not HTTP: Express only.
 describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (databaseKind) => {
@@ -59,17 +66,109 @@ describe.each(testDatabases())('mail delivery when SMTP is down (%s)', (database
   });
 });
 
-describe('without SMTP_URL', () => {
+describe.each(testDatabases())("one user's reset mails (%s)", (databaseKind) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // The worker's timer never fires during the test: the test starts the worker's pass itself, once every request is recorded.
+    server = await startTestServer('express', databaseKind, { moduleOverrides: { delivery: { pollIntervalMs: 60 * 60 * 1000 } } });
+  });
+  afterAll(() => server.close());
+
+  it('go out one after another, so the last to arrive carries the one live link, even when the first is slow to arrive', async () => {
+    const user = await newUser(server);
+    server.smtp.holdFirstMailTo.set(user.email, 500);
+    const asked = DEFAULT_ACCOUNT_LIMIT.max;
+    await Promise.all(Array.from({ length: asked }, () => request(server.http).post('/auth/lostPassword').send({ username: user.username }).expect(200, {})));
+    server.app.get(PasswordResetWorker).wake();
+    const mails = await server.smtp.waitForMails(user.email, asked, 30_000);
+    const usable: number[] = [];
+    for (const mail of mails) usable.push((await request(server.http).post('/auth/resetPassword/check').send({ token: tokenFrom(mail) })).status);
+    expect(usable).toEqual([...Array(asked - 1).fill(400), 200]);
+  });
+});
+
+// The order in which the queue sends is the subject, not HTTP: Express only.
+describe.each(testDatabases())('order of the queue (%s)', (databaseKind) => {
+  const WAITING = 300;
+  /** Mails a server sends at once. */
+  const PLACES = 5;
+  /** Arrivals looked at after the burst: enough to see the order, without waiting for all. */
+  const LOOKED_AT = 60;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('express', databaseKind);
+  });
+  afterAll(async () => {
+    server.smtp.holdingReplies = false;
+    server.smtp.releaseReplies();
+    await server.close();
+  });
+
+  it('sends the "password changed" notice before every reset mail waiting, and the reset mails first in, first out', async () => {
+    await server.users.add('owner', 'owner@example.com', 'correct horse battery staple');
+    const token = await requestToken(server, 'owner', 'owner@example.com');
+    const arrivedBefore = server.smtp.mails.length;
+
+    // Delivery stalls: each place holds a mail the server has not answered, and a burst waits behind them.
+    server.smtp.holdingReplies = true;
+    const emails = Array.from({ length: WAITING }, (_, index) => `queued${index}@example.com`);
+    await server.dataSource.getRepository(User).insert(emails.map((email) => ({ username: email.split('@')[0], email, passwordHash: 'never used', createdAt: Date.now() })));
+    const stored = await server.dataSource.getRepository(User).find({ select: { id: true, email: true } });
+    const userIdOf = new Map(stored.map((user) => [user.email, String(user.id)]));
+    const queuedAt = server.clock.now() - 60 * 60 * 1000;
+    await server.dataSource.getRepository(OutboxMail).insert(
+      emails.map((email, index) => ({
+        kind: 'reset-password' as const,
+        priority: PRIORITY_OF['reset-password'],
+        userId: userIdOf.get(email)!,
+        createdAt: queuedAt + index,
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: queuedAt + index,
+        sentAt: null,
+        lastError: null,
+      })),
+    );
+    while (server.smtp.heldReplyCount < PLACES) await new Promise((resolve) => setTimeout(resolve, 20));
+    const beingSent = server.smtp.mails.length - arrivedBefore;
+
+    await request(server.http).post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow' }).expect(200, {});
+    // One place frees: the mail that takes it must be the notice.
+    server.smtp.releaseReplies(1);
+    while (server.smtp.mails.length < arrivedBefore + beingSent + 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    server.smtp.holdingReplies = false;
+    server.smtp.releaseReplies();
+    while (server.smtp.mails.length < arrivedBefore + LOOKED_AT) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const arrived = server.smtp.mails.slice(arrivedBefore, arrivedBefore + LOOKED_AT);
+    const isNotice = (mail: ReceivedMail) => mail.to.includes('owner@example.com');
+    expect(arrived.filter(isNotice).map((mail) => mail.parsed.subject)).toEqual([expect.stringMatching(/password .* was changed/i)]);
+    expect(arrived.findIndex(isNotice)).toBe(beingSent);
+    // A mail is taken only after every one queued before it, and at most PLACES are under way: so none can overtake more.
+    const queuePositions = arrived.filter((mail) => !isNotice(mail)).map((mail) => emails.indexOf(mail.to[0]));
+    expect(Math.max(...queuePositions)).toBeLessThan(LOOKED_AT + PLACES);
+  }, 60_000);
+});
+
+describe('without SMTP_URL, in production with MAIL_DIR set', () => {
   const mailDir = mkdtempSync(join(tmpdir(), 'password-reset-eml-'));
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer('express', 'sqlite', { env: { SMTP_URL: '', MAIL_DIR: mailDir } });
+    server = await startTestServer('express', 'sqlite', { env: { NODE_ENV: 'production', SMTP_URL: '', MAIL_DIR: mailDir } });
     await server.users.add('frank', 'frank@example.com', 'correct horse battery staple');
   });
   afterAll(async () => {
     await server.close();
     rmSync(mailDir, { recursive: true, force: true });
+  });
+
+  it('warns at start that no mail is sent and that the files hold live links', () => {
+    expect(server.logs.lines).toContainEqual(
+      `warn SMTP_URL is not set: no mail is sent; each one, its live reset link included, is written to a file under ${mailDir} PasswordResetServer`,
+    );
   });
 
   it('writes each mail as an .eml file under MAIL_DIR and logs its path, not its link', async () => {
@@ -84,5 +183,20 @@ describe('without SMTP_URL', () => {
     const logged = server.logs.lines.join('\n');
     expect(logged).toContain(`Mail written to ${join(mailDir, files[0])}`);
     expect(logged).not.toContain(token);
+  });
+});
+
+describe('a production server without SMTP_URL or MAIL_DIR', () => {
+  it('does not start, and says why in one sentence', async () => {
+    const server = await ServerProcess.create({ NODE_ENV: 'production', JWT_SECRET: 'a-secret-of-at-least-thirty-two-characters', RESET_URL: 'https://reset.example/auth/resetPassword' });
+    try {
+      await expect(server.start()).rejects.toThrow(/server exited/);
+    } finally {
+      await server.stop();
+    }
+    const said = server.output.split('\n').filter((line) => line.trim());
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('SMTP_URL is required when NODE_ENV=production (set MAIL_DIR instead to have each mail, live reset link included, written to a file there)');
+    expect(existsSync(join(server.cwd, 'var', 'mail'))).toBe(false);
   });
 });

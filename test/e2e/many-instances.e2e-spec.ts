@@ -1,4 +1,4 @@
-import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit.service';
+import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit';
 import { createTestDatabase, describeEachNetworkedDatabase } from '../support/databases';
 import { distinctMailsTo, Instances } from '../support/instances';
 import type { ServerProcess } from '../support/server-process';

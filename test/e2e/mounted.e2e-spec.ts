@@ -36,6 +36,7 @@ import { DataSource } from 'typeorm';
 import {
   normaliseIdentifier,
   PASSWORD_RESET_ENTITIES,
+  PASSWORD_RESET_MIGRATIONS,
   PasswordResetEvents,
   PasswordResetModule,
   PasswordResetModuleExtras,
@@ -49,6 +50,7 @@ import {
 import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
 import { CapturingLogger } from '../support/harness';
 import { nestedJson } from '../support/nested-json';
+import { BROWSER_ACCEPT, expectPageHeaders } from '../support/pages';
 import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
@@ -83,7 +85,7 @@ class HostAccounts implements PasswordResetUserStore {
   }
 
   @OnEvent(PasswordResetEvents.passwordChanged)
-  endSessions(event: PasswordChangedEvent): void {
+  signOutEverywhere(event: PasswordChangedEvent): void {
     this.sessions.set(event.userId, []);
   }
 }
@@ -188,6 +190,81 @@ describe.each(testPlatforms())('the module mounted into a host application (page
     await app.get(PasswordResetService).revokeTokensOf('acct-7f3a');
     const res = await request(app.getHttpServer()).post('/auth/resetPassword/check').send({ token }).expect(400);
     expect(res.body.code).toBe('invalid_token');
+  });
+});
+
+describe.each(testPlatforms())('a host without helmet that serves the pages and sets no rate limits (%s)', (platform) => {
+  let app: INestApplication;
+  let smtp: SmtpSink;
+  let surroundings: HostSurroundings;
+  const http = () => request(app.getHttpServer());
+
+  // A fresh host for each test: each counts its requests against the limits from zero.
+  beforeEach(async () => {
+    surroundings = await startHostSurroundings();
+    smtp = surroundings.smtp;
+
+    @Module({
+      imports: [
+        hostDatabase(surroundings.databaseUrl),
+        HostAccountsModule,
+        PasswordResetModule.forRootAsync({
+          pages: true,
+          imports: [HostAccountsModule],
+          inject: [HostAccounts],
+          useFactory: (accounts: HostAccounts) => ({
+            userStore: accounts,
+            jwtSecret: 'host-secret-host-secret-host-secret-host',
+            resetUrl: 'https://host.example/account/reset',
+            mail: { transport: smtp.url, from: 'accounts@host.example' },
+            delivery: { pollIntervalMs: 25 },
+          }),
+        }),
+      ],
+    })
+    class PagesHostModule {}
+
+    app = await initialised(await NestFactory.create(PagesHostModule, hostAdapter(platform), { logger: new CapturingLogger() }));
+  });
+  afterEach(async () => {
+    await app.close();
+    await surroundings.stop();
+  });
+
+  it('sends every page of the flow with no referrer, no store, its CSP and no framing, from the module alone', async () => {
+    const formPost = (path: string) => http().post(path).set('Accept', BROWSER_ACCEPT).type('form');
+    const pages: request.Response[] = [];
+    const page = async (answer: Promise<request.Response>, status: number, content: string) => {
+      const res = await answer;
+      expect(res.status).toBe(status);
+      expect(res.text).toContain(content);
+      pages.push(res);
+    };
+
+    await page(http().get('/auth/lostPassword'), 200, '<form method="post" action="lostPassword">');
+    await page(formPost('/auth/lostPassword').send('username=zoe%40host.example'), 200, 'Check your mail');
+    await page(formPost('/auth/lostPassword').send('username='), 400, 'Something went wrong');
+    const token = tokenFrom((await smtp.waitForMails('zoe@host.example'))[0]);
+    await page(http().get('/auth/resetPassword').query({ token }), 200, `name="token" value="${token}"`);
+    await page(http().get('/auth/resetPassword').query({ token: 'garbage' }), 200, 'This link no longer works');
+    await page(formPost('/auth/resetPassword').send(`token=${token}&password=password123`), 400, 'id="problems"');
+    await page(formPost('/auth/resetPassword').send(`token=${token}&password=${encodeURIComponent('quiet lantern orbit 1987 meadow')}`), 200, 'Your password was changed');
+    await page(formPost('/auth/resetPassword').send(`token=${token}&password=${encodeURIComponent('quiet lantern orbit 1987 meadow')}`), 400, 'This link no longer works');
+    for (const res of pages) expectPageHeaders(res);
+  });
+
+  it('answers the 11th lostPassword request in a minute from one address 429 with Retry-After', async () => {
+    for (let i = 0; i < 10; i++) await http().post('/auth/lostPassword').send({ username: `nobody${i}` }).expect(200, {});
+    const limited = await http().post('/auth/lostPassword').send({ username: 'nobody' }).expect(429);
+    expect(limited.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String), code: 'too_many_requests' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers the 31st reset in a minute from one address 429 with Retry-After', async () => {
+    for (let i = 0; i < 30; i++) await http().post('/auth/resetPassword').send({ token: 'x', password: 'y' }).expect(400);
+    const limited = await http().post('/auth/resetPassword').send({ token: 'x', password: 'y' }).expect(429);
+    expect(limited.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String), code: 'too_many_requests' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
 
@@ -346,7 +423,7 @@ async function startMountedHost(platform: TestPlatform, setup: HostSetup): Promi
   const surroundings = await startHostSurroundings();
   @Module({
     imports: [
-      hostDatabase(surroundings.databaseUrl, setup.connection),
+      hostDatabase(surroundings.databaseUrl, { name: setup.connection }),
       HostAccountsModule,
       ...(setup.imports ?? []),
       PasswordResetModule.forRootAsync({
@@ -468,13 +545,11 @@ describe.each(testPlatforms())('a host with a global auth guard, a global Thrott
   });
 
   it('with `decorators: [Public(), SkipThrottle()]` runs the whole flow, free of the host throttler, whose guards still hold elsewhere', async () => {
-    await startGuardedHost({ decorators: [Public(), SkipThrottle()], metrics: true });
+    await startGuardedHost({ decorators: [Public(), SkipThrottle()] });
     for (const answer of await resetThroughHttp(host, '/auth')) expect(hostThrottlerHeaders(answer)).toEqual([]);
     await host.get('/account').expect(401, answeredByHost(401));
     const own = await host.get('/account').set(SESSION).expect(200, { account: 'acct-7f3a' });
     expect(own.headers['x-ratelimit-limit']).toBe('5');
-    // The flow's controllers only: metrics tell who has an account.
-    await host.get('/metrics').expect(401, answeredByHost(401));
   });
 
   it("keeps its own limit under the host's SkipThrottle(), and answers it itself", async () => {
@@ -555,7 +630,7 @@ describe('the module refuses a configuration that would be unsafe', () => {
       (() => {
         @Module({
           imports: [
-            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES }),
+            TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
             EventEmitterModule.forRoot(),
             PasswordResetModule.forRoot({
               userStore: new HostAccounts(),
@@ -572,9 +647,10 @@ describe('the module refuses a configuration that would be unsafe', () => {
       { logger: false, abortOnError: false },
     );
 
-  it('such as a JWT secret shorter than 32 characters, or a reset URL that is not http(s)', async () => {
+  it('such as a JWT secret shorter than 32 characters, or a reset URL or breached-password service that is not http(s)', async () => {
     await expect(attempt({ jwtSecret: 'short' })).rejects.toThrow(/jwtSecret must be at least 32 characters/);
     await expect(attempt({ resetUrl: 'javascript:alert(1)' })).rejects.toThrow(/resetUrl must be an http\(s\) URL/);
+    await expect(attempt({ passwordPolicy: { breached: { rangeUrl: 'file:///etc/passwd' } } })).rejects.toThrow(/passwordPolicy\.breached\.rangeUrl must be an http\(s\) URL/);
     // Without HTTP, too: no hook of the module's fails, then or a moment later.
     const context = await attempt({});
     await new Promise((resolve) => setTimeout(resolve, 50));

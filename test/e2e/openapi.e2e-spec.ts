@@ -118,3 +118,20 @@ describe.each(testPlatforms())('the OpenAPI document (%s)', (platform) => {
     }
   });
 });
+
+describe.each(testPlatforms())('the standalone server with DOCS=false (%s)', (platform) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(platform, testDatabases()[0], { env: { DOCS: 'false' } });
+  });
+  afterAll(() => server.close());
+
+  it('serves neither the OpenAPI document nor Swagger UI: they are 404s like any unknown path', async () => {
+    for (const path of ['/docs-json', '/docs', '/docs/', '/docs/swagger-ui-bundle.js']) {
+      const res = await request(server.http).get(path).expect(404).expect('Content-Type', /json/);
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${path}` });
+    }
+    await request(server.http).post('/auth/lostPassword').send({ username: 'someone' }).expect(200, {});
+  });
+});

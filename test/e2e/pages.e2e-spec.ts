@@ -3,20 +3,9 @@ import { testDatabases } from '../support/databases';
 import { testPlatforms, testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
+import { BROWSER_ACCEPT, expectPageHeaders } from '../support/pages';
 
-const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const STRONG = 'quiet lantern orbit 1987 meadow';
-
-function expectPageHeaders(res: request.Response): void {
-  expect(res.headers['content-type']).toMatch(/^text\/html/);
-  expect(res.headers['referrer-policy']).toBe('no-referrer');
-  expect(res.headers['cache-control']).toBe('no-store');
-  expect(res.headers['x-frame-options']).toBe('DENY');
-  const csp = res.headers['content-security-policy'];
-  for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"]) expect(csp).toContain(directive);
-  expect(csp).not.toMatch(/unsafe-inline|https?:/);
-  expect(res.text).not.toMatch(/<script|src="http/);
-}
 
 describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
@@ -39,6 +28,17 @@ describe.each(testPlatformsAndDatabases())('the standalone pages (%s, %s)', (pla
     expectPageHeaders(sent);
     expect(sent.text).toContain('Check your mail');
     await server.smtp.waitForMails(user.email);
+  });
+
+  it('shows the lost-password form again, with the problem listed, for a blank username that the field\'s `required` let through', async () => {
+    const blank = await formPost('/auth/lostPassword', 'username=%20%20%20').expect(400);
+    expectPageHeaders(blank);
+    expect(blank.text).toContain('<li>username must not be empty or blank</li>');
+    expect(blank.text).toContain('<form method="post" action="lostPassword">');
+    expect(blank.text).not.toContain('Something went wrong');
+
+    const json = await request(server.http).post('/auth/lostPassword').type('form').send('username=%20%20%20').expect(400);
+    expect(json.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'username must not be empty or blank', code: 'invalid_request' });
   });
 
   it('GET /auth/resetPassword shows the form for a usable link, as often as it is opened, without spending it', async () => {

@@ -46,8 +46,10 @@ describe('Express and Fastify', () => {
   });
   afterAll(() => Promise.all([express.close(), fastify.close()]));
 
-  async function expectSameAnswers(send: (http: TestServer['http']) => request.Test): Promise<void> {
-    expect(await answer(fastify, send)).toEqual(await answer(express, send));
+  async function expectSameAnswers(send: (http: TestServer['http']) => request.Test): Promise<{ status: number }> {
+    const onExpress = await answer(express, send);
+    expect(await answer(fastify, send)).toEqual(onExpress);
+    return onExpress;
   }
 
   it('answer every POST to the module the same', async () => {
@@ -64,6 +66,33 @@ describe('Express and Fastify', () => {
   it('serve the same pages, and the same 404', async () => {
     for (const path of ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword?token=x', '/auth/resetPassword?token=a&token=b', '/no/such/route']) {
       await expectSameAnswers((http) => request(http).get(path));
+    }
+  });
+
+  it('match paths by one rule: exact case, no trailing slash, no percent-encoding; the API document\'s //auth/lostPassword works', async () => {
+    const elsewhere = ['/AUTH/lostPassword', '/auth/LostPassword', '/auth/lostPassword/', '//auth/lostPassword/', '/auth/lost%50assword', '/auth/lost%70assword', '/auth%2FlostPassword', '/auth//lostPassword', '/auth/resetPassword/check/', '/auth/resetPassword/?token=x', '/HEALTH', '/health/'];
+    for (const path of elsewhere) {
+      expect(await expectSameAnswers((http) => request(http).get(path))).toMatchObject({ status: 404 });
+      expect(await expectSameAnswers((http) => request(http).post(path).send({ username: 'a' }))).toMatchObject({ status: 404 });
+      expect(await expectSameAnswers((http) => request(http).post(path).type('form').send('username=a'))).toMatchObject({ status: 404 });
+    }
+    for (const path of ['/auth/lostPassword', '//auth/lostPassword']) {
+      expect(await expectSameAnswers((http) => request(http).post(path).send({ username: 'a' }))).toMatchObject({ status: 200 });
+      expect(await expectSameAnswers((http) => request(http).get(path))).toMatchObject({ status: 200 });
+    }
+  });
+
+  it('answer other methods the same, whatever content type they say they carry', async () => {
+    for (const method of ['options', 'put', 'patch', 'delete'] as const) {
+      for (const contentType of [undefined, 'application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
+        for (const body of [undefined, '', '{}', '{']) {
+          await expectSameAnswers((http) => {
+            const test = request(http)[method]('/auth/lostPassword');
+            if (contentType) test.set('Content-Type', contentType);
+            return body === undefined ? test : test.send(body);
+          });
+        }
+      }
     }
   });
 });

@@ -1,5 +1,5 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { PasswordResetEvents } from '../../src/password-reset/password-reset.constants';
 import type { PasswordChangedEvent } from '../../src/password-reset/password-reset.events';
@@ -7,12 +7,14 @@ import { IsNull, Not } from 'typeorm';
 import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
 import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
+import { createTestDatabase, testDatabases } from '../support/databases';
 import { testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
+import { claimsOf, plantLiveToken, signLink } from '../support/reset-links';
 
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+const TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 
 describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', (platform, databaseKind) => {
   let server: TestServer;
@@ -58,16 +60,46 @@ describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', 
     expect(await server.users.verify(user.username, NEW_PASSWORD)).toBe(true);
   });
 
+  const check = (token: string) => request(server.http).post('/auth/resetPassword/check').send({ token });
+  const tokenRows = () => server.dataSource.getRepository(ResetToken);
+
   it('refuses a link older than its lifetime (30 minutes)', async () => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);
-    server.clock.advance(30 * 60 * 1000 + 1000);
+    server.clock.advance(TOKEN_LIFETIME_MS + 1000);
     try {
       expectInvalidToken(await reset(token));
     } finally {
-      server.clock.advance(-(30 * 60 * 1000 + 1000));
+      server.clock.advance(-(TOKEN_LIFETIME_MS + 1000));
     }
     expect(await server.users.verify(user.username, user.password)).toBe(true);
+  });
+
+  // The JWT's `exp` and the row's `expires_at` each refuse an expired link; each is tested here with the other still valid.
+  it('refuses a link whose token row has expired while its JWT has not', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    await check(token).expect(200);
+    await tokenRows().update({ id: claimsOf(token).jti }, { expiresAt: server.clock.now() - 1000 });
+    expect(claimsOf(token).exp * 1000).toBeGreaterThan(server.clock.now());
+    expectInvalidToken(await check(token));
+    expectInvalidToken(await reset(token));
+    expect(await server.users.verify(user.username, user.password)).toBe(true);
+  });
+
+  it('refuses a link whose JWT has expired while its token row has not', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    await tokenRows().update({ id: claimsOf(token).jti }, { expiresAt: server.clock.now() + 2 * TOKEN_LIFETIME_MS });
+    server.clock.advance(TOKEN_LIFETIME_MS + 1000);
+    try {
+      expectInvalidToken(await check(token));
+      expectInvalidToken(await reset(token));
+    } finally {
+      server.clock.advance(-(TOKEN_LIFETIME_MS + 1000));
+    }
+    expect(await server.users.verify(user.username, user.password)).toBe(true);
+    await reset(token).expect(200, {});
   });
 
   it('refuses a link superseded by a newer request, and takes the newer one', async () => {
@@ -94,29 +126,60 @@ describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', 
       tokenLookups.mockRestore();
     }
 
-    const signer = new JwtService({ secret: 'test-secret-that-is-long-enough-for-hs256-signing' });
-    const unknownToken = await signer.signAsync({ ...claims, jti: '00000000-0000-4000-8000-000000000000' });
+    const unknownToken = await signLink({ ...claims, jti: '00000000-0000-4000-8000-000000000000' });
     expectInvalidToken(await reset(unknownToken));
-    const wrongPurpose = await signer.signAsync({ ...claims, purpose: 'email-confirmation' });
+    const wrongPurpose = await signLink({ ...claims, purpose: 'email-confirmation' });
     expectInvalidToken(await reset(wrongPurpose));
 
     await reset(token).expect(200);
   });
 
+  it('refuses a correctly signed link whose token value is not the one stored for its token id', async () => {
+    const user = await newUser(server);
+    const token = await requestToken(server, user.username, user.email);
+    const wrongValue = await signLink({ ...claimsOf(token), tok: randomBytes(32).toString('base64url') });
+    expectInvalidToken(await check(wrongValue));
+    expectInvalidToken(await reset(wrongValue));
+    expect(await server.users.verify(user.username, user.password)).toBe(true);
+    await reset(token).expect(200, {});
+  });
+
+  it("refuses a correctly signed link that names one user and another user's token", async () => {
+    const victim = await newUser(server);
+    const attacker = await newUser(server);
+    const victimToken = await requestToken(server, victim.username, victim.email);
+    const attackerToken = await requestToken(server, attacker.username, attacker.email);
+    const crossed = await signLink({ ...claimsOf(victimToken), sub: claimsOf(attackerToken).sub });
+    expectInvalidToken(await check(crossed));
+    expectInvalidToken(await reset(crossed));
+    expect(await server.users.verify(victim.username, victim.password)).toBe(true);
+    expect(await server.users.verify(attacker.username, attacker.password)).toBe(true);
+  });
+
   it('refuses a weak password with the reasons, and leaves the link usable', async () => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);
-    for (const weak of ['short', 'password123', user.username, user.email, 'qwertyuiop']) {
+    const tooShort = 'password must be at least 8 characters long';
+    const personal = 'password must not be your username or e-mail address';
+    const guessable = 'password is too easy to guess';
+    const refusals: Array<[string, string]> = [
+      ['short', tooShort],
+      [user.username, personal],
+      [user.email, personal],
+      [user.email.toUpperCase(), personal],
+      ['password123', guessable],
+      ['qwertyuiop', guessable],
+      // zxcvbn score 2 (about 6 million guesses), one below the policy's 3.
+      ['velvetmoth', guessable],
+    ];
+    for (const [weak, reason] of refusals) {
       const res = await reset(token, weak).expect(400);
-      expect(res.body).toEqual({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'weak_password',
-        message: expect.any(String),
-        reasons: expect.arrayContaining([expect.any(String)]),
-      });
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'weak_password', message: expect.stringContaining(reason), reasons: expect.any(Array) });
+      expect(res.body.reasons[0]).toBe(reason);
+      if (reason !== guessable) expect(res.body.reasons).toEqual([reason]);
     }
-    await reset(token).expect(200, {});
+    // zxcvbn score 3 (about 150 million guesses): just strong enough.
+    await reset(token, 'mapleriver9').expect(200, {});
   });
 
   it('lets exactly one of 25 concurrent uses of a token succeed', async () => {
@@ -134,14 +197,15 @@ describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', 
     expect(events).toHaveLength(1);
   });
 
-  it('kills every other outstanding token of the user after a reset', async () => {
+  it('kills every other live token of the user after a reset, such as one another instance made at the same moment', async () => {
     const user = await newUser(server);
     const token = await requestToken(server, user.username, user.email);
+    const other = await plantLiveToken(server, claimsOf(token).sub);
+    await check(other).expect(200);
     await reset(token).expect(200);
-    const live = await server.dataSource.query(
-      `SELECT t.id FROM password_reset_tokens t JOIN users u ON t.user_id = ${databaseKind === 'postgres' ? 'CAST(u.id AS VARCHAR)' : 'u.id'} WHERE u.username = '${user.username}' AND t.used_at IS NULL AND t.revoked_at IS NULL`,
-    );
-    expect(live).toEqual([]);
+    expectInvalidToken(await check(other));
+    expectInvalidToken(await reset(other, 'another entirely different passphrase 42'));
+    expect(await server.users.verify(user.username, NEW_PASSWORD)).toBe(true);
   });
 
   it('normalises a Unicode password (NFKC) before storing it', async () => {
@@ -245,5 +309,35 @@ describe.each(testPlatformsAndDatabases())('POST /auth/resetPassword (%s, %s)', 
     await server.settle();
     const logged = server.logs.lines.join('\n');
     for (const secret of [token, claimsOf(token).tok, NEW_PASSWORD, user.password, 'short']) expect(logged).not.toContain(secret);
+  });
+});
+
+// Which link is the newest is the subject, not HTTP: Express only.
+describe.each(testDatabases())('links made by instances whose clocks differ (%s)', (databaseKind) => {
+  it("takes the newest mail's link when the instance that made the older one had its clock 120 s ahead", async () => {
+    const shared = await createTestDatabase(databaseKind);
+    const onShared = { routeDatabase: async () => shared.url };
+    try {
+      const ahead = await startTestServer('express', databaseKind, onShared);
+      let older: string;
+      try {
+        ahead.clock.advance(120 * 1000);
+        await ahead.users.add('skewed', 'skewed@example.com', 'correct horse battery staple');
+        older = await requestToken(ahead, 'skewed', 'skewed@example.com');
+      } finally {
+        await ahead.close();
+      }
+      const behind = await startTestServer('express', databaseKind, onShared);
+      try {
+        const newer = await requestToken(behind, 'skewed', 'skewed@example.com');
+        const reset = (token: string) => request(behind.http).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD });
+        expect((await reset(older)).body).toMatchObject({ statusCode: 400, code: 'invalid_token' });
+        await reset(newer).expect(200, {});
+      } finally {
+        await behind.close();
+      }
+    } finally {
+      await shared.drop();
+    }
   });
 });

@@ -158,9 +158,9 @@ for (const combination of hostCombinations) {
 
       /** A route of the module's, under the host's prefix. */
       const post = (path, body, contentType) => send(`${combination.prefix}${path}`, body, { contentType });
-      /** A route of the host's own, under its version, with its session where it wants one. */
-      const postToHost = (path, body, headers = combination.hostSession ? { authorization: combination.hostSession } : {}) =>
-        send(`${combination.hostPrefix ?? combination.prefix}${path}`, body, { headers });
+      /** A route of the host's own, under its version, with the headers its guard wants (if it has one). */
+      const hostPath = (path) => `${combination.hostPrefix ?? combination.prefix}${path}`;
+      const postToHost = (path, body, headers = combination.hostHeaders) => send(hostPath(path), body, { headers });
 
       /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
       function assertAnswer(answer, status, expected) {
@@ -174,23 +174,33 @@ for (const combination of hostCombinations) {
         }
       }
 
-      it('resets a password: request, mail over SMTP, reset, the host logs in with the new password only, the link is spent', async () => {
+      /** The status `GET /me` answers for the session. */
+      async function sessionStatus(session) {
+        const headers = { ...combination.hostHeaders, authorization: `Bearer ${session}` };
+        const response = await fetch(`${host.url}${hostPath('/me')}`, { headers, signal: AbortSignal.timeout(10_000) });
+        return response.status;
+      }
+
+      it('resets a password: request, mail over SMTP, reset, the host logs in with the new password only, its sessions ended, the link spent', async () => {
         const username = `alice-${combination.id}`;
         const email = `alice@${combination.id}.example`;
         const oldPassword = 'correct horse battery staple';
         const newPassword = 'violet kettle drums at noon';
         assertAnswer(await postToHost('/users', { username, email, password: oldPassword }), 201);
+        const { session } = (await postToHost('/login', { username, password: oldPassword })).body;
+        assert.equal(await sessionStatus(session), 200);
 
         assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
         const token = resetTokenIn(await smtp.waitForMailTo(email));
         assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
+        assert.equal(await sessionStatus(session), 401, 'the session from before the reset still works');
 
         assertAnswer(await postToHost('/login', { username, password: newPassword }), 200);
         assertAnswer(await postToHost('/login', { username, password: oldPassword }), 401);
         assertAnswer(await post('/auth/resetPassword', { token, password: 'another fresh passphrase 7' }), 400, { code: 'invalid_token' });
       });
 
-      if (combination.hostSession) it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
+      if (combination.hostHeaders) it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
         const signUp = { username: `bob-${combination.id}`, email: `bob@${combination.id}.example`, password: 'correct horse battery staple' };
         assertAnswer(await postToHost('/users', signUp, {}), 401);
         const own = await postToHost('/users', signUp);

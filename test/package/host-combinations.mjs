@@ -51,8 +51,8 @@ async function bootstrap(): Promise<void> {
 void bootstrap();
 `;
 
-/** The session the guarded host's own routes want; the module's routes want none. */
-const HOST_SESSION = 'Bearer package-test-session';
+/** The key the guarded host's own routes want; the module's routes want none. */
+const HOST_API_KEY = 'package-test-key';
 
 const hostGuards = `import { CanActivate, ExecutionContext, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -65,7 +65,7 @@ export class SessionGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>('isPublic', [context.getHandler(), context.getClass()])) return true;
-    if (context.switchToHttp().getRequest().headers.authorization === '${HOST_SESSION}') return true;
+    if (context.switchToHttp().getRequest().headers['x-api-key'] === '${HOST_API_KEY}') return true;
     throw new UnauthorizedException();
   }
 }
@@ -104,9 +104,15 @@ const namedConnectionEdits = {
     ['    TypeOrmModule.forRoot({', "    TypeOrmModule.forRoot({\n      name: 'main',"],
     ['    PasswordResetModule.forRootAsync({', "    PasswordResetModule.forRootAsync({\n      dataSource: 'main',"],
   ],
-  'src/users/users.module.ts': [['TypeOrmModule.forFeature([User])', "TypeOrmModule.forFeature([User], 'main')"]],
-  'src/users/users.service.ts': [['@InjectRepository(User)', "@InjectRepository(User, 'main')"]],
-  'src/users/users-reset.store.ts': [['@InjectRepository(User)', "@InjectRepository(User, 'main')"]],
+  'src/users/users.module.ts': [['TypeOrmModule.forFeature([User, Session])', "TypeOrmModule.forFeature([User, Session], 'main')"]],
+  'src/users/users.service.ts': [
+    ['@InjectRepository(User)', "@InjectRepository(User, 'main')"],
+    ['@InjectRepository(Session)', "@InjectRepository(Session, 'main')"],
+  ],
+  'src/users/users-reset.store.ts': [
+    ['@InjectRepository(User)', "@InjectRepository(User, 'main')"],
+    ['@InjectRepository(Session)', "@InjectRepository(Session, 'main')"],
+  ],
 };
 
 export const hostCombinations = [
@@ -133,7 +139,7 @@ export const hostCombinations = [
     edits: { 'src/app.module.ts': guardedAppModule },
     prefix: '',
     hostPrefix: '/v1',
-    hostSession: HOST_SESSION,
+    hostHeaders: { 'x-api-key': HOST_API_KEY },
   },
   {
     id: 'nest12-typeorm1-express-named-connection',

@@ -12,7 +12,7 @@ export async function startSmtpSink() {
       // smtp-server resets the envelope once onData returns: copy it first.
       const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
       simpleParser(stream).then((parsed) => {
-        mails.push({ to, text: parsed.text ?? '' });
+        mails.push({ to, text: parsed.text ?? '', messageId: parsed.messageId, receivedAt: Date.now() });
         callback();
       }, callback);
     },

@@ -36,6 +36,8 @@ export class CapturingLogger implements LoggerService {
 }
 
 export const TEST_RESET_URL = 'https://reset.example.test/auth/resetPassword';
+/** The test server's signing secret, with which tests make links the server takes as its own. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
 export interface TestServer {
   app: INestApplication;
@@ -70,7 +72,7 @@ export async function startTestServer(
     HTTP_ADAPTER: platform,
     DATABASE_URL: options.routeDatabase ? await options.routeDatabase(database.url) : database.url,
     SMTP_URL: options.routeSmtp ? await options.routeSmtp(smtp.url) : smtp.url,
-    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+    JWT_SECRET: TEST_JWT_SECRET,
     RESET_URL: TEST_RESET_URL,
     // Suites that test the per-IP limits switch them on; the others send many requests from one address.
     IP_RATE_LIMIT: '0',

@@ -2,21 +2,33 @@ import type { DynamicModule } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS } from '../../src';
 import { createTestDatabase } from './databases';
 import type { TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
-/** A host's TypeORM connection to its SQLite file (unnamed unless `name` is given), with the module's tables added as the README says. */
-export function hostDatabase(sqliteUrl: string, name?: string): DynamicModule {
+/** A host's TypeORM connection to its SQLite file (unnamed unless `own.name` is given), with its own tables and the module's added as the README says. */
+export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?: Function[]; migrations?: Function[] } = {}): DynamicModule {
   return TypeOrmModule.forRoot({
-    name,
+    name: own.name,
     type: 'better-sqlite3',
     database: sqliteUrl.slice('sqlite:'.length),
-    entities: PASSWORD_RESET_ENTITIES,
-    migrations: PASSWORD_RESET_MIGRATIONS,
+    entities: [...(own.entities ?? []), ...PASSWORD_RESET_ENTITIES],
+    migrations: [...(own.migrations ?? []), ...PASSWORD_RESET_MIGRATIONS],
     migrationsRun: true,
   });
+}
+
+/**
+ * A host's own connection to a test database (`sqlite:`, `postgres://` or
+ * `mariadb://`), nothing of the module's in it yet; on MariaDB with the
+ * TypeORM driver type the host chose, `mariadb` or `mysql`.
+ */
+export function hostConnection(databaseUrl: string, mariaDbDriver: 'mariadb' | 'mysql' = 'mariadb'): DataSourceOptions {
+  if (databaseUrl.startsWith('sqlite:')) return { type: 'better-sqlite3', database: databaseUrl.slice('sqlite:'.length) };
+  if (databaseUrl.startsWith('postgres')) return { type: 'postgres', url: databaseUrl };
+  return { type: mariaDbDriver, url: databaseUrl.replace(/^mariadb:/, 'mysql:') };
 }
 
 /** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */

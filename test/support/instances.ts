@@ -37,7 +37,7 @@ export class Instances {
 
   /** A connection of the test's own to the instances' database, for looking at what they left there. */
   dataSource(): Promise<DataSource> {
-    return new DataSource({ ...databaseOptions(this.env.DATABASE_URL), migrationsRun: false, logging: false }).initialize();
+    return new DataSource({ ...databaseOptions(this.env.DATABASE_URL), logging: false }).initialize();
   }
 }
 

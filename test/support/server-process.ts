@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, execFileSync } from 'node:child_process';
+import { ChildProcess, spawn, execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -6,6 +6,7 @@ import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -54,11 +55,17 @@ export class ServerProcess {
     return { PATH: process.env.PATH, NODE_ENV: 'test', ...this.env };
   }
 
+  private addUserArguments(username: string, email: string, password: string): string[] {
+    return [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password];
+  }
+
   addUser(username: string, email: string, password: string): void {
-    execFileSync(process.execPath, [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password], {
-      cwd: this.cwd,
-      env: this.processEnv(),
-    });
+    execFileSync(process.execPath, this.addUserArguments(username, email, password), { cwd: this.cwd, env: this.processEnv() });
+  }
+
+  /** `users add` without blocking, so that several can run at once; rejects with the CLI's output when it fails. */
+  async addUserAsync(username: string, email: string, password: string): Promise<void> {
+    await promisify(execFile)(process.execPath, this.addUserArguments(username, email, password), { cwd: this.cwd, env: this.processEnv() });
   }
 
   verifyPassword(username: string, password: string): boolean {
@@ -70,11 +77,12 @@ export class ServerProcess {
     }
   }
 
-  async start(): Promise<void> {
+  /** Resolves once /health answers 200; `timeoutMs` is longer where several start on one machine at once. */
+  async start(timeoutMs = 20000): Promise<void> {
     this.child = spawn(process.execPath, [MAIN], { cwd: this.cwd, env: this.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk) => (this.output += chunk));
     this.child.stderr!.on('data', (chunk) => (this.output += chunk));
-    const deadline = Date.now() + 20000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);
       try {

@@ -20,6 +20,17 @@ export class SmtpSink {
    * a client that dies in between has had its mail delivered without knowing.
    */
   replyDelayMs = 0;
+  /**
+   * The first mail to each of these addresses is kept only after this many
+   * milliseconds, as behind a slow relay: a mail sent beside it arrives before it.
+   */
+  readonly holdFirstMailTo = new Map<string, number>();
+  /**
+   * While set, each message is kept when it arrives and its answer held back
+   * until `releaseReplies`: the sender's attempt stays under way, holding its place.
+   */
+  holdingReplies = false;
+  private readonly heldReplies: (() => void)[] = [];
   /** Messages taken and never answered, per recipient. */
   readonly stalled: string[] = [];
   private server?: SMTPServer;
@@ -44,8 +55,16 @@ export class SmtpSink {
         }
         simpleParser(stream)
           .then((parsed) => {
-            this.mails.push({ to, from, parsed });
-            setTimeout(callback, this.replyDelayMs);
+            const keep = () => {
+              this.mails.push({ to, from, parsed });
+              const reply = () => setTimeout(callback, this.replyDelayMs);
+              if (this.holdingReplies) this.heldReplies.push(reply);
+              else reply();
+            };
+            const holdMs = Math.max(0, ...to.map((address) => this.holdFirstMailTo.get(address) ?? 0));
+            for (const address of to) this.holdFirstMailTo.delete(address);
+            if (holdMs > 0) setTimeout(keep, holdMs);
+            else keep();
           })
           .catch(callback);
       },
@@ -53,6 +72,15 @@ export class SmtpSink {
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
+  }
+
+  get heldReplyCount(): number {
+    return this.heldReplies.length;
+  }
+
+  /** Answers the first `count` messages whose answer is held, in the order they arrived; all by default. */
+  releaseReplies(count = this.heldReplies.length): void {
+    for (const reply of this.heldReplies.splice(0, count)) reply();
   }
 
   async stop(): Promise<void> {

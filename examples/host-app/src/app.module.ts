@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS, PasswordResetModule } from 'nestjs-password-reset';
 import { CreateUsers1700000000000 } from './migrations/1700000000000-create-users';
+import { CreateSessions1700000000001 } from './migrations/1700000000001-create-sessions';
+import { Session } from './users/session.entity';
 import { User } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { UsersResetStore } from './users/users-reset.store';
@@ -11,8 +13,8 @@ import { UsersResetStore } from './users/users-reset.store';
     TypeOrmModule.forRoot({
       type: 'better-sqlite3',
       database: process.env.DATABASE_PATH ?? 'host-app.sqlite',
-      entities: [User, ...PASSWORD_RESET_ENTITIES],
-      migrations: [CreateUsers1700000000000, ...PASSWORD_RESET_MIGRATIONS],
+      entities: [User, Session, ...PASSWORD_RESET_ENTITIES],
+      migrations: [CreateUsers1700000000000, CreateSessions1700000000001, ...PASSWORD_RESET_MIGRATIONS],
       migrationsRun: true,
     }),
     UsersModule,

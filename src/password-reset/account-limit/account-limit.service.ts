@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { Clock } from '../clock';
 import { locksRows } from '../database/row-locks';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { OutboxMail } from '../mail/outbox-mail.entity';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import { AccountLimit, DEFAULT_ACCOUNT_LIMIT, lockAccount, resetMailsQueuedSince } from './account-limit';
 import { AccountLock } from './account-lock.entity';
-
-export const DEFAULT_ACCOUNT_LIMIT = { max: 3, windowMs: 60 * 60 * 1000 };
 
 /**
  * The silent per-account limit: at most `max` reset mails queued per account
@@ -18,7 +16,7 @@ export const DEFAULT_ACCOUNT_LIMIT = { max: 3, windowMs: 60 * 60 * 1000 };
  */
 @Injectable()
 export class AccountLimitService {
-  readonly limit: { max: number; windowMs: number };
+  readonly limit: AccountLimit;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,9 +32,8 @@ export class AccountLimitService {
    * them), so that two batches never wait on each other in a circle.
    */
   async allowance(manager: EntityManager, userId: string, wanted: number): Promise<number> {
-    if (locksRows(this.dataSource)) await this.lock(manager, userId);
-    const since = this.clock.now() - this.limit.windowMs;
-    const queued = await manager.countBy(OutboxMail, { userId, kind: 'reset-password', createdAt: MoreThan(since) });
+    await lockAccount(manager, userId);
+    const queued = await resetMailsQueuedSince(manager, userId, this.clock.now() - this.limit.windowMs);
     return Math.max(0, Math.min(wanted, this.limit.max - queued));
   }
 
@@ -51,18 +48,5 @@ export class AccountLimitService {
     const existing = await rows().getMany();
     const locked = new Set((await rows().setLock('pessimistic_write').setOnLocked('skip_locked').getMany()).map((account) => account.userId));
     return new Set(existing.map((account) => account.userId).filter((userId) => !locked.has(userId)));
-  }
-
-  /**
-   * Locks the account's row, making it first if need be. The locking read
-   * comes first because on MariaDB an INSERT IGNORE that meets an existing row
-   * takes a shared lock, and two shared locks that both want to become
-   * exclusive deadlock.
-   */
-  private async lock(manager: EntityManager, userId: string): Promise<void> {
-    const lockRow = () => manager.createQueryBuilder(AccountLock, 'account').setLock('pessimistic_write').where('account.user_id = :userId', { userId }).getOne();
-    if (await lockRow()) return;
-    await manager.createQueryBuilder().insert().into(AccountLock).values({ userId }).orIgnore().execute();
-    await lockRow();
   }
 }

@@ -6,6 +6,8 @@ export const PASSWORD_RESET_ERROR_CODES = [
   'invalid_request',
   'invalid_body',
   'invalid_token',
+  'second_factor_required',
+  'invalid_second_factor',
   'weak_password',
   'password_mismatch',
   'payload_too_large',
@@ -32,6 +34,6 @@ export class PasswordResetErrorResponse implements PasswordResetErrorBody {
   @ApiProperty({ description: 'Stable and machine-readable', enum: PASSWORD_RESET_ERROR_CODES, example: 'invalid_request' })
   code: string;
 
-  @ApiPropertyOptional({ description: 'What is wrong with the new password (`weak_password`, `password_mismatch`)', type: [String] })
+  @ApiPropertyOptional({ description: 'What is wrong with the new password or the code (`weak_password`, `password_mismatch`, `second_factor_required`, `invalid_second_factor`)', type: [String] })
   reasons?: string[];
 }

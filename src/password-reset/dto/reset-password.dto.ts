@@ -6,6 +6,8 @@ import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
 export const MAX_TOKEN_LENGTH = 2048;
 /** Far above the policy's maximum; longer input is refused before any work is done on it. */
 const MAX_PASSWORD_INPUT_LENGTH = 4096;
+/** Room for any TOTP or backup code. */
+const MAX_SECOND_FACTOR_CODE_LENGTH = 64;
 
 export class CheckResetTokenDto {
   @ApiProperty({ description: 'The `token` parameter of the link in the reset mail', minLength: 1, maxLength: MAX_TOKEN_LENGTH })
@@ -33,4 +35,14 @@ export class ResetPasswordDto extends CheckResetTokenDto {
   @IsString()
   @IsOptional()
   passwordConfirmation?: string;
+
+  @ApiPropertyOptional({
+    description: 'Needed for a user with a second factor (the check says `secondFactorRequired`): missing, `second_factor_required`; wrong, `invalid_second_factor`. Ignored for other users',
+    maxLength: MAX_SECOND_FACTOR_CODE_LENGTH,
+  })
+  @MaxLength(MAX_SECOND_FACTOR_CODE_LENGTH, failureText('tooLong', { max: MAX_SECOND_FACTOR_CODE_LENGTH }))
+  @IsNotEmpty(failureText('empty'))
+  @IsString()
+  @IsOptional()
+  secondFactorCode?: string;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '../openapi/optional-swagger';
+import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
 
 /** The answer of `POST …/resetPassword/check` for a usable link. */
 export class ResetTokenStatusDto {
@@ -7,4 +7,7 @@ export class ResetTokenStatusDto {
 
   @ApiProperty({ description: 'When the link stops working', format: 'date-time' })
   expiresAt: string;
+
+  @ApiPropertyOptional({ enum: [true], description: 'The user has a second factor: the reset needs `secondFactorCode`' })
+  secondFactorRequired?: true;
 }

@@ -24,13 +24,13 @@ function moduleErrorOf(exception: unknown): PasswordResetHttpError | HttpExcepti
   return httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', text('errors.internal_error'));
 }
 
-/** The token of the reset form a browser posted, to show the form again. */
-async function formTokenOf(request: HttpRequest): Promise<string | undefined> {
+/** The token of the reset form a browser posted, and whether it had the second-factor field, to show the form again. */
+async function postedFormOf(request: HttpRequest): Promise<{ token?: string; hadSecondFactor: boolean }> {
   try {
-    const body = (await bodyOf(request)) as { token?: unknown } | undefined;
-    return typeof body?.token === 'string' ? body.token : undefined;
+    const body = (await bodyOf(request)) as { token?: unknown; secondFactorCode?: unknown } | undefined;
+    return { token: typeof body?.token === 'string' ? body.token : undefined, hadSecondFactor: body?.secondFactorCode !== undefined };
   } catch {
-    return undefined;
+    return { hadSecondFactor: false };
   }
 }
 
@@ -98,8 +98,12 @@ export class PasswordResetResponder {
   private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {
     const route = this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
     if (body.code === 'invalid_token') return this.pages.render(request, 'link-invalid', route);
-    const token = body.reasons && (await formTokenOf(request));
-    return token ? this.pages.render(request, 'reset-form', route, { token, reasons: body.reasons }) : this.pages.render(request, 'error', route, { message: body.message });
+    // A browser's `required` lets a blank username through: the form again, with what was wrong.
+    if (body.code === 'invalid_request' && route === 'lostPassword') return this.pages.render(request, 'lost-password-form', route, { reasons: [body.message] });
+    const form = body.reasons ? await postedFormOf(request) : undefined;
+    if (!form?.token) return this.pages.render(request, 'error', route, { message: body.message });
+    const secondFactorRequired = form.hadSecondFactor || body.code === 'second_factor_required';
+    return this.pages.render(request, 'reset-form', route, { token: form.token, reasons: body.reasons, secondFactorRequired });
   }
 
   private send(response: unknown, status: HttpStatus, answer: Answer): void {

@@ -12,6 +12,8 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       linkLead: 'Hier wählen Sie ein neues Passwort:',
       expiry_one: 'Der Link funktioniert einmal und läuft in {{count}} Minute ab.',
       expiry_other: 'Der Link funktioniert einmal und läuft in {{count}} Minuten ab.',
+      expiry_seconds_one: 'Der Link funktioniert einmal und läuft in {{count}} Sekunde ab.',
+      expiry_seconds_other: 'Der Link funktioniert einmal und läuft in {{count}} Sekunden ab.',
       notYou: 'Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.',
     },
     passwordChanged: {
@@ -37,6 +39,7 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       title: 'Neues Passwort wählen',
       password: 'Neues Passwort',
       passwordConfirmation: 'Dasselbe Passwort noch einmal',
+      secondFactorCode: 'Code Ihres zweiten Faktors (Authenticator-App oder Backup-Code)',
       hint: 'Mindestens {{minLength}} Zeichen. Einige Wörter, die nichts miteinander zu tun haben, ergeben ein starkes Passwort, das man sich leicht merkt.',
       submit: 'Neues Passwort speichern',
     },
@@ -57,6 +60,8 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
   errors: {
     invalid_token: 'dieser Link zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt',
     password_mismatch: 'die beiden Passwörter stimmen nicht überein',
+    second_factor_required: 'dieses Konto hat einen zweiten Faktor: geben Sie dessen Code ein, um ein neues Passwort zu setzen',
+    invalid_second_factor: 'der Code Ihres zweiten Faktors ist falsch',
     payload_too_large: 'der Inhalt der Anfrage ist größer als {{limit}}',
     unsupported_media_type: 'der Inhalt ist in einer Kodierung oder einem Zeichensatz, die dieser Dienst nicht liest: {{reason}}',
     malformed_body: 'der Inhalt der Anfrage ist fehlerhaft: {{reason}}',
@@ -85,5 +90,6 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
     tooLong: 'das Passwort darf höchstens {{maxLength}} Zeichen lang sein',
     personal: 'das Passwort darf nicht Ihr Benutzername oder Ihre E-Mail-Adresse sein',
     guessable: 'das Passwort ist zu leicht zu erraten',
+    breached: 'das Passwort ist in einem Datenleck aufgetaucht und wird deshalb zuerst durchprobiert; wählen Sie ein anderes',
   },
 };

@@ -14,6 +14,8 @@ export const ENGLISH_MESSAGES = {
       linkLead: 'Choose a new password here:',
       expiry_one: 'The link works once and expires in {{count}} minute.',
       expiry_other: 'The link works once and expires in {{count}} minutes.',
+      expiry_seconds_one: 'The link works once and expires in {{count}} second.',
+      expiry_seconds_other: 'The link works once and expires in {{count}} seconds.',
       notYou: 'If you did not ask for this, ignore this mail: your password stays as it is.',
     },
     passwordChanged: {
@@ -39,6 +41,7 @@ export const ENGLISH_MESSAGES = {
       title: 'Choose a new password',
       password: 'New password',
       passwordConfirmation: 'The same password again',
+      secondFactorCode: 'Code from your second factor (authenticator app or backup code)',
       hint: 'At least {{minLength}} characters. A few unrelated words make a strong password that is easy to remember.',
       submit: 'Set my new password',
     },
@@ -59,6 +62,8 @@ export const ENGLISH_MESSAGES = {
   errors: {
     invalid_token: 'this reset link is invalid, has expired or was already used',
     password_mismatch: 'the two passwords differ',
+    second_factor_required: 'this account has a second factor: enter its code to set a new password',
+    invalid_second_factor: 'the code of your second factor is wrong',
     payload_too_large: 'request body is larger than {{limit}}',
     unsupported_media_type: 'the body is in an encoding or charset this service does not read: {{reason}}',
     malformed_body: 'request body is malformed: {{reason}}',
@@ -88,6 +93,7 @@ export const ENGLISH_MESSAGES = {
     tooLong: 'password must be at most {{maxLength}} characters long',
     personal: 'password must not be your username or e-mail address',
     guessable: 'password is too easy to guess',
+    breached: 'password appeared in a data breach, so attackers try it first; choose another',
   },
 };
 

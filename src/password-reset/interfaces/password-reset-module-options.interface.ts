@@ -43,7 +43,8 @@ export interface PasswordResetModuleOptions {
   defaultLanguage?: string;
   events?: {
     /**
-     * A `password-changed` listener that throws is always logged as an error.
+     * A `password-changed` listener that throws, or a user store's
+     * `endSessions` that does, is always logged as an error.
      * With this, the reset also answers `500` `sessions_not_ended`, whose
      * message says that the password was changed and the link spent all the
      * same (neither can be undone). Default false: `200`.
@@ -55,7 +56,7 @@ export interface PasswordResetModuleOptions {
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
   accountLimit?: { max: number; windowMs: number };
   delivery?: Partial<DeliveryOptions>;
-  /** Defaults: 8 to 128 characters, zxcvbn score at least 3. */
+  /** Defaults: 8 to 128 characters, zxcvbn score at least 3, no breached-password service. */
   passwordPolicy?: Partial<PasswordPolicyOptions>;
   /**
    * Per-IP limits per minute (defaults 10 and 30; 0 switches one off), and where

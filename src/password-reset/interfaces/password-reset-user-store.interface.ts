@@ -10,6 +10,14 @@ export interface PasswordResetUser {
   locale?: string;
 }
 
+/** A second factor the user must prove before a reset sets the password. */
+export interface PasswordResetSecondFactor {
+  /** Whether the user has one; asked only for a usable link. */
+  required(user: PasswordResetUser): Promise<boolean>;
+  /** Whether `code` proves it (a TOTP code, a backup code). Cap the attempts here: the module only limits requests per IP. */
+  verify(user: PasswordResetUser, code: string): Promise<boolean>;
+}
+
 /**
  * The one thing a host application implements to plug its users in.
  *
@@ -30,4 +38,17 @@ export interface PasswordResetUserStore {
   findById(id: string): Promise<PasswordResetUser | null>;
   /** Hash (with a slow KDF) and store the new password. */
   setPassword(id: string, newPassword: string): Promise<void>;
+  /**
+   * Optional, and what a host with sessions wants: end every session of the
+   * user (sign them out everywhere). Called after a reset has stored the new
+   * password and before the answer, so that whoever held the account is out
+   * by the time the user is told. Without it, a `password-reset.password-changed`
+   * listener does this; with neither, the module warns at start.
+   */
+  endSessions?(id: string): Promise<void>;
+  /**
+   * Optional: for users who have a second factor, a reset link alone does not
+   * set the password; `POST …/resetPassword` also needs `secondFactorCode`.
+   */
+  secondFactor?: PasswordResetSecondFactor;
 }

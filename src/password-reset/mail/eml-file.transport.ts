@@ -15,7 +15,7 @@ export class EmlFileTransport implements Transport<SentMessageInfo> {
   readonly version = '1';
   private readonly logger = new Logger('PasswordResetMail');
 
-  constructor(private readonly directory: string) {}
+  constructor(readonly directory: string) {}
 
   send(mail: MailMessage, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
     mail.message.build((buildError, raw) => {

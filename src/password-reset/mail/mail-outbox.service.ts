@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
+import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { claimTransaction, skippingLocked } from '../database/row-locks';
@@ -14,7 +15,7 @@ import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.servi
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
-import { OutboxMail, OutboxMailKind } from './outbox-mail.entity';
+import { OutboxMail, OutboxMailKind, OutboxMailStatus, PRIORITY_OF } from './outbox-mail.entity';
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   pollIntervalMs: 1000,
@@ -25,6 +26,14 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   leaseMs: 2 * 60 * 1000,
 };
 
+/**
+ * How long a link has left, as its mail says it: in seconds under two minutes,
+ * else in whole minutes rounded down, so never longer than true and never 0.
+ */
+function expiresIn(secondsLeft: number): { count: number; unit: 'seconds' | 'minutes' } {
+  return secondsLeft < 120 ? { count: secondsLeft, unit: 'seconds' } : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
+}
+
 function isHttpUrl(value: unknown): boolean {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
 }
@@ -33,6 +42,15 @@ function isHttpUrl(value: unknown): boolean {
 const DELIVERY_CONCURRENCY = 5;
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
 const CANDIDATES_PER_PLACE = 4;
+
+/**
+ * Notices before reset mails (`PRIORITY_OF`), then the earliest due; among
+ * mails due at once, the first queued. So a burst of reset mails does not hold
+ * up a notice, and reset mails go out first in, first out.
+ */
+function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
+  return a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
+}
 
 /** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
 type ClaimedMail = OutboxMail & { status: 'sending' };
@@ -69,6 +87,7 @@ export class MailOutboxService {
     private readonly translator: PasswordResetTranslator,
     private readonly metrics: PasswordResetMetrics,
     private readonly accounts: AccountLimitService,
+    private readonly audit: AuditTrail,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
     if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
@@ -80,7 +99,7 @@ export class MailOutboxService {
   async enqueue(manager: EntityManager, kind: OutboxMailKind, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
     const now = this.clock.now();
-    const mail = { kind, createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
+    const mail = { kind, priority: PRIORITY_OF[kind], createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
     await manager.insert(OutboxMail, userIds.map((userId) => ({ ...mail, userId })));
   }
 
@@ -103,26 +122,38 @@ export class MailOutboxService {
   }
 
   /**
-   * Up to `limit` due mails, pending or with a lapsed lease, locked while they
-   * are marked `sending` for this worker's lease, skipping those another
-   * worker is claiming at the same moment.
+   * Up to `limit` due mails, pending or with a lapsed lease, in sending order
+   * (see `inSendingOrder`), locked while they are marked `sending` for this
+   * worker's lease, skipping those another worker is claiming at the same moment.
    */
   private claim(limit: number): Promise<ClaimedMail[]> {
     return claimTransaction(this.dataSource, async (manager) => {
       const now = this.clock.now();
-      const due = await skippingLocked(
-        manager
-          .createQueryBuilder(OutboxMail, 'mail')
-          .where("mail.status IN ('pending', 'sending') AND mail.next_attempt_at <= :now", { now })
-          .orderBy('mail.next_attempt_at', 'ASC')
-          .limit(limit * CANDIDATES_PER_PLACE),
-      ).getMany();
-      const mails = (await this.oneLinkAtATime(manager, due, now)).slice(0, limit);
+      const candidates = limit * CANDIDATES_PER_PLACE;
+      const due = [...(await this.due(manager, 'pending', now, candidates)), ...(await this.due(manager, 'sending', now, candidates))];
+      const mails = (await this.oneLinkAtATime(manager, due.sort(inSendingOrder).slice(0, candidates), now)).slice(0, limit);
       if (mails.length === 0) return [];
       const lease = { status: 'sending' as const, nextAttemptAt: now + this.delivery.leaseMs };
       await manager.update(OutboxMail, { id: In(mails.map((mail) => mail.id)) }, lease);
       return mails.map((mail) => ({ ...mail, ...lease }));
     });
+  }
+
+  /**
+   * The first `count` due mails of one status in sending order. One status a
+   * query, so that the database reads them off the (status, priority,
+   * next_attempt_at, id) index in that order and stops at `count`.
+   */
+  private due(manager: EntityManager, status: OutboxMailStatus, now: number, count: number): Promise<OutboxMail[]> {
+    return skippingLocked(
+      manager
+        .createQueryBuilder(OutboxMail, 'mail')
+        .where('mail.status = :status AND mail.next_attempt_at <= :now', { status, now })
+        .orderBy('mail.priority', 'ASC')
+        .addOrderBy('mail.next_attempt_at', 'ASC')
+        .addOrderBy('mail.id', 'ASC')
+        .limit(count),
+    ).getMany();
   }
 
   /**
@@ -174,7 +205,7 @@ export class MailOutboxService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(user, token) };
+      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(mail, user, token) };
       await withDeadline(this.mailer.send(message), this.delivery.attemptTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -218,25 +249,29 @@ export class MailOutboxService {
    */
   private async record(mail: ClaimedMail, outcome: Partial<OutboxMail>): Promise<void> {
     const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, outcome);
-    if (affected !== 1) this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
+    if (affected !== 1) return this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
+    this.audit.mailRecorded(mail, outcome);
   }
 
   /**
    * The reset mail when there is a token to send, else the notice that the
-   * password changed; in the user's language (`locale`), else the default.
+   * password changed, which says when: the notice was queued with the change,
+   * however late it goes out. In the user's language (`locale`), else the default.
    */
-  private compose(user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
+  private compose(mail: OutboxMail, user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
     const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
-      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(this.clock.now());
+      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(mail.createdAt);
       const context = { name, productName, changedAt };
       return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
     }
-    const minutes = Math.round((token.expiresAt - this.clock.now()) / 60000);
-    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), minutes };
+    // To the nearest second, as the token was issued just before: a 30-minute link says 30 minutes, not 29.
+    const secondsLeft = Math.max(1, Math.round((token.expiresAt - this.clock.now()) / 1000));
+    // `minutes` is for hosts' templates that count in minutes alone.
+    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), expiresIn: expiresIn(secondsLeft), minutes: Math.floor(secondsLeft / 60) };
     return { subject: t('mail.resetPassword.subject', { productName }), template: 'reset-password', language, context };
   }
 

@@ -1,4 +1,6 @@
-import { EntityManager, LessThan } from 'typeorm';
+import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
+import { DEFAULT_ACCOUNT_LIMIT, lockAccount, resetMailsQueuedSince } from '../account-limit/account-limit';
+import { locksRows } from '../database/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
 import { OutboxMail, OutboxMailKind, OutboxMailStatus } from './outbox-mail.entity';
 
@@ -67,10 +69,74 @@ export async function mailQueueStatus(manager: EntityManager, now: number): Prom
   return { requestsWaiting: Number(requests?.count ?? 0), oldestRequestAgeSeconds: ageSeconds(now, requests?.oldest), kinds };
 }
 
-/** Makes dead mail (one, or all) due again with a full set of attempts; returns how many. */
-export async function retryDeadMail(manager: EntityManager, now: number, id?: number): Promise<number> {
-  const { affected } = await manager.update(OutboxMail, { status: 'dead', ...(id !== undefined && { id }) }, { status: 'pending', attempts: 0, nextAttemptAt: now });
-  return affected ?? 0;
+/**
+ * Why a dead reset mail is not sent after all: a newer reset mail was queued
+ * for its user (`superseded`), a notice that the password changed was queued
+ * after it (`password-changed`), or its account has had as many reset mails as
+ * the per-account limit allows (`account-limit`).
+ */
+export type RetrySkipReason = 'superseded' | 'password-changed' | 'account-limit';
+
+export interface DeadMailRetry {
+  retried: number;
+  skipped: { id: number; kind: OutboxMailKind; reason: RetrySkipReason }[];
+}
+
+/**
+ * Makes dead mail (one, or all) due again with a full set of attempts, each in
+ * a transaction of its own. A reset mail goes through the rules of a fresh
+ * request (see ResetTokenService): it is queued as of `now`, and counted so,
+ * unless one of them says no; then it stays dead. It is counted against the
+ * default per-account limit, the standalone server's: an operator's command
+ * does not know a host's own. A notice keeps its time, which is when the
+ * password changed.
+ */
+export async function retryDeadMail(dataSource: DataSource, now: number, id?: number): Promise<DeadMailRetry> {
+  const dead = await dataSource.manager.find(OutboxMail, { where: { status: 'dead', ...(id !== undefined && { id }) }, order: { id: 'ASC' } });
+  const result: DeadMailRetry = { retried: 0, skipped: [] };
+  for (const mail of dead) {
+    const outcome = await retryOne(dataSource, mail, now);
+    if (outcome === 'retried') result.retried += 1;
+    else if (outcome !== 'no longer dead') result.skipped.push({ id: mail.id, kind: mail.kind, reason: outcome });
+  }
+  return result;
+}
+
+type RetryOutcome = 'retried' | 'no longer dead' | RetrySkipReason;
+
+/** Commits the retry only when the rules let the mail go. */
+async function retryOne(dataSource: DataSource, mail: OutboxMail, now: number): Promise<RetryOutcome> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    // READ COMMITTED, as for every claim: the rules look at what other instances committed up to now.
+    await runner.startTransaction(locksRows(dataSource) ? 'READ COMMITTED' : undefined);
+    const outcome = await queueAgain(runner.manager, mail, now);
+    await (outcome === 'retried' ? runner.commitTransaction() : runner.rollbackTransaction());
+    return outcome;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Queues the mail again, then asks the rules. The write comes first (after the
+ * account's lock, where rows lock) so that on SQLite this transaction is the
+ * writer before it reads anything, and no write of a server slips in between.
+ */
+async function queueAgain(manager: EntityManager, mail: OutboxMail, now: number): Promise<RetryOutcome> {
+  const isReset = mail.kind === 'reset-password';
+  if (isReset) await lockAccount(manager, mail.userId);
+  const { affected } = await manager.update(OutboxMail, { id: mail.id, status: 'dead' }, { status: 'pending', attempts: 0, nextAttemptAt: now, ...(isReset && { createdAt: now }) });
+  if (affected !== 1) return 'no longer dead';
+  if (!isReset) return 'retried';
+  const queuedAfter = (kind: OutboxMailKind) => manager.exists(OutboxMail, { where: { userId: mail.userId, kind, id: MoreThan(mail.id) } });
+  if (await queuedAfter('reset-password')) return 'superseded';
+  if (await queuedAfter('password-changed')) return 'password-changed';
+  if ((await resetMailsQueuedSince(manager, mail.userId, now - DEFAULT_ACCOUNT_LIMIT.windowMs)) > DEFAULT_ACCOUNT_LIMIT.max) return 'account-limit';
+  return 'retried';
 }
 
 /** Deletes dead mail queued before `before`; returns how many. */

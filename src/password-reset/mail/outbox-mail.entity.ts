@@ -1,7 +1,14 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
+
+/**
+ * The order in which kinds go out, lowest first: the notice that a password
+ * changed, its owner's only alarm, before every reset mail waiting.
+ */
+export const PRIORITY_OF: Record<OutboxMailKind, number> = { 'password-changed': 0, 'reset-password': 1 };
 
 /**
  * `pending` until a worker claims it, `sending` while one holds its lease
@@ -16,15 +23,21 @@ export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 
 
 /** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
 @Entity('password_reset_outbox')
-@Index(['status', 'nextAttemptAt'])
+@Index(['status', 'priority', 'nextAttemptAt', 'id'])
+@Index(['status', 'sentAt'])
 @Index(['userId', 'kind', 'createdAt'])
-export class OutboxMail {
+export class OutboxMail extends PasswordResetEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
   @Column({ type: 'varchar', length: 32 })
   kind: OutboxMailKind;
 
+  /** `PRIORITY_OF` its kind; a row queued without one goes with the reset mails. */
+  @Column({ type: 'smallint', default: 1 })
+  priority: number;
+
+  @ExactText()
   @Column({ name: 'user_id', type: 'varchar', length: 255 })
   userId: string;
 

@@ -1,16 +1,17 @@
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
-import { exactCollation } from './exact-collation';
+import { createTableOrMakeItExact, exactCollation } from './exact-collation';
 
 const epochMs = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable });
 const autoId: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
 const userId = (queryRunner: QueryRunner): TableColumnOptions => ({ name: 'user_id', type: 'varchar', length: '255', ...exactCollation(queryRunner) });
 
-/** The module's tables, written once for SQLite, PostgreSQL and MariaDB alike. */
+/** The module's tables, written once for SQLite, PostgreSQL and MariaDB alike; those `synchronize` made already are kept. */
 export class CreatePasswordResetTables1764201600000 implements MigrationInterface {
   name = 'CreatePasswordResetTables1764201600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createTable(
+    await createTableOrMakeItExact(
+      queryRunner,
       new Table({
         name: 'password_reset_tokens',
         columns: [
@@ -25,13 +26,15 @@ export class CreatePasswordResetTables1764201600000 implements MigrationInterfac
         indices: [new TableIndex({ columnNames: ['user_id'] })],
       }),
     );
-    await queryRunner.createTable(
+    await createTableOrMakeItExact(
+      queryRunner,
       new Table({
         name: 'password_reset_requests',
         columns: [autoId, { name: 'identifier', type: 'varchar', length: '254' }, epochMs('requested_at')],
       }),
     );
-    await queryRunner.createTable(
+    await createTableOrMakeItExact(
+      queryRunner,
       new Table({
         name: 'password_reset_outbox',
         columns: [

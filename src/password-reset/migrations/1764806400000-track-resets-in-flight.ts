@@ -11,8 +11,11 @@ export class TrackResetsInFlight1764806400000 implements MigrationInterface {
   name = 'TrackResetsInFlight1764806400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('password_reset_tokens', new TableColumn({ name: 'completed_at', type: 'bigint', isNullable: true }));
-    if (isMariaDbOrMySql(queryRunner)) {
+    // `synchronize` may have made it already.
+    if (!(await queryRunner.hasColumn('password_reset_tokens', 'completed_at'))) {
+      await queryRunner.addColumn('password_reset_tokens', new TableColumn({ name: 'completed_at', type: 'bigint', isNullable: true }));
+    }
+    if (isMariaDbOrMySql(queryRunner.connection)) {
       await queryRunner.query('ALTER TABLE password_reset_requests MODIFY identifier varchar(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL');
     }
   }

@@ -1,12 +1,13 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { exactCollation } from './exact-collation';
+import { createTableOrMakeItExact, exactCollation } from './exact-collation';
 
 /** The rows whose locks make instances take turns at the per-account limit. */
 export class LockAccounts1765411200000 implements MigrationInterface {
   name = 'LockAccounts1765411200000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createTable(
+    await createTableOrMakeItExact(
+      queryRunner,
       new Table({
         name: 'password_reset_account_locks',
         columns: [{ name: 'user_id', type: 'varchar', length: '255', isPrimary: true, ...exactCollation(queryRunner) }],

@@ -46,8 +46,9 @@ export function createPagesController(routes: PasswordResetRoutes): Type<unknown
       return this.responder.respond(req, res, async () => {
         const token = req.query?.token;
         const wellFormed = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
-        const usable = wellFormed && (await this.passwordReset.usableUntil(token)) !== null;
-        return usable ? this.pages.render(req, 'reset-form', 'resetPassword', { token }) : this.pages.render(req, 'link-invalid', 'resetPassword');
+        const status = wellFormed ? await this.passwordReset.linkStatus(token) : null;
+        if (!status) return this.pages.render(req, 'link-invalid', 'resetPassword');
+        return this.pages.render(req, 'reset-form', 'resetPassword', { token, secondFactorRequired: status.secondFactorRequired });
       });
     }
   }

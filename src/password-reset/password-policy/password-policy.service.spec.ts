@@ -1,10 +1,12 @@
+import { systemClock } from '../clock';
 import { inEnglish } from '../i18n/password-reset-translator';
+import { BreachedPasswords } from './breached-passwords';
 import { PasswordPolicyService } from './password-policy.service';
 import { StrengthEstimator } from './strength-estimator';
 
 describe('PasswordPolicyService', () => {
   const estimator = new StrengthEstimator();
-  const policy = new PasswordPolicyService({} as never, estimator);
+  const policy = new PasswordPolicyService({} as never, estimator, new BreachedPasswords({} as never, systemClock));
   const user = { id: '1', username: 'margaret', email: 'Margaret.Hamilton@example.com' };
   afterAll(() => estimator.onModuleDestroy());
   const reasonsFor = async (password: string) => (await policy.check(password, user)).map(inEnglish);

@@ -3,6 +3,7 @@ import type { PasswordResetModuleOptions } from '../interfaces/password-reset-mo
 import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
 import { Text, text } from '../i18n/text';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import { BreachedPasswords, BreachedPasswordsOptions } from './breached-passwords';
 import { StrengthEstimator } from './strength-estimator';
 
 export interface PasswordPolicyOptions {
@@ -12,15 +13,21 @@ export interface PasswordPolicyOptions {
   maxLength: number;
   /** zxcvbn score from 0 (guessable) to 4; 3 means "safely unguessable" (about 10^8 guesses or more). */
   minStrength: 0 | 1 | 2 | 3 | 4;
+  /** Also refuse passwords a Pwned Passwords range service lists as breached; unset: no such check. */
+  breached?: BreachedPasswordsOptions;
 }
 
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicyOptions = { minLength: 8, maxLength: 128, minStrength: 3 };
+
+/** The key of the reason given for a password found in a data breach. */
+export const BREACHED_PASSWORD_REASON = 'passwordPolicy.breached';
 
 /**
  * The documented password policy, after NIST SP 800-63B: a length range, not
  * the user's own name or address, and not common or easily guessed, judged by
  * the maintained zxcvbn-ts estimator (common-password and English dictionaries,
  * keyboard patterns, sequences, dates), with the user's own data as extra words.
+ * Optionally, not found in a data breach (NIST's "previous breach corpuses").
  * No composition rules (NIST advises against them). Passwords are compared and
  * measured in NFKC, the form in which they are stored.
  */
@@ -31,6 +38,7 @@ export class PasswordPolicyService {
   constructor(
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
     private readonly estimator: StrengthEstimator,
+    private readonly breached: BreachedPasswords,
   ) {
     this.policy = { ...DEFAULT_PASSWORD_POLICY, ...options.passwordPolicy };
   }
@@ -49,7 +57,8 @@ export class PasswordPolicyService {
     const personal = [user.username, user.email, user.email.split('@')[0]].filter((value): value is string => !!value);
     if (personal.some((value) => lowered === value.toLowerCase())) return [text('passwordPolicy.personal')];
     const { score, warning, suggestions } = await this.estimator.estimate(password, personal);
-    if (score >= this.policy.minStrength) return [];
+    // Asked only about passwords that pass every other rule: the others need no answer from outside.
+    if (score >= this.policy.minStrength) return (await this.breached.includes(password)) ? [text(BREACHED_PASSWORD_REASON)] : [];
     // zxcvbn's own hints are in English in every language.
     const hints = [...(warning ? [warning] : []), ...suggestions].map((hint) => text('passwordPolicy.hint', { hint }));
     return [text('passwordPolicy.guessable'), ...hints];

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /**
@@ -6,10 +7,11 @@ import { EpochMsColumn } from '../epoch-ms.column';
  * holds what a stranger typed, so the worker deletes it once processed.
  */
 @Entity('password_reset_requests')
-export class ResetRequest {
+export class ResetRequest extends PasswordResetEntity {
   @PrimaryGeneratedColumn()
   id: number;
 
+  @ExactText()
   @Column({ type: 'varchar', length: 254 })
   identifier: string;
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
 import { AccountLimitService } from '../account-limit/account-limit.service';
+import { AuditTrail } from '../audit-trail';
 import { forEachConcurrently } from '../concurrency';
 import { claimTransaction, locksRows } from '../database/row-locks';
 import { MailOutboxService } from '../mail/mail-outbox.service';
@@ -14,6 +15,12 @@ const BATCH_SIZE = 500;
 const LOOKUP_CONCURRENCY = 8;
 
 type Writes = (manager: EntityManager) => Promise<void>;
+
+interface ProcessedBatch {
+  requests: number;
+  /** One entry per reset mail queued, the per-account limit applied. */
+  recipients: string[];
+}
 
 /**
  * Turns recorded requests into queued reset mails, off the request path: this
@@ -28,6 +35,7 @@ export class ResetRequestProcessor {
     private readonly outbox: MailOutboxService,
     private readonly accountLimit: AccountLimitService,
     private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
     @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
   ) {}
 
@@ -37,16 +45,20 @@ export class ResetRequestProcessor {
    * transaction that holds the claimed requests and the accounts until their
    * mails are queued and the requests deleted: other instances' workers skip
    * these requests, and a worker that dies lets go of them for another. On
-   * SQLite only the writes share a transaction (see claimTransaction).
+   * SQLite only the writes share a transaction (see claimTransaction). Each
+   * mail queued is announced once it is committed.
    */
-  processBatch(): Promise<number> {
-    if (!locksRows(this.dataSource)) return this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
-    return claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)));
+  async processBatch(): Promise<number> {
+    const batch = locksRows(this.dataSource)
+      ? await claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)))
+      : await this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
+    for (const userId of batch.recipients) this.audit.requested(userId);
+    return batch.requests;
   }
 
-  private async process(manager: EntityManager, commit: (writes: Writes) => Promise<void>): Promise<number> {
+  private async process(manager: EntityManager, commit: (writes: Writes) => Promise<void>): Promise<ProcessedBatch> {
     const requests = await this.inbox.claimOldest(manager, BATCH_SIZE);
-    if (requests.length === 0) return 0;
+    if (requests.length === 0) return { requests: 0, recipients: [] };
     const users = await this.resolve([...new Set(requests.map((request) => request.identifier))]);
     const wanted = new Map<string, number>();
     for (const request of requests) {
@@ -63,7 +75,7 @@ export class ResetRequestProcessor {
       await this.outbox.enqueue(writer, 'reset-password', recipients);
       await this.inbox.discard(writer, requests.map((request) => request.id));
     });
-    return requests.length;
+    return { requests: requests.length, recipients };
   }
 
   /** The users the identifiers name, in bulk where the store can. */

@@ -1,19 +1,22 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */
 @Entity('password_reset_tokens')
-export class ResetToken {
+export class ResetToken extends PasswordResetEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
   @Index()
+  @ExactText()
   @Column({ name: 'user_id', type: 'varchar', length: 255 })
   userId: string;
 
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;
 
+  /** By the database's clock: it orders a user's tokens, whichever instance made them. */
   @EpochMsColumn('created_at')
   createdAt: number;
 

@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
+import { databaseNow } from '../database/database-clock';
 import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
 import { ResetToken } from './reset-token.entity';
@@ -40,11 +41,18 @@ interface ResetLinkClaims {
  *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
  * - Expires: `tokenTtl` after it was made.
  * - Superseded: only the newest live token of a user works, newest by
- *   (`created_at`, `id`), which this process never repeats. Whoever makes a
+ *   (`created_at`, `id`). `created_at` is the database's clock, which all
+ *   instances share (one whose own clock runs ahead must not make its older
+ *   token the newer), and this process never repeats it. Whoever makes a
  *   token, once it is committed, looks up the newest and revokes the live ones
  *   older than that, so two instances making tokens for one user at once still
  *   leave exactly one: the newest is never revoked, and whichever of the two
  *   looks last sees the other.
+ * - Made again for a dead mail: an operator's `retry-dead` queues a dead reset
+ *   mail again only as a fresh request would be: not once a newer reset mail
+ *   was queued for the user, nor once the password changed after it was asked
+ *   for, and counted against the per-account limit (`retryDeadMail`). So a
+ *   retried mail never takes the live link away from the user's newest mail.
  * - Consumed: by one conditional UPDATE, so of concurrent uses exactly one wins.
  *   From then until the new password is stored (`completed_at`) the reset is
  *   in flight; a consumed token that has not completed within `IN_FLIGHT_MS` is
@@ -56,7 +64,7 @@ interface ResetLinkClaims {
  */
 @Injectable()
 export class ResetTokenService {
-  private lastIssuedAt = 0;
+  private lastMadeAt = 0;
 
   constructor(
     @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
@@ -69,12 +77,13 @@ export class ResetTokenService {
   async issue(userId: string): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
     // Strictly increasing within the process, so that a later token is also the newer one.
-    const now = (this.lastIssuedAt = Math.max(this.clock.now(), this.lastIssuedAt + 1));
+    const madeAt = (this.lastMadeAt = Math.max(await databaseNow(this.tokens.manager), this.lastMadeAt + 1));
+    const now = this.clock.now();
     const token: ResetToken = {
       id: randomUUID(),
       userId,
       tokenHash: hash(raw),
-      createdAt: now,
+      createdAt: madeAt,
       expiresAt: now + this.settings.ttlMs,
       usedAt: null,
       completedAt: null,

@@ -3,16 +3,20 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { PasswordResetUser, PasswordResetUserStore } from 'nestjs-password-reset';
 import { In, Repository } from 'typeorm';
 import { hashPassword } from './passwords';
+import { Session } from './session.entity';
 import { User } from './user.entity';
 
 function toResetUser({ id, email, username }: User): PasswordResetUser {
   return { id, email, username };
 }
 
-/** How the reset module finds this app's users and stores a new password. Identifiers arrive normalised, as they are stored. */
+/** How the reset module finds this app's users, stores a new password and signs them out. Identifiers arrive normalised, as they are stored. */
 @Injectable()
 export class UsersResetStore implements PasswordResetUserStore {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+  ) {}
 
   async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
     const [user] = await this.findManyByIdentifiers([identifier]);
@@ -36,5 +40,10 @@ export class UsersResetStore implements PasswordResetUserStore {
 
   async setPassword(id: string, newPassword: string): Promise<void> {
     await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
+  }
+
+  // Whoever reset the password may not be the only one signed in: after a reset, nobody is.
+  async endSessions(id: string): Promise<void> {
+    await this.sessions.delete({ userId: id });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UnauthorizedException, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, UnauthorizedException, UsePipes, ValidationPipe } from '@nestjs/common';
 import { LoginDto, SignUpDto } from './credentials.dto';
 import { UsersService } from './users.service';
 
@@ -15,9 +15,17 @@ export class UsersController {
 
   @Post('login')
   @HttpCode(200)
-  async logIn(@Body() credentials: LoginDto): Promise<{ id: string }> {
-    const user = await this.users.logIn(credentials);
-    if (!user) throw new UnauthorizedException();
-    return { id: user.id };
+  async logIn(@Body() credentials: LoginDto): Promise<{ id: string; session: string }> {
+    const session = await this.users.logIn(credentials);
+    if (!session) throw new UnauthorizedException();
+    return { id: session.userId, session: session.id };
+  }
+
+  /** Who the session (`Authorization: Bearer <session>`) belongs to, while it lasts. */
+  @Get('me')
+  async me(@Headers('authorization') authorization = ''): Promise<{ id: string }> {
+    const session = await this.users.sessionOf(authorization.replace(/^Bearer /, ''));
+    if (!session) throw new UnauthorizedException();
+    return { id: session.userId };
   }
 }

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Clock } from '../clock';
+import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
+import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+
+export interface BreachedPasswordsOptions {
+  /** Base of a k-anonymity range service of the Pwned Passwords shape, such as `https://api.pwnedpasswords.com`. */
+  rangeUrl: string;
+  /** How long to wait for its answer before letting the password through. Default 2 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+/** The list changes over months; five minutes spares the service repeated questions about one range during a burst. */
+const RANGE_CACHE_MS = 5 * 60 * 1000;
+const RANGE_CACHE_SIZE = 1000;
+const RANGE_LINE = /^([0-9A-F]{35}):(\d+)$/;
+
+/**
+ * Asks a Pwned Passwords range service whether a password appeared in a data
+ * breach. Only the first five hex digits of its SHA-1 leave the server (with
+ * `Add-Padding: true`, so that the answer's size says nothing either); the
+ * match against the rest happens here. A service that is down, slow or
+ * answers nonsense lets the password through, with a warning: its outage must
+ * not stop resets.
+ */
+@Injectable()
+export class BreachedPasswords {
+  private readonly logger = new Logger('PasswordResetPolicy');
+  private readonly rangeUrl?: string;
+  private readonly timeoutMs: number;
+  /** Breached suffixes by prefix, in insertion order, so that the oldest goes first. */
+  private readonly ranges = new Map<string, { suffixes: Set<string>; until: number }>();
+
+  constructor(
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
+  ) {
+    const breached = options.passwordPolicy?.breached;
+    this.timeoutMs = breached?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!breached) return;
+    if (!URL.canParse(breached.rangeUrl) || !/^https?:$/.test(new URL(breached.rangeUrl).protocol)) {
+      throw new Error('PasswordResetModule: passwordPolicy.breached.rangeUrl must be an http(s) URL');
+    }
+    if (!(this.timeoutMs > 0)) throw new Error('PasswordResetModule: passwordPolicy.breached.timeoutMs must be positive');
+    this.rangeUrl = breached.rangeUrl.replace(/\/+$/, '');
+  }
+
+  /** True when the service lists the password; false when it does not, or could not be asked. */
+  async includes(password: string): Promise<boolean> {
+    if (!this.rangeUrl) return false;
+    const digest = createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
+    const prefix = digest.slice(0, 5);
+    try {
+      return (await this.range(prefix)).has(digest.slice(5));
+    } catch (error) {
+      this.logger.warn(`Breached-password check skipped, the password is let through: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  }
+
+  private async range(prefix: string): Promise<Set<string>> {
+    const now = this.clock.now();
+    const cached = this.ranges.get(prefix);
+    if (cached && cached.until > now) return cached.suffixes;
+    const suffixes = await this.fetchRange(prefix);
+    this.ranges.delete(prefix);
+    if (this.ranges.size >= RANGE_CACHE_SIZE) this.ranges.delete(this.ranges.keys().next().value!);
+    this.ranges.set(prefix, { suffixes, until: now + RANGE_CACHE_MS });
+    return suffixes;
+  }
+
+  private async fetchRange(prefix: string): Promise<Set<string>> {
+    const body = await this.ask(prefix);
+    const lines = body.split(/\r?\n/).filter((line) => line !== '');
+    // A padded answer is never empty; an empty one is no answer.
+    if (lines.length === 0) throw new Error('the range service answered nothing');
+    const suffixes = new Set<string>();
+    for (const line of lines) {
+      const match = RANGE_LINE.exec(line.trim().toUpperCase());
+      if (!match) throw new Error('the range service answered something that is not SUFFIX:COUNT lines');
+      // Padding lines have the count 0.
+      if (Number(match[2]) > 0) suffixes.add(match[1]);
+    }
+    return suffixes;
+  }
+
+  /** The answer's text; the deadline covers reading it too. */
+  private async ask(prefix: string): Promise<string> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.rangeUrl}/range/${prefix}`, { headers: { 'Add-Padding': 'true' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      if (response.ok) return await response.text();
+    } catch (error) {
+      throw new Error(`the range service could not be asked: ${this.describe(error)}`);
+    }
+    await response.body?.cancel();
+    throw new Error(`the range service answered ${response.status}`);
+  }
+
+  private describe(error: unknown): string {
+    if ((error as { name?: string } | null)?.name === 'TimeoutError') return `no answer within ${this.timeoutMs} ms`;
+    const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
+    return cause ? `${message} (${cause.code ?? cause.message})` : message;
+  }
+}

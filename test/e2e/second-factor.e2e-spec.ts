@@ -1,0 +1,157 @@
+import { INestApplication, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import request from 'supertest';
+import { PasswordResetEvents, PasswordResetModule, PasswordResetRefusedEvent, PasswordResetUser, PasswordResetUserStore } from '../../src';
+import { eventually } from '../support/eventually';
+import { CapturingLogger } from '../support/harness';
+import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
+import { initialised, testPlatforms } from '../support/platforms';
+import { SmtpSink, tokenFrom } from '../support/smtp-sink';
+
+const CODE = '246810';
+
+/** Kim has a second factor (a fixed code, standing in for TOTP); Lee has none. */
+@Injectable()
+class AccountsWithSecondFactor implements PasswordResetUserStore {
+  readonly passwords = new Map<string, string>();
+  readonly verified: { userId: string; code: string }[] = [];
+  private readonly users: PasswordResetUser[] = [
+    { id: 'u-kim', username: 'kim', email: 'kim@host.example' },
+    { id: 'u-lee', username: 'lee', email: 'lee@host.example' },
+  ];
+
+  readonly secondFactor = {
+    required: async (user: PasswordResetUser) => user.id === 'u-kim',
+    verify: async (user: PasswordResetUser, code: string) => {
+      this.verified.push({ userId: user.id, code });
+      return code === CODE;
+    },
+  };
+
+  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
+    return this.users.find((user) => user.username === identifier) ?? null;
+  }
+
+  async findById(id: string): Promise<PasswordResetUser | null> {
+    return this.users.find((user) => user.id === id) ?? null;
+  }
+
+  async setPassword(id: string, newPassword: string): Promise<void> {
+    this.passwords.set(id, newPassword);
+  }
+
+  async endSessions(): Promise<void> {}
+}
+
+@Module({ providers: [AccountsWithSecondFactor], exports: [AccountsWithSecondFactor] })
+class AccountsModule {}
+
+describe.each(testPlatforms())('a host whose users may have a second factor (%s)', (platform) => {
+  let app: INestApplication;
+  let smtp: SmtpSink;
+  let surroundings: HostSurroundings;
+  let accounts: AccountsWithSecondFactor;
+  const refusals: PasswordResetRefusedEvent[] = [];
+  const post = (path: string) => request(app.getHttpServer()).post(path);
+
+  beforeAll(async () => {
+    surroundings = await startHostSurroundings();
+    smtp = surroundings.smtp;
+    @Module({
+      imports: [
+        hostDatabase(surroundings.databaseUrl),
+        EventEmitterModule.forRoot(),
+        AccountsModule,
+        PasswordResetModule.forRootAsync({
+          pages: true,
+          imports: [AccountsModule],
+          inject: [AccountsWithSecondFactor],
+          useFactory: (store: AccountsWithSecondFactor) => ({
+            userStore: store,
+            jwtSecret: 'host-secret-host-secret-host-secret-host',
+            resetUrl: 'https://host.example/reset',
+            mail: { transport: smtp.url },
+            delivery: { pollIntervalMs: 25 },
+          }),
+        }),
+      ],
+    })
+    class HostModule {}
+    app = await initialised(await NestFactory.create(HostModule, hostAdapter(platform), { logger: new CapturingLogger() }));
+    accounts = app.get(AccountsWithSecondFactor);
+    app.get(EventEmitter2).on(PasswordResetEvents.refused, (event: PasswordResetRefusedEvent) => refusals.push(event));
+  });
+  afterAll(async () => {
+    await app.close();
+    await surroundings.stop();
+  });
+
+  async function resetToken(username: string): Promise<string> {
+    const email = `${username}@host.example`;
+    const before = smtp.mailsTo(email).length;
+    await post('/auth/lostPassword').send({ username }).expect(200, {});
+    const mails = await smtp.waitForMails(email, before + 1);
+    return tokenFrom(mails[before]);
+  }
+
+  it('says in the check that the link needs a second factor, only for a usable link of a user who has one', async () => {
+    const kims = await resetToken('kim');
+    const check = await post('/auth/resetPassword/check').send({ token: kims }).expect(200);
+    expect(check.body).toEqual({ usable: true, expiresAt: expect.any(String), secondFactorRequired: true });
+    const lees = await post('/auth/resetPassword/check').send({ token: await resetToken('lee') }).expect(200);
+    expect(lees.body).toEqual({ usable: true, expiresAt: expect.any(String) });
+    const invalid = await post('/auth/resetPassword/check').send({ token: 'not-a-token' }).expect(400);
+    expect(invalid.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'invalid_token', message: expect.any(String) });
+  });
+
+  it('refuses a reset without the code (second_factor_required) and with a wrong one (invalid_second_factor), the link staying usable; takes the right one', async () => {
+    const token = await resetToken('kim');
+    const password = 'quiet lantern orbit 1987 meadow';
+    const missing = await post('/auth/resetPassword').send({ token, password }).expect(400);
+    expect(missing.body).toMatchObject({ statusCode: 400, code: 'second_factor_required', message: 'this account has a second factor: enter its code to set a new password' });
+    const wrong = await post('/auth/resetPassword').send({ token, password, secondFactorCode: '135790' }).expect(400);
+    expect(wrong.body).toMatchObject({ statusCode: 400, code: 'invalid_second_factor', message: 'the code of your second factor is wrong' });
+    expect(accounts.passwords.has('u-kim')).toBe(false);
+    await post('/auth/resetPassword/check').send({ token }).expect(200);
+
+    await post('/auth/resetPassword').send({ token, password, secondFactorCode: CODE }).expect(200, {});
+    expect(accounts.passwords.get('u-kim')).toBe(password);
+    expect(accounts.verified.slice(-2)).toEqual([
+      { userId: 'u-kim', code: '135790' },
+      { userId: 'u-kim', code: CODE },
+    ]);
+    await eventually(async () => {
+      expect(refusals.map((event) => event.reason)).toEqual(expect.arrayContaining(['second_factor_required', 'invalid_second_factor']));
+    }, 5_000);
+  });
+
+  it('asks nothing of a user without a second factor, and refuses an empty code as bad input', async () => {
+    const token = await resetToken('lee');
+    const empty = await post('/auth/resetPassword').send({ token, password: 'amber lighthouse saddle 1977', secondFactorCode: '' }).expect(400);
+    expect(empty.body).toMatchObject({ code: 'invalid_request', message: 'secondFactorCode must not be empty' });
+    await post('/auth/resetPassword').send({ token, password: 'amber lighthouse saddle 1977' }).expect(200, {});
+    expect(accounts.passwords.get('u-lee')).toBe('amber lighthouse saddle 1977');
+  });
+
+  it("asks for the code on the reset page, and keeps asking when a browser's post lacks it or has it wrong", async () => {
+    const field = /<input id="secondFactorCode" name="secondFactorCode"[^>]*autocomplete="one-time-code"/;
+    const kims = await resetToken('kim');
+    expect((await request(app.getHttpServer()).get(`/auth/resetPassword?token=${kims}`).expect(200)).text).toMatch(field);
+    const lees = await resetToken('lee');
+    expect((await request(app.getHttpServer()).get(`/auth/resetPassword?token=${lees}`).expect(200)).text).not.toContain('secondFactorCode');
+
+    const form = (fields: Record<string, string>) => post('/auth/resetPassword').set('Accept', 'text/html').type('form').send(fields);
+    const fields = { token: kims, password: 'violet kettle drums at noon', passwordConfirmation: 'violet kettle drums at noon' };
+    const missing = await form(fields).expect(400);
+    expect(missing.text).toMatch(field);
+    expect(missing.text).toContain('this account has a second factor: enter its code to set a new password');
+    const wrong = await form({ ...fields, secondFactorCode: '000000' }).set('Accept-Language', 'de').expect(400);
+    expect(wrong.text).toMatch(field);
+    expect(wrong.text).toContain('der Code Ihres zweiten Faktors ist falsch');
+    const weak = await form({ token: kims, password: 'password123', passwordConfirmation: 'password123', secondFactorCode: CODE }).expect(400);
+    expect(weak.text).toMatch(field);
+    await form({ ...fields, secondFactorCode: CODE }).expect(200);
+    expect(accounts.passwords.get('u-kim')).toBe('violet kettle drums at noon');
+  });
+});
