@@ -1,4 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -32,7 +33,7 @@ export function hostConnection(databaseUrl: string, mariaDbDriver: 'mariadb' | '
 }
 
 /** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
-export function hostAdapter(platform: TestPlatform) {
+export function hostAdapter(platform: TestPlatform): AbstractHttpAdapter {
   return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
 }
 
