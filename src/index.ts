@@ -21,6 +21,7 @@ export type { BreachedPasswordsOptions } from './password-reset/password-policy/
 export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
 export type { PasswordResetSecondFactor, PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
+export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
 export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
 export type {
   MailTemplateName,

@@ -1,4 +1,4 @@
-import { Controller, HttpStatus, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, HttpStatus, Post, Req, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
@@ -33,7 +33,7 @@ const LOST_PASSWORD_DESCRIPTION = [
  */
 export function createAuthController(routes: PasswordResetRoutes): Type<unknown> {
   @ApiTags('password-reset')
-  @Controller(routes.prefix)
+  @Controller({ path: routes.prefix, version: VERSION_NEUTRAL })
   @UseFilters(PasswordResetExceptionFilter)
   @UseGuards(PasswordResetThrottlerGuard)
   class AuthController {

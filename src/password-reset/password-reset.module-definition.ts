@@ -14,6 +14,13 @@ export interface PasswordResetModuleExtras {
    * would tell anyone reading them while sending requests which names have an account.
    */
   metrics?: boolean;
+  /**
+   * Class decorators put on each of the module's controllers, to fit them to
+   * the host's global guards: `[Public(), SkipThrottle()]`.
+   */
+  decorators?: ClassDecorator[];
+  /** Name of the TypeORM connection that holds the module's tables, as `TypeOrmModule.forRoot({ name })` gave it; default: the unnamed one. */
+  dataSource?: string;
 }
 
 export const {
@@ -23,6 +30,6 @@ export const {
   ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
-  // The module class makes its controllers from `pages` and `routes`, and its metrics from `metrics`.
-  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false }, (definition) => definition)
+  // The module class makes its controllers and imports from the extras.
+  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false, decorators: [], dataSource: undefined }, (definition) => definition)
   .build();

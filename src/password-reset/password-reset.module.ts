@@ -1,9 +1,9 @@
-import { DynamicModule, InjectionToken, Module, Provider } from '@nestjs/common';
+import { applyDecorators, DynamicModule, InjectionToken, Module, Provider, Type } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
@@ -64,16 +64,40 @@ function metricsProvider(enabled: boolean): Provider {
 }
 
 /**
+ * The module's tables on the host's named connection: its DataSource and
+ * repositories under the tokens of the unnamed one, which the module's
+ * providers inject, so that each of them follows the `dataSource` option.
+ */
+function connectionOf(dataSource: string | undefined): { imports: DynamicModule[]; providers: Provider[] } {
+  const imports = [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES, dataSource)];
+  if (getDataSourceToken(dataSource) === DataSource) return { imports, providers: [] };
+  const providers = [
+    { provide: DataSource, useExisting: getDataSourceToken(dataSource) },
+    ...PASSWORD_RESET_ENTITIES.map((entity) => ({ provide: getRepositoryToken(entity), useExisting: getRepositoryToken(entity, dataSource) })),
+  ];
+  return { imports, providers };
+}
+
+/**
  * Controllers at the host's paths (each module definition gets classes of its
- * own, as Nest reads routes from class metadata), and metrics if asked for:
- * exported for the host to serve, as no route of the module's could know who may read them.
+ * own, as Nest reads routes from class metadata), decorated as the host asked,
+ * on the module's connection, and metrics if asked for: exported for the host
+ * to serve, as no route of the module's could know who may read them.
  */
 function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
   const routes = resolveRoutes(extras.routes);
-  const controllers = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
-  const providers = [...(definition.providers ?? []), { provide: PASSWORD_RESET_ROUTES, useValue: routes }, metricsProvider(extras.metrics === true)];
+  const controllers: Type<unknown>[] = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
+  const decorate = applyDecorators(...(extras.decorators ?? []));
+  for (const controller of controllers) decorate(controller);
+  const connection = connectionOf(extras.dataSource);
+  const providers = [
+    ...(definition.providers ?? []),
+    ...connection.providers,
+    { provide: PASSWORD_RESET_ROUTES, useValue: routes },
+    metricsProvider(extras.metrics === true),
+  ];
   const exports = [...(definition.exports ?? []), ...(extras.metrics ? [PasswordResetMetrics] : [])];
-  return { ...definition, controllers, providers, exports };
+  return { ...definition, imports: [...(definition.imports ?? []), ...connection.imports], controllers, providers, exports };
 }
 
 /**
@@ -81,7 +105,6 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
  * their own nodemailer transport and JwtService, so a host's own ones are untouched.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES)],
   providers: [
     PasswordResetSchemaCheck,
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),

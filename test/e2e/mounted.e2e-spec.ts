@@ -2,33 +2,46 @@ import {
   ArgumentsHost,
   Body,
   CallHandler,
+  CanActivate,
   Catch,
   Controller,
   ExceptionFilter,
   ExecutionContext,
+  Get,
+  HttpException,
   INestApplication,
   Injectable,
   Module,
+  ModuleMetadata,
   NestInterceptor,
   Post,
+  RequestMethod,
+  SetMetadata,
+  UnauthorizedException,
   ValidationPipe,
+  VersioningOptions,
   VersioningType,
 } from '@nestjs/common';
-import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { SkipThrottle, ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { IsString } from 'class-validator';
 import { map, Observable } from 'rxjs';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import {
   normaliseIdentifier,
   PASSWORD_RESET_ENTITIES,
   PASSWORD_RESET_MIGRATIONS,
   PasswordResetEvents,
   PasswordResetModule,
+  PasswordResetModuleExtras,
+  PasswordResetModuleOptions,
+  passwordResetRoutes,
   PasswordResetService,
   PasswordResetUser,
   PasswordResetUserStore,
@@ -38,7 +51,7 @@ import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } fr
 import { CapturingLogger } from '../support/harness';
 import { nestedJson } from '../support/nested-json';
 import { BROWSER_ACCEPT, expectPageHeaders } from '../support/pages';
-import { initialised, testPlatforms } from '../support/platforms';
+import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /** A host application's own accounts and sessions, with string ids. */
@@ -387,30 +400,227 @@ describe.each(testPlatforms())("a host with its own global pipe, filter, interce
   });
 });
 
-describe.each(testPlatforms())('a host that moves the routes under a URI version (%s)', (platform) => {
-  it('gets a 500 for each request to them, and the log names the cause', async () => {
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
-        PasswordResetModule.forRoot({
-          userStore: new HostAccounts(),
+/** What a host builds around the module, beside its database and SMTP server. */
+interface HostSetup extends Pick<ModuleMetadata, 'imports' | 'providers' | 'controllers'> {
+  /** The options given beside the factory. */
+  extras?: PasswordResetModuleExtras;
+  /** Options of the factory's, over a working set. */
+  options?: Partial<PasswordResetModuleOptions>;
+  /** The name of the host's only connection; unnamed by default. */
+  connection?: string;
+  /** Global setup before `app.init()`. */
+  configure?: (app: INestApplication) => void;
+}
+
+interface MountedHost {
+  app: INestApplication;
+  smtp: SmtpSink;
+  post(path: string): request.Test;
+  get(path: string): request.Test;
+  close(): Promise<void>;
+}
+
+async function startMountedHost(platform: TestPlatform, setup: HostSetup): Promise<MountedHost> {
+  const surroundings = await startHostSurroundings();
+  @Module({
+    imports: [
+      hostDatabase(surroundings.databaseUrl, { name: setup.connection }),
+      HostAccountsModule,
+      ...(setup.imports ?? []),
+      PasswordResetModule.forRootAsync({
+        imports: [HostAccountsModule],
+        inject: [HostAccounts],
+        useFactory: (accounts: HostAccounts) => ({
+          userStore: accounts,
           jwtSecret: 'host-secret-host-secret-host-secret-host',
           resetUrl: 'https://host.example/account/reset',
-          mail: { transport: { jsonTransport: true }, from: 'accounts@host.example' },
+          mail: { transport: surroundings.smtp.url, from: 'accounts@host.example' },
+          delivery: { pollIntervalMs: 25 },
+          ...setup.options,
         }),
-      ],
-    })
-    class VersionedHostModule {}
-    const logs = new CapturingLogger();
-    const app = await NestFactory.create(VersionedHostModule, hostAdapter(platform), { logger: logs });
-    app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+        ...setup.extras,
+      }),
+    ],
+    providers: setup.providers,
+    controllers: setup.controllers,
+  })
+  class MountedHostModule {}
+
+  try {
+    const app = await NestFactory.create(MountedHostModule, hostAdapter(platform), { logger: new CapturingLogger(), abortOnError: false });
+    setup.configure?.(app);
     await initialised(app);
+    return {
+      app,
+      smtp: surroundings.smtp,
+      post: (path) => request(app.getHttpServer()).post(path),
+      get: (path) => request(app.getHttpServer()).get(path),
+      close: async () => {
+        await app.close();
+        await surroundings.stop();
+      },
+    };
+  } catch (error) {
+    await surroundings.stop();
+    throw error;
+  }
+}
+
+const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
+
+/** The whole flow through HTTP, its routes under `base`: asks for a link, takes it from the mail that came, sets a new password with it. */
+async function resetThroughHttp(host: MountedHost, base: string, headers: Record<string, string> = {}): Promise<request.Response[]> {
+  const asked = await host.post(`${base}/lostPassword`).set(headers).send({ username: 'zoe@host.example' }).expect(200, {});
+  const [mail] = await host.smtp.waitForMails('zoe@host.example');
+  const reset = await host.post(`${base}/resetPassword`).set(headers).send({ token: tokenFrom(mail), password: NEW_PASSWORD }).expect(200, {});
+  expect(host.app.get(HostAccounts).accounts.get('acct-7f3a')!.password).toBe(NEW_PASSWORD);
+  return [asked, reset];
+}
+
+/** A route of the host's own, under its guards and versioning. */
+@Controller('account')
+class HostAccountController {
+  @Get()
+  show(): { account: string } {
+    return { account: 'acct-7f3a' };
+  }
+}
+
+const IS_PUBLIC = 'isPublic';
+const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** The usual global authentication guard: every route needs a session unless marked `@Public()`. */
+@Injectable()
+class HostAuthGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization === 'Bearer host-session') return true;
+    throw new UnauthorizedException();
+  }
+}
+
+/** The host's global filter, which keeps the status and marks the body as its own. */
+@Catch()
+class HostMarksErrors implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), { answeredBy: 'host', statusCode: status }, status);
+  }
+}
+
+const answeredByHost = (statusCode: number) => ({ answeredBy: 'host', statusCode });
+const hostThrottlerHeaders = (res: request.Response) => Object.keys(res.headers).filter((name) => name.startsWith('x-ratelimit'));
+const SESSION = { Authorization: 'Bearer host-session' };
+
+describe.each(testPlatforms())('a host with a global auth guard, a global ThrottlerGuard and a global filter (%s)', (platform) => {
+  let host: MountedHost;
+  const startGuardedHost = async (extras: PasswordResetModuleExtras) => {
+    host = await startMountedHost(platform, {
+      imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: 5 }])],
+      providers: [
+        { provide: APP_GUARD, useClass: HostAuthGuard },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_FILTER, useClass: HostMarksErrors },
+      ],
+      controllers: [HostAccountController],
+      extras,
+      options: { rateLimit: { resetPasswordPerMinute: 3 } },
+    });
+  };
+  afterEach(() => host.close());
+
+  it("without `decorators`, the host's guard refuses the module's routes and the host's filter answers it", async () => {
+    await startGuardedHost({});
+    await host.post('/auth/lostPassword').send({ username: 'zoe@host.example' }).expect(401, answeredByHost(401));
+    await host.post('/auth/resetPassword/check').send({ token: 'x' }).expect(401, answeredByHost(401));
+  });
+
+  it("without `decorators`, the host's throttler limits the module's routes with its headers, and the host's filter answers its 429", async () => {
+    await startGuardedHost({});
+    const first = await host.post('/auth/lostPassword').set(SESSION).send({ username: 'nobody' }).expect(200, {});
+    expect(first.headers['x-ratelimit-limit']).toBe('5');
+    for (let i = 0; i < 4; i++) await host.post('/auth/lostPassword').set(SESSION).send({ username: 'nobody' }).expect(200);
+    await host.post('/auth/lostPassword').set(SESSION).send({ username: 'nobody' }).expect(429, answeredByHost(429));
+  });
+
+  it('with `decorators: [Public(), SkipThrottle()]` runs the whole flow, free of the host throttler, whose guards still hold elsewhere', async () => {
+    await startGuardedHost({ decorators: [Public(), SkipThrottle()] });
+    for (const answer of await resetThroughHttp(host, '/auth')) expect(hostThrottlerHeaders(answer)).toEqual([]);
+    await host.get('/account').expect(401, answeredByHost(401));
+    const own = await host.get('/account').set(SESSION).expect(200, { account: 'acct-7f3a' });
+    expect(own.headers['x-ratelimit-limit']).toBe('5');
+  });
+
+  it("keeps its own limit under the host's SkipThrottle(), and answers it itself", async () => {
+    await startGuardedHost({ decorators: [Public(), SkipThrottle()] });
+    for (let i = 0; i < 3; i++) await host.post('/auth/resetPassword/check').send({ token: 'x' }).expect(400);
+    const limited = await host.post('/auth/resetPassword/check').send({ token: 'x' }).expect(429);
+    expect(limited.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', code: 'too_many_requests' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe.each(testPlatforms())('a host that versions its API, under a global prefix (%s)', (platform) => {
+  /** Each way, with the host's own versioned route and how a request asks for version 1 and for version 2. */
+  const versionings: Array<[string, VersioningOptions, string, (version: string) => Record<string, string>]> = [
+    ['in the URI', { type: VersioningType.URI, defaultVersion: '1' }, '/api/v1/account', () => ({})],
+    ['in a header', { type: VersioningType.HEADER, header: 'X-API-Version', defaultVersion: '1' }, '/api/account', (version) => ({ 'X-API-Version': version })],
+    ['in the media type', { type: VersioningType.MEDIA_TYPE, key: 'v=', defaultVersion: '1' }, '/api/account', (version) => ({ Accept: `application/json;v=${version}` })],
+  ];
+
+  it.each(versionings)('%s: the module stays at /api/auth/…, whatever version a request asks for', async (_name, versioning, ownRoute, askFor) => {
+    const host = await startMountedHost(platform, {
+      controllers: [HostAccountController],
+      configure: (app) => app.setGlobalPrefix('api').enableVersioning(versioning),
+    });
     try {
-      const res = await request(app.getHttpServer()).post('/v1/auth/lostPassword').send({ username: 'zoe' }).expect(500);
-      expect(res.body.code).toBe('internal_error');
-      expect(logs.lines.join('\n')).toMatch(/read no body for this request: its routes must be at \/auth\/… under the global prefix/);
+      await host.get(ownRoute).set(askFor('1')).expect(200, { account: 'acct-7f3a' });
+      await host.post('/api/auth/resetPassword/check').send({ token: 'x' }).expect(400);
+      await resetThroughHttp(host, '/api/auth', askFor('2'));
     } finally {
-      await app.close();
+      await host.close();
+    }
+  });
+});
+
+describe.each(testPlatforms())("a host whose global prefix excludes the module's routes (%s)", (platform) => {
+  it("serves them at Tangerine365's URLs, //auth/lostPassword too, and its own under the prefix", async () => {
+    const host = await startMountedHost(platform, {
+      controllers: [HostAccountController],
+      configure: (app) => app.setGlobalPrefix('api', { exclude: passwordResetRoutes() }),
+    });
+    try {
+      await host.get('/api/account').expect(200);
+      await host.post('//auth/lostPassword').type('form').send('username=nobody').expect(200, {});
+      await resetThroughHttp(host, '/auth');
+      await host.post('/api/auth/lostPassword').send({ username: 'nobody' }).expect(404);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('passwordResetRoutes', () => {
+  it('lists the routes where the `routes` option puts them, for every method', () => {
+    expect(passwordResetRoutes({ prefix: 'account', lostPassword: '/forgot/' })).toEqual([
+      { path: '/account/forgot', method: RequestMethod.ALL },
+      { path: '/account/resetPassword', method: RequestMethod.ALL },
+      { path: '/account/resetPassword/check', method: RequestMethod.ALL },
+    ]);
+  });
+});
+
+describe.each(testPlatforms())('a host whose only TypeORM connection is named (%s)', (platform) => {
+  it('runs the whole flow on it, given its name as `dataSource`', async () => {
+    const host = await startMountedHost(platform, { connection: 'main', extras: { dataSource: 'main' } });
+    try {
+      await resetThroughHttp(host, '/auth');
+      const [{ rows }] = await host.app.get<DataSource>(getDataSourceToken('main')).query('SELECT COUNT(*) AS "rows" FROM password_reset_tokens');
+      expect(Number(rows)).toBe(1);
+    } finally {
+      await host.close();
     }
   });
 });

@@ -36,6 +36,16 @@ async function writeManifest(directory, combination, tarball) {
   await writeFile(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/** Replaces each `[from, to]` once; a `from` the file no longer holds is an error, not a host quietly left as the example. */
+async function editFile(path, edits) {
+  let text = await readFile(path, 'utf8');
+  for (const [from, to] of edits) {
+    if (!text.includes(from)) throw new Error(`${path} does not hold ${JSON.stringify(from)}`);
+    text = text.replace(from, () => to);
+  }
+  await writeFile(path, text);
+}
+
 /**
  * A copy of examples/host-app for one combination, installed from the registry
  * (devDependencies too, whatever NODE_ENV says: the host compiles with tsc) and built.
@@ -43,7 +53,8 @@ async function writeManifest(directory, combination, tarball) {
 export async function buildHost({ example, combination, tarball, directory }) {
   await cp(example, directory, { recursive: true, filter: (path) => !/\/(node_modules|dist|var)$|\.sqlite$/.test(path) });
   await writeManifest(directory, combination, tarball);
-  if (combination.main) await writeFile(join(directory, 'src', 'main.ts'), combination.main);
+  for (const [path, text] of Object.entries(combination.files ?? {})) await writeFile(join(directory, path), text);
+  for (const [path, edits] of Object.entries(combination.edits ?? {})) await editFile(join(directory, path), edits);
   const installSeconds = await timed(() => runIn(directory, 'npm', ['install', '--include=dev', '--no-audit', '--no-fund']));
   const buildSeconds = await timed(() => runIn(directory, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']));
   return { directory, installSeconds, buildSeconds };

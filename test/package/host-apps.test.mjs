@@ -136,25 +136,31 @@ for (const combination of hostCombinations) {
 
       const hostLogTail = () => `host log (end):\n${host.output().slice(-2000)}`;
 
-      async function post(path, body, contentType = 'application/json') {
+      async function send(path, body, { contentType = 'application/json', headers = {} } = {}) {
         let response;
         try {
-          response = await fetch(`${host.url}${combination.prefix}${path}`, {
+          response = await fetch(`${host.url}${path}`, {
             method: 'POST',
-            headers: { 'content-type': contentType, accept: 'application/json' },
+            headers: { 'content-type': contentType, accept: 'application/json', ...headers },
             body: typeof body === 'string' ? body : JSON.stringify(body),
             signal: AbortSignal.timeout(10_000),
           });
         } catch (error) {
-          throw new Error(`POST ${combination.prefix}${path}: ${error.message}\n${hostLogTail()}`);
+          throw new Error(`POST ${path}: ${error.message}\n${hostLogTail()}`);
         }
         const text = await response.text();
         try {
-          return { status: response.status, body: JSON.parse(text) };
+          return { status: response.status, headers: response.headers, body: JSON.parse(text) };
         } catch {
-          return { status: response.status, body: text };
+          return { status: response.status, headers: response.headers, body: text };
         }
       }
+
+      /** A route of the module's, under the host's prefix. */
+      const post = (path, body, contentType) => send(`${combination.prefix}${path}`, body, { contentType });
+      /** A route of the host's own, under its version, with the headers its guard wants (if it has one). */
+      const hostPath = (path) => `${combination.hostPrefix ?? combination.prefix}${path}`;
+      const postToHost = (path, body, headers = combination.hostHeaders) => send(hostPath(path), body, { headers });
 
       /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
       function assertAnswer(answer, status, expected) {
@@ -170,7 +176,8 @@ for (const combination of hostCombinations) {
 
       /** The status `GET /me` answers for the session. */
       async function sessionStatus(session) {
-        const response = await fetch(`${host.url}${combination.prefix}/me`, { headers: { authorization: `Bearer ${session}` }, signal: AbortSignal.timeout(10_000) });
+        const headers = { ...combination.hostHeaders, authorization: `Bearer ${session}` };
+        const response = await fetch(`${host.url}${hostPath('/me')}`, { headers, signal: AbortSignal.timeout(10_000) });
         return response.status;
       }
 
@@ -179,8 +186,8 @@ for (const combination of hostCombinations) {
         const email = `alice@${combination.id}.example`;
         const oldPassword = 'correct horse battery staple';
         const newPassword = 'violet kettle drums at noon';
-        assertAnswer(await post('/users', { username, email, password: oldPassword }), 201);
-        const { session } = (await post('/login', { username, password: oldPassword })).body;
+        assertAnswer(await postToHost('/users', { username, email, password: oldPassword }), 201);
+        const { session } = (await postToHost('/login', { username, password: oldPassword })).body;
         assert.equal(await sessionStatus(session), 200);
 
         assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
@@ -188,9 +195,20 @@ for (const combination of hostCombinations) {
         assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
         assert.equal(await sessionStatus(session), 401, 'the session from before the reset still works');
 
-        assertAnswer(await post('/login', { username, password: newPassword }), 200);
-        assertAnswer(await post('/login', { username, password: oldPassword }), 401);
+        assertAnswer(await postToHost('/login', { username, password: newPassword }), 200);
+        assertAnswer(await postToHost('/login', { username, password: oldPassword }), 401);
         assertAnswer(await post('/auth/resetPassword', { token, password: 'another fresh passphrase 7' }), 400, { code: 'invalid_token' });
+      });
+
+      if (combination.hostHeaders) it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
+        const signUp = { username: `bob-${combination.id}`, email: `bob@${combination.id}.example`, password: 'correct horse battery staple' };
+        assertAnswer(await postToHost('/users', signUp, {}), 401);
+        const own = await postToHost('/users', signUp);
+        assertAnswer(own, 201);
+        assert.ok(own.headers.has('x-ratelimit-limit'), 'no throttler headers on the host route');
+        const module = await post('/auth/lostPassword', { username: 'nobody-here' });
+        assertAnswer(module, 200, {});
+        assert.deepEqual([...module.headers.keys()].filter((name) => name.startsWith('x-ratelimit')), []);
       });
 
       // Under a prefix the seed's URL is not the host's; without one it must work.

@@ -1,6 +1,7 @@
 // The hosts the packaging test builds from examples/host-app: what each one
-// changes in the example's package.json, and its src/main.ts where the example's
-// (Express, no global setup) is not the point.
+// changes in the example's package.json, the files it writes (its src/main.ts
+// where the example's, Express without global setup, is not the point) and the
+// edits it makes to the example's own files.
 
 const nest11 = {
   '@nestjs/common': '^11.0.0',
@@ -37,20 +38,114 @@ async function bootstrap(): Promise<void> {
 void bootstrap();
 `;
 
+const versionedMain = `import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule);
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  await app.listen(process.env.PORT ?? 3000);
+}
+
+void bootstrap();
+`;
+
+/** The key the guarded host's own routes want; the module's routes want none. */
+const HOST_API_KEY = 'package-test-key';
+
+const hostGuards = `import { CanActivate, ExecutionContext, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+
+export const Public = () => SetMetadata('isPublic', true);
+
+@Injectable()
+export class SessionGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.getAllAndOverride<boolean>('isPublic', [context.getHandler(), context.getClass()])) return true;
+    if (context.switchToHttp().getRequest().headers['x-api-key'] === '${HOST_API_KEY}') return true;
+    throw new UnauthorizedException();
+  }
+}
+`;
+
+/** A global auth guard and a global ThrottlerGuard, and the module mounted past both with `decorators`. */
+const guardedAppModule = [
+  [
+    "import { Module } from '@nestjs/common';",
+    `import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { SkipThrottle, ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { Public, SessionGuard } from './host-guards';`,
+  ],
+  [
+    '    PasswordResetModule.forRootAsync({',
+    `    ThrottlerModule.forRoot([{ ttl: 60_000, limit: 100 }]),
+    PasswordResetModule.forRootAsync({
+      decorators: [Public(), SkipThrottle()],`,
+  ],
+  [
+    '  ],\n})\nexport class AppModule {}',
+    `  ],
+  providers: [
+    { provide: APP_GUARD, useClass: SessionGuard },
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+  ],
+})
+export class AppModule {}`,
+  ],
+];
+
+/** Its only connection named `main`, the host's own repositories and the module on it. */
+const namedConnectionEdits = {
+  'src/app.module.ts': [
+    ['    TypeOrmModule.forRoot({', "    TypeOrmModule.forRoot({\n      name: 'main',"],
+    ['    PasswordResetModule.forRootAsync({', "    PasswordResetModule.forRootAsync({\n      dataSource: 'main',"],
+  ],
+  'src/users/users.module.ts': [['TypeOrmModule.forFeature([User, Session])', "TypeOrmModule.forFeature([User, Session], 'main')"]],
+  'src/users/users.service.ts': [
+    ['@InjectRepository(User)', "@InjectRepository(User, 'main')"],
+    ['@InjectRepository(Session)', "@InjectRepository(Session, 'main')"],
+  ],
+  'src/users/users-reset.store.ts': [
+    ['@InjectRepository(User)', "@InjectRepository(User, 'main')"],
+    ['@InjectRepository(Session)', "@InjectRepository(Session, 'main')"],
+  ],
+};
+
 export const hostCombinations = [
   { id: 'nest11-typeorm03-express', name: 'Nest 11 + TypeORM 0.3 + Express', dependencies: nest11, prefix: '' },
   {
     id: 'nest12-typeorm1-fastify',
     name: 'Nest 12 + TypeORM 1.x + Fastify',
     dependencies: { '@nestjs/platform-express': null, '@nestjs/platform-fastify': '^12.0.0' },
-    main: fastifyMain,
+    files: { 'src/main.ts': fastifyMain },
     prefix: '',
   },
   {
     id: 'nest12-typeorm1-express-global-setup',
     name: "Nest 12 + TypeORM 1.x + Express, global ValidationPipe and prefix 'api'",
     dependencies: {},
-    main: globalSetupMain,
+    files: { 'src/main.ts': globalSetupMain },
     prefix: '/api',
+  },
+  {
+    id: 'nest11-typeorm03-express-guarded-versioned',
+    name: 'Nest 11 + TypeORM 0.3 + Express, global auth guard and ThrottlerGuard, URI versioning with a default version',
+    dependencies: { ...nest11, '@nestjs/throttler': '^6.4.0' },
+    files: { 'src/main.ts': versionedMain, 'src/host-guards.ts': hostGuards },
+    edits: { 'src/app.module.ts': guardedAppModule },
+    prefix: '',
+    hostPrefix: '/v1',
+    hostHeaders: { 'x-api-key': HOST_API_KEY },
+  },
+  {
+    id: 'nest12-typeorm1-express-named-connection',
+    name: "Nest 12 + TypeORM 1.x + Express, its only connection named 'main'",
+    dependencies: {},
+    edits: namedConnectionEdits,
+    prefix: '',
   },
 ];

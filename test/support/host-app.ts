@@ -1,4 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,9 +9,10 @@ import { createTestDatabase } from './databases';
 import type { TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
-/** A host's TypeORM connection to its SQLite file, with its own tables and the module's added as the README says. */
-export function hostDatabase(sqliteUrl: string, own: { entities?: Function[]; migrations?: Function[] } = {}): DynamicModule {
+/** A host's TypeORM connection to its SQLite file (unnamed unless `own.name` is given), with its own tables and the module's added as the README says. */
+export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?: Function[]; migrations?: Function[] } = {}): DynamicModule {
   return TypeOrmModule.forRoot({
+    name: own.name,
     type: 'better-sqlite3',
     database: sqliteUrl.slice('sqlite:'.length),
     entities: [...(own.entities ?? []), ...PASSWORD_RESET_ENTITIES],
@@ -31,7 +33,7 @@ export function hostConnection(databaseUrl: string, mariaDbDriver: 'mariadb' | '
 }
 
 /** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
-export function hostAdapter(platform: TestPlatform) {
+export function hostAdapter(platform: TestPlatform): AbstractHttpAdapter {
   return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
 }
 

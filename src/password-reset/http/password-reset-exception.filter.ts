@@ -1,17 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { PasswordResetHttpError } from './http-errors';
 import type { HttpRequest } from './http-request';
 import { PasswordResetResponder } from './password-reset-responder';
 
 /**
- * Errors thrown before a handler of the module's runs (its rate limit, a
- * guard of the host's) get the module's answers too: controller-scoped, this
- * filter comes before any global one of the host's.
+ * The module's own errors thrown before a handler of its runs (its rate
+ * limit) get the module's answers too. Controller-scoped, this filter comes
+ * before any global one of the host's, so it takes nothing else: what the
+ * host's guards, throttlers and interceptors throw is the host's to answer.
  */
-@Catch()
+@Catch(PasswordResetHttpError)
 export class PasswordResetExceptionFilter implements ExceptionFilter {
   constructor(private readonly responder: PasswordResetResponder) {}
 
-  catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+  catch(exception: PasswordResetHttpError, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     return this.responder.sendError(http.getRequest<HttpRequest>(), http.getResponse(), exception);
   }

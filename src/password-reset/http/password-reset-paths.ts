@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, RequestMethod } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 
 /** Where the module's routes are (`forRoot({ routes })`); the pages are GET routes of the first two. */
@@ -22,6 +22,8 @@ export interface PasswordResetRoutes {
 
 export type PasswordResetRoute = Exclude<keyof PasswordResetRoutes, 'prefix'>;
 
+const ROUTE_NAMES: readonly PasswordResetRoute[] = ['lostPassword', 'resetPassword', 'checkResetToken'];
+
 /** Injection token of the resolved routes. */
 export const PASSWORD_RESET_ROUTES = Symbol('PASSWORD_RESET_ROUTES');
 
@@ -35,6 +37,22 @@ export function resolveRoutes(options: PasswordResetRoutesOptions = {}): Passwor
     throw new Error('PasswordResetModule: routes.lostPassword and routes.resetPassword must be two different, non-empty paths');
   }
   return { ...routes, checkResetToken: `${resetPassword}/check` };
+}
+
+/** A route's path relative to the global prefix, with a leading slash. */
+function routePath(routes: PasswordResetRoutes, route: PasswordResetRoute): string {
+  return `/${[routes.prefix, routes[route]].filter(Boolean).join('/')}`;
+}
+
+/**
+ * The module's routes, each for every method (a page's GET too), for a host's
+ * `setGlobalPrefix(prefix, { exclude: passwordResetRoutes() })`: outside the
+ * prefix they are where Tangerine365's API has them, `//auth/lostPassword` too.
+ * Give it the `routes` option the module was given.
+ */
+export function passwordResetRoutes(options?: PasswordResetRoutesOptions): { path: string; method: RequestMethod }[] {
+  const routes = resolveRoutes(options);
+  return ROUTE_NAMES.map((route) => ({ path: routePath(routes, route), method: RequestMethod.ALL }));
 }
 
 function pathOf(url: string): string {
@@ -57,7 +75,7 @@ export class PasswordResetPaths {
     private readonly applicationConfig: ApplicationConfig,
     @Inject(PASSWORD_RESET_ROUTES) private readonly routes: PasswordResetRoutes,
   ) {
-    this.routeByPath = new Map((['lostPassword', 'resetPassword', 'checkResetToken'] as const).map((route) => [this.pathOf(route).toLowerCase(), route]));
+    this.routeByPath = new Map(ROUTE_NAMES.map((route) => [routePath(routes, route).toLowerCase(), route]));
   }
 
   /** Whether this URL is one of the module's routes. */
@@ -88,10 +106,6 @@ export class PasswordResetPaths {
    * holds under whatever global prefix the host has.
    */
   relativeLink(from: PasswordResetRoute, to: PasswordResetRoute): string {
-    return posix.relative(posix.dirname(this.pathOf(from)), this.pathOf(to));
-  }
-
-  private pathOf(route: PasswordResetRoute): string {
-    return `/${[this.routes.prefix, this.routes[route]].filter(Boolean).join('/')}`;
+    return posix.relative(posix.dirname(routePath(this.routes, from)), routePath(this.routes, to));
   }
 }

@@ -77,7 +77,7 @@ export function bodyOf(request: HttpRequest): Promise<unknown> {
   const body = bodies.get(nodeRequestOf(request));
   if (!body) {
     throw new Error(
-      'PasswordResetModule read no body for this request: its routes must be at /auth/… under the global prefix (or where its `routes` option puts them), not under a RouterModule path or a URI version',
+      'PasswordResetModule read no body for this request: its routes must be at /auth/… under the global prefix (or where its `routes` option puts them), not under a RouterModule path',
     );
   }
   return body;

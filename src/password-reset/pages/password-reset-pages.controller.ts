@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Req, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
 import { MAX_TOKEN_LENGTH } from '../dto/reset-password.dto';
 import type { HttpRequest } from '../http/http-request';
 import { PasswordResetExceptionFilter } from '../http/password-reset-exception.filter';
@@ -19,7 +19,7 @@ const HTML_PAGE = { 'text/html': { schema: { type: 'string' } } };
 export function createPagesController(routes: PasswordResetRoutes): Type<unknown> {
   @ApiTags('password-reset')
   @ApiProduces('text/html')
-  @Controller(routes.prefix)
+  @Controller({ path: routes.prefix, version: VERSION_NEUTRAL })
   @UseFilters(PasswordResetExceptionFilter)
   class PasswordResetPagesController {
     constructor(

@@ -27,7 +27,8 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
     const limitOf = (context: ExecutionContext) =>
       context.getHandler().name === 'lostPassword' ? limits.lostPasswordPerMinute : limits.resetPasswordPerMinute;
     super(
-      { throttlers: [{ ttl: 60_000, limit: limitOf }], skipIf: (context) => limitOf(context) === 0, setHeaders: false },
+      // Named, so that a host's `SkipThrottle()` (its unnamed `default` throttler) leaves these limits in place.
+      { throttlers: [{ name: 'password-reset', ttl: 60_000, limit: limitOf }], skipIf: (context) => limitOf(context) === 0, setHeaders: false },
       storage,
       reflector,
     );
