@@ -17,7 +17,7 @@ import { PasswordResetPages } from './pages/password-reset-pages';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 
-/** The seed's description of `lostPassword`, so that a host's document says what the seed's does. */
+/** The Tangerine365 API document's description of `lostPassword`, so that a host's document says what that one does. */
 const LOST_PASSWORD_DESCRIPTION = [
   'Initiates the password reset process for a user account.',
   'This endpoint accepts a user identifier (such as email or username) and sends a password reset link or token to the registered email address.',

@@ -5,7 +5,7 @@ import type { PasswordResetModuleOptions } from './interfaces/password-reset-mod
 export interface PasswordResetModuleExtras {
   /** Serve the HTML pages (`GET /auth/lostPassword`, `GET /auth/resetPassword`); off when the host has its own front end. */
   pages?: boolean;
-  /** Where the routes are; defaults: the seed's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
+  /** Where the routes are; defaults: the Tangerine365 API's `auth/lostPassword` and `auth/resetPassword`. Given here, not in `useFactory`, as Nest routes before factories run. */
   routes?: PasswordResetRoutesOptions;
   /**
    * Count in Prometheus' terms (needs `prom-client`) and export

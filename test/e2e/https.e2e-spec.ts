@@ -14,28 +14,28 @@ import { testPlatforms } from '../support/platforms';
 import { ServerProcess } from '../support/server-process';
 
 /**
- * The seed names its server `https://localhost:8090`: the built standalone
- * server, given TLS_CERT and TLS_KEY, answers the seed's own Python and
- * JavaScript examples, copied unchanged into test/fixtures/seed-clients.
+ * The Tangerine365 API document names its server `https://localhost:8090`: the built standalone
+ * server, given TLS_CERT and TLS_KEY, answers that document's own Python and
+ * JavaScript examples, copied unchanged into test/fixtures/tangerine365-clients.
  */
 
-// The seed's examples have the port in their URL.
-const SEED_PORT = 8090;
-const SEED_CLIENTS = resolve(__dirname, '..', 'fixtures', 'seed-clients');
+// The API document's examples have the port in their URL.
+const DOCUMENTED_PORT = 8090;
+const DOCUMENTED_CLIENTS = resolve(__dirname, '..', 'fixtures', 'tangerine365-clients');
 const USERNAME_REQUIRED = { statusCode: 400, error: 'Bad Request', message: 'username is required', code: 'invalid_request' };
 
-async function assertSeedPortFree(): Promise<void> {
+async function assertDocumentedPortFree(): Promise<void> {
   const probe = createServer();
   try {
-    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(SEED_PORT, resolve));
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(DOCUMENTED_PORT, resolve));
   } catch (error) {
-    throw new Error(`The HTTPS test needs port ${SEED_PORT}, the one in the seed's client examples, and it is taken (${(error as Error).message}): stop what listens there.`);
+    throw new Error(`The HTTPS test needs port ${DOCUMENTED_PORT}, the one in the Tangerine365 API's client examples, and it is taken (${(error as Error).message}): stop what listens there.`);
   }
   await new Promise((resolve) => probe.close(resolve));
 }
 
 function runClient(command: string, script: string, env: Record<string, string>): { stdout: string; stderr: string } {
-  const { stdout, stderr } = spawnSync(command, [join(SEED_CLIENTS, script)], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20000 });
+  const { stdout, stderr } = spawnSync(command, [join(DOCUMENTED_CLIENTS, script)], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20000 });
   return { stdout, stderr };
 }
 
@@ -61,7 +61,7 @@ function handshake(options: ConnectionOptions): Promise<string> {
   });
 }
 
-describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s https://localhost:8090 (%s)', (platform) => {
+describe.each(testPlatforms())("HTTPS with TLS_CERT and TLS_KEY, at the Tangerine365 API's https://localhost:8090 (%s)", (platform) => {
   jest.setTimeout(60000);
 
   const workDir = mkdtempSync(join(tmpdir(), 'password-reset-https-'));
@@ -74,10 +74,10 @@ describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s 
     python = required(pythonWithRequests);
     certificate = makeSelfSignedCertificate(workDir);
     ca = readFileSync(certificate.certFile);
-    await assertSeedPortFree();
+    await assertDocumentedPortFree();
     server = new ServerProcess({
       HTTP_ADAPTER: platform,
-      PORT: String(SEED_PORT),
+      PORT: String(DOCUMENTED_PORT),
       TLS_CERT: certificate.certFile,
       TLS_KEY: certificate.keyFile,
       JWT_SECRET: 'https-test-secret-https-test-secret-https-test-secret',
@@ -91,7 +91,7 @@ describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s 
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  it("answers the seed's Python example, unchanged, with the documented 400 for its empty form body", () => {
+  it("answers the API document's Python example, unchanged, with the documented 400 for its empty form body", () => {
     // print(response.json()) shows the JSON answer as a Python dict.
     expect(runClient(python, 'lost_password.py', { REQUESTS_CA_BUNDLE: certificate.certFile })).toEqual({
       stdout: "{'statusCode': 400, 'error': 'Bad Request', 'message': 'username is required', 'code': 'invalid_request'}\n",
@@ -99,7 +99,7 @@ describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s 
     });
   });
 
-  it("answers the seed's JavaScript example, unchanged, with the documented 400 for its empty form body", () => {
+  it("answers the API document's JavaScript example, unchanged, with the documented 400 for its empty form body", () => {
     // console.log(data) shows the JSON answer as util.inspect does; the example prints a failed fetch to stderr.
     expect(runClient(process.execPath, 'lost-password.mjs', { NODE_EXTRA_CA_CERTS: certificate.certFile })).toEqual({
       stdout: `${inspect(USERNAME_REQUIRED)}\n`,
@@ -108,7 +108,7 @@ describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s 
   });
 
   it('answers a request with a username 200 {}, with Strict-Transport-Security', async () => {
-    const response = await post(`https://localhost:${SEED_PORT}//auth/lostPassword`, ca, 'username=alice');
+    const response = await post(`https://localhost:${DOCUMENTED_PORT}//auth/lostPassword`, ca, 'username=alice');
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({});
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
@@ -116,7 +116,7 @@ describe.each(testPlatforms())('HTTPS with TLS_CERT and TLS_KEY, at the seed\'s 
 
   it('refuses TLS 1.1 and accepts TLS 1.2 from the same client', async () => {
     // SECLEVEL=0 lets this client offer TLS 1.1 at all, so the refusal is the server's (its protocol_version alert).
-    const client = { host: '127.0.0.1', port: SEED_PORT, servername: 'localhost', ca, ciphers: 'DEFAULT@SECLEVEL=0', minVersion: 'TLSv1' } as const;
+    const client = { host: '127.0.0.1', port: DOCUMENTED_PORT, servername: 'localhost', ca, ciphers: 'DEFAULT@SECLEVEL=0', minVersion: 'TLSv1' } as const;
     await expect(handshake({ ...client, maxVersion: 'TLSv1.1' })).rejects.toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
     await expect(handshake({ ...client, maxVersion: 'TLSv1.2' })).resolves.toBe('TLSv1.2');
   });

@@ -27,7 +27,7 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
     expect(claimsOf(tokenFrom(mail))).toMatchObject({ purpose: 'password-reset', sub: expect.any(String) });
   });
 
-  it('takes the form body of the seed at its exact URL, //auth/lostPassword, and an e-mail address as identifier', async () => {
+  it("takes the form body of the API document's examples at its exact URL, //auth/lostPassword, and an e-mail address as identifier", async () => {
     await request(server.http)
       .post('//auth/lostPassword')
       .type('form')
@@ -50,7 +50,7 @@ describe.each(testPlatformsAndDatabases())('POST /auth/lostPassword (%s, %s)', (
   });
 
   it.each([
-    ['the seed examples\' empty form body', 'form', '', /username is required/],
+    ['the API document examples\' empty form body', 'form', '', /username is required/],
     ['an empty JSON object', 'json', {}, /username is required/],
     ['an empty username', 'json', { username: '' }, /username must not be empty/],
     ['a blank username', 'json', { username: '   ' }, /username must not be empty/],

@@ -165,7 +165,7 @@ describe.each(testPlatforms())('the module mounted into a host application (page
     expect(accounts.accounts.get('acct-7f3a')!.password).toBe('second quiet lantern orbit 2024');
   });
 
-  it("refuses prototype keys, and takes the seed's //auth/lostPassword, in a host that parses bodies too", async () => {
+  it("refuses prototype keys, and takes the Tangerine365 API's //auth/lostPassword, in a host that parses bodies too", async () => {
     const res = await request(app.getHttpServer())
       .post('/auth/lostPassword')
       .type('json')

@@ -8,11 +8,11 @@ import { testPlatforms } from '../support/platforms';
 
 type Json = Record<string, any>;
 
-/** The seed's API document (a copy of shared/seed/lost-password.md): its OpenAPI block, parsed. */
-function seedDocument(): Json {
-  const markdown = readFileSync(join(__dirname, '..', 'fixtures', 'seed', 'lost-password.md'), 'utf8');
+/** The Tangerine365 lost-password API document (a copy of it): its OpenAPI block, parsed. */
+function apiDocument(): Json {
+  const markdown = readFileSync(join(__dirname, '..', 'fixtures', 'tangerine365', 'lost-password.md'), 'utf8');
   const yaml = /```yaml\n([\s\S]*?)```/.exec(markdown);
-  if (!yaml) throw new Error('no OpenAPI block in the seed document');
+  if (!yaml) throw new Error('no OpenAPI block in the Tangerine365 API document');
   return parse(yaml[1]);
 }
 
@@ -44,9 +44,9 @@ const ROUTES = [
 describe.each(testPlatforms())('the OpenAPI document (%s)', (platform) => {
   let server: TestServer;
   let served: Json;
-  const seed = seedDocument();
-  // The seed's client examples post to `//auth/lostPassword` (its server URL ends in a slash); the path is /auth/lostPassword.
-  const seedOperation = seed.paths['//auth/lostPassword'].post;
+  const documented = apiDocument();
+  // The Tangerine365 API document's client examples post to `//auth/lostPassword` (its server URL ends in a slash); the path is /auth/lostPassword.
+  const documentedOperation = documented.paths['//auth/lostPassword'].post;
 
   beforeAll(async () => {
     server = await startTestServer(platform, testDatabases()[0]);
@@ -54,17 +54,17 @@ describe.each(testPlatforms())('the OpenAPI document (%s)', (platform) => {
   });
   afterAll(() => server.close());
 
-  it("holds the seed's lost-password operation: its id, username required, both body types, 200 with an empty object", () => {
+  it("holds the Tangerine365 API document's lost-password operation: its id, username required, both body types, 200 with an empty object", () => {
     const operation = served.paths['/auth/lostPassword'].post;
-    expect(operation.operationId).toBe(seedOperation.operationId);
+    expect(operation.operationId).toBe(documentedOperation.operationId);
     expect(operation.operationId).toBe('lost-password');
-    expect(operation.summary).toBe(seedOperation.summary);
-    expect(operation.description).toContain(seedOperation.description.split('\n')[0].trim());
+    expect(operation.summary).toBe(documentedOperation.summary);
+    expect(operation.description).toContain(documentedOperation.description.split('\n')[0].trim());
 
     const bodyTypes = Object.keys(operation.requestBody.content).sort();
     expect(bodyTypes).toEqual(['application/json', 'application/x-www-form-urlencoded']);
-    for (const [contentType, { schema }] of Object.entries(seedOperation.requestBody.content as Json)) {
-      expect(shape(served, operation.requestBody.content[contentType].schema)).toEqual(shape(seed, schema));
+    for (const [contentType, { schema }] of Object.entries(documentedOperation.requestBody.content as Json)) {
+      expect(shape(served, operation.requestBody.content[contentType].schema)).toEqual(shape(documented, schema));
     }
     expect(shape(served, operation.requestBody.content['application/x-www-form-urlencoded'].schema)).toEqual({
       type: 'object',
@@ -72,9 +72,9 @@ describe.each(testPlatforms())('the OpenAPI document (%s)', (platform) => {
       required: ['username'],
     });
 
-    const seedOk = seedOperation.responses['200'];
-    expect(Object.keys(operation.responses['200'].content)).toEqual(Object.keys(seedOk.content));
-    expect(shape(served, operation.responses['200'].content['application/json'].schema)).toEqual(shape(seed, seedOk.content['application/json'].schema));
+    const documentedOk = documentedOperation.responses['200'];
+    expect(Object.keys(operation.responses['200'].content)).toEqual(Object.keys(documentedOk.content));
+    expect(shape(served, operation.responses['200'].content['application/json'].schema)).toEqual(shape(documented, documentedOk.content['application/json'].schema));
     expect(shape(served, operation.responses['200'].content['application/json'].schema)).toEqual({ type: 'object', properties: {}, required: [] });
   });
 

@@ -211,8 +211,8 @@ for (const combination of hostCombinations) {
         assert.deepEqual([...module.headers.keys()].filter((name) => name.startsWith('x-ratelimit')), []);
       });
 
-      // Under a prefix the seed's URL is not the host's; without one it must work.
-      if (!combination.prefix) it("answers the seed's exact URL, //auth/lostPassword, as /auth/lostPassword", async () => {
+      // Under a prefix the Tangerine365 API's URL is not the host's; without one it must work.
+      if (!combination.prefix) it("answers the Tangerine365 API's exact URL, //auth/lostPassword, as /auth/lostPassword", async () => {
         assertAnswer(await post('//auth/lostPassword', { username: 'nobody-here' }), 200, {});
       });
 

@@ -32,7 +32,7 @@ export function hostConnection(databaseUrl: string, mariaDbDriver: 'mariadb' | '
   return { type: mariaDbDriver, url: databaseUrl.replace(/^mariadb:/, 'mysql:') };
 }
 
-/** As the README tells a host: on Fastify the router itself must match the seed's `//auth/lostPassword`. */
+/** As the README tells a host: on Fastify the router itself must match the Tangerine365 API's `//auth/lostPassword`. */
 export function hostAdapter(platform: TestPlatform): AbstractHttpAdapter {
   return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
 }

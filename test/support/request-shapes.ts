@@ -1,4 +1,4 @@
-/** The module's POST routes as clients reach them, the seed's `//auth/lostPassword` among them. */
+/** The module's POST routes as clients reach them, the Tangerine365 API's `//auth/lostPassword` among them. */
 export const POST_ROUTES = ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword', '/auth/resetPassword/check'];
 
 /** Content types a client may send: the two the module reads, with charsets and odd casing, and ones it refuses. */

@@ -29,7 +29,7 @@ export const PASSWORD_RESET_ROUTES = Symbol('PASSWORD_RESET_ROUTES');
 
 const trimmed = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
-/** The seed's paths unless the host chose others. */
+/** The Tangerine365 API's paths unless the host chose others. */
 export function resolveRoutes(options: PasswordResetRoutesOptions = {}): PasswordResetRoutes {
   const resetPassword = trimmed(options.resetPassword ?? 'resetPassword');
   const routes = { prefix: trimmed(options.prefix ?? 'auth'), lostPassword: trimmed(options.lostPassword ?? 'lostPassword'), resetPassword };
@@ -83,7 +83,7 @@ export class PasswordResetPaths {
     return this.routeOf(url) !== undefined;
   }
 
-  /** Which of the module's routes this URL (a request's, the seed's `//auth/…` too, or the pattern of the route it matched) is, if any. */
+  /** Which of the module's routes this URL (a request's, the Tangerine365 API's `//auth/…` too, or the pattern of the route it matched) is, if any. */
   routeOf(url: string | undefined): PasswordResetRoute | undefined {
     if (url === undefined) return undefined;
     const path = pathOf(url).replace(/^\/\//, '/').toLowerCase().replace(/(.)\/$/, '$1');
@@ -93,7 +93,7 @@ export class PasswordResetPaths {
   }
 
   /**
-   * The seed's clients post to `//auth/lostPassword`, which Express matches
+   * The Tangerine365 API document's clients post to `//auth/lostPassword`, which Express matches
    * literally: such a URL of one of the module's routes, without the extra
    * slash; undefined for any other URL.
    */

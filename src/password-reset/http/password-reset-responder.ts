@@ -84,7 +84,7 @@ export class PasswordResetResponder {
   /** Every answer of the two POST routes counts, refusals by the guard and the body reader included. */
   private count(request: HttpRequest, status: number, code?: string): void {
     if (request.method !== 'POST') return;
-    // As the client sent it: the seed's `//auth/lostPassword` too.
+    // As the client sent it: the Tangerine365 API's `//auth/lostPassword` too.
     const route = this.paths.routeOf(nodeRequestOf(request).url);
     if (route === 'lostPassword') this.metrics.lostPasswordAnswered(status);
     if (route === 'resetPassword') this.metrics.resetPasswordAnswered(status, code);
