@@ -1,0 +1,73 @@
+import { DataSource } from 'typeorm';
+import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
+import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
+import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
+import { AccountLimitService, DEFAULT_ACCOUNT_LIMIT } from './account-limit.service';
+
+const HOUR = 60 * 60 * 1000;
+
+describe('AccountLimitService', () => {
+  let dataSource: DataSource;
+  let now: number;
+
+  beforeEach(async () => {
+    dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: PASSWORD_RESET_ENTITIES,
+      migrations: PASSWORD_RESET_MIGRATIONS,
+      migrationsRun: true,
+    }).initialize();
+    now = Date.UTC(2026, 10, 27, 12);
+  });
+  afterEach(() => dataSource.destroy());
+
+  const limitWith = (accountLimit?: { max: number; windowMs: number }) => new AccountLimitService(dataSource, { now: () => now }, { accountLimit } as never);
+  const queued = (userId: string, createdAt: number, kind: OutboxMailKind = 'reset-password') =>
+    dataSource.manager.insert(OutboxMail, { kind, userId, createdAt, status: 'sent', attempts: 1, nextAttemptAt: createdAt, sentAt: createdAt, lastError: null });
+  const allowance = (limit: AccountLimitService, userId: string, wanted: number) => limit.allowance(dataSource.manager, userId, wanted);
+
+  it('allows three reset mails an hour by default', async () => {
+    const limit = limitWith();
+    expect(limit.limit).toEqual(DEFAULT_ACCOUNT_LIMIT);
+    expect(DEFAULT_ACCOUNT_LIMIT).toEqual({ max: 3, windowMs: HOUR });
+    expect(await allowance(limit, '7', 5)).toBe(3);
+    expect(await allowance(limit, '7', 2)).toBe(2);
+  });
+
+  it("subtracts the account's reset mails queued within the window, and never goes below nothing", async () => {
+    const limit = limitWith({ max: 3, windowMs: HOUR });
+    await queued('7', now - 10);
+    expect(await allowance(limit, '7', 5)).toBe(2);
+    await queued('7', now - 20);
+    await queued('7', now - 30);
+    await queued('7', now - 40);
+    expect(await allowance(limit, '7', 1)).toBe(0);
+  });
+
+  it('counts a mail queued just inside the window, not one queued exactly a window ago', async () => {
+    const limit = limitWith({ max: 1, windowMs: HOUR });
+    await queued('7', now - HOUR);
+    expect(await allowance(limit, '7', 1)).toBe(1);
+    await queued('7', now - HOUR + 1);
+    expect(await allowance(limit, '7', 1)).toBe(0);
+  });
+
+  it("counts neither another account's mails nor password-changed notices", async () => {
+    const limit = limitWith({ max: 1, windowMs: HOUR });
+    await queued('8', now);
+    await queued('7', now, 'password-changed');
+    expect(await allowance(limit, '7', 1)).toBe(1);
+  });
+
+  it('takes its limit from the options', async () => {
+    const limit = limitWith({ max: 5, windowMs: 1000 });
+    expect(limit.limit).toEqual({ max: 5, windowMs: 1000 });
+    await queued('7', now - 1001);
+    expect(await allowance(limit, '7', 9)).toBe(5);
+  });
+
+  it('locks nothing where rows do not lock (SQLite), so no account is held by another', async () => {
+    expect(await limitWith().lockUnlessHeld(dataSource.manager, ['7', '8'])).toEqual(new Set());
+  });
+});
