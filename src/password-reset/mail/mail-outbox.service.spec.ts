@@ -173,7 +173,11 @@ describe('MailOutboxService', () => {
     const outbox = outboxWith();
     await queue(outbox, 'password-changed', ['1']);
     await deliver(outbox);
-    expect(transport.sent[0]).toMatchObject({ template: 'password-changed', context: { name: 'margaret', changedAt: 'November 27, 2026 at 12:00 PM' } });
+    expect(transport.sent[0]).toMatchObject({
+      subject: 'Your password for your account was changed',
+      template: 'password-changed',
+      context: { name: 'margaret', productName: 'your account', changedAt: 'November 27, 2026 at 12:00 PM' },
+    });
     expect(await dataSource.getRepository(ResetToken).count()).toBe(0);
   });
 
@@ -220,12 +224,24 @@ describe('MailOutboxService', () => {
     expect(metrics.mailAttempted).toHaveBeenCalledWith('reset-password', 'failed', expect.any(Number), expect.any(Number));
   });
 
-  it('keeps at most 500 characters of an error', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', ['1']);
-    transport.failure = new Error('x'.repeat(600));
-    await deliver(outbox);
-    expect((await mails())[0].lastError).toHaveLength(500);
+  it('keeps at most 500 characters of an error, whatever became of the mail', async () => {
+    const long = 'x'.repeat(600);
+    const retried = outboxWith();
+    await queue(retried, 'password-changed', ['1']);
+    transport.failure = new Error(long);
+    await deliver(retried);
+    const buried = outboxWith({ delivery: { maxAttempts: 1 } });
+    await queue(buried, 'password-changed', ['1']);
+    await deliver(buried);
+    const unconfirmed = outboxWith();
+    await queue(unconfirmed, 'reset-password', ['1']);
+    transport.failure = Object.assign(new Error(long), { timeoutType: 'SOCKET_TIMEOUT' });
+    await deliver(unconfirmed);
+    expect((await mails()).map((mail) => [mail.status, mail.lastError])).toEqual([
+      ['pending', 'x'.repeat(500)],
+      ['dead', 'x'.repeat(500)],
+      ['unconfirmed', 'x'.repeat(500)],
+    ]);
   });
 
   it('buries a mail after the last attempt, with its error, and logs it', async () => {
