@@ -124,9 +124,18 @@ describeEachNetworkedDatabase('AccountLimitService where rows lock (%s)', (datab
     expect(await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' })).not.toBeNull();
   });
 
+  it("locks the account's own row, also where other accounts have theirs", async () => {
+    await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, '8', 1));
+    await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, '7', 1));
+    expect(await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' })).not.toBeNull();
+  });
+
   it('names the accounts another transaction holds, without waiting for them, and locks the others', async () => {
-    for (const userId of ['7', '8']) await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, userId, 1));
-    const holder = heldTransaction((manager) => limit.allowance(manager, '7', 1));
+    for (const userId of ['7', '8', '10']) await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, userId, 1));
+    const holder = heldTransaction(async (manager) => {
+      await limit.allowance(manager, '7', 1);
+      await limit.allowance(manager, '10', 1);
+    });
     await holder.result;
     const held = await dataSource.transaction('READ COMMITTED', (manager) => limit.lockUnlessHeld(manager, ['7', '8', '9']));
     expect(held).toEqual(new Set(['7']));

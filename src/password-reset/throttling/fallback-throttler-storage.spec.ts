@@ -61,6 +61,7 @@ describe('FallbackThrottlerStorage', () => {
     expect(await hit()).toMatchObject({ totalHits: 3, isBlocked: true });
     expect(errors).toHaveBeenCalledTimes(1);
     expect(errors).toHaveBeenCalledWith('Shared rate-limit store failed, counting locally: connection refused');
+    expect(errors.mock.contexts[0]).toMatchObject({ context: 'PasswordResetThrottler' });
   });
 
   it('goes back to the shared store when it recovers, says so once, and logs a later outage again', async () => {

@@ -2,6 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PasswordResetHttpError } from '../http/http-errors';
+import { inEnglish } from '../i18n/password-reset-translator';
 import { DEFAULT_RATE_LIMIT, PasswordResetThrottlerGuard } from './password-reset-throttler.guard';
 
 class PasswordResetRoutes {
@@ -69,6 +70,8 @@ describe('PasswordResetThrottlerGuard', () => {
     expect(refusal).toBeInstanceOf(PasswordResetHttpError);
     expect(refusal).toMatchObject({ code: 'too_many_requests' });
     expect((refusal as PasswordResetHttpError).getStatus()).toBe(429);
+    expect((refusal as PasswordResetHttpError).bodyIn(inEnglish).message).toBe(inEnglish({ key: 'errors.too_many_requests' }));
+    expect(inEnglish({ key: 'errors.too_many_requests' })).not.toBe('errors.too_many_requests');
     expect(headersSet).toEqual([[response, 'Retry-After', '60']]);
     expect(response.setHeader).not.toHaveBeenCalled();
     expect(response.header).not.toHaveBeenCalled();

@@ -39,7 +39,7 @@ describe('ResetTokenService', () => {
     const claims = claimsOf(issued.link);
     const raw = Buffer.from(claims.tok, 'base64url');
     expect(raw).toHaveLength(32);
-    expect(claims).toMatchObject({ sub: '42', jti: issued.tokenId, purpose: 'password-reset', exp: Math.floor((now + 30 * 60000) / 1000) });
+    expect(claims).toMatchObject({ sub: '42', jti: issued.tokenId, purpose: 'password-reset', iat: now / 1000, exp: Math.floor((now + 30 * 60000) / 1000) });
     const row = await dataSource.getRepository(ResetToken).findOneByOrFail({ id: issued.tokenId });
     expect(row.tokenHash).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(row.expiresAt).toBe(now + 30 * 60000);
