@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
-import { ResetTokenService } from './reset-token.service';
+import { IN_FLIGHT_MS, ResetTokenService, revokeTokensAndAwaitResets } from './reset-token.service';
 import { ResetTokenSettings } from './reset-token.settings';
 import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
@@ -39,7 +39,7 @@ describe('ResetTokenService', () => {
     const claims = claimsOf(issued.link);
     const raw = Buffer.from(claims.tok, 'base64url');
     expect(raw).toHaveLength(32);
-    expect(claims).toMatchObject({ sub: '42', jti: issued.tokenId, purpose: 'password-reset', exp: Math.floor((now + 30 * 60000) / 1000) });
+    expect(claims).toMatchObject({ sub: '42', jti: issued.tokenId, purpose: 'password-reset', iat: now / 1000, exp: Math.floor((now + 30 * 60000) / 1000) });
     const row = await dataSource.getRepository(ResetToken).findOneByOrFail({ id: issued.tokenId });
     expect(row.tokenHash).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(row.expiresAt).toBe(now + 30 * 60000);
@@ -103,5 +103,119 @@ describe('ResetTokenService', () => {
     const issued = await tokens.issue('7');
     await tokens.revokeAllOf('7');
     expect(await tokens.find(issued.link)).toBeNull();
+  });
+
+  it('refuses a link signed with another algorithm, even with the right secret', async () => {
+    const issued = await tokens.issue('7');
+    const otherAlgorithm = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS512' } });
+    expect(await tokens.find(await otherAlgorithm.signAsync(claimsOf(issued.link)))).toBeNull();
+  });
+
+  it('refuses a link without the token or the token id', async () => {
+    const issued = await tokens.issue('7');
+    const { tok, jti, ...rest } = claimsOf(issued.link);
+    const signer = new JwtService({ secret: SECRET });
+    expect(await tokens.find(await signer.signAsync({ ...rest, jti }))).toBeNull();
+    expect(await tokens.find(await signer.signAsync({ ...rest, tok }))).toBeNull();
+  });
+
+  it('makes each new token newer than the last, also within one millisecond', async () => {
+    const first = await tokens.issue('7');
+    const second = await tokens.issue('7');
+    const rows = dataSource.getRepository(ResetToken);
+    expect((await rows.findOneByOrFail({ id: second.tokenId })).createdAt).toBe(now + 1);
+    expect((await rows.findOneByOrFail({ id: first.tokenId })).createdAt).toBe(now);
+    expect(second.expiresAt).toBe(now + 1 + 30 * 60000);
+  });
+
+  it('leaves exactly the newest by (creation time, id) live when another instance made one in the same millisecond', async () => {
+    const rows = dataSource.getRepository(ResetToken);
+    const madeElsewhere = (id: string) => rows.insert({ id, userId: '7', tokenHash: '0'.repeat(64), createdAt: now, expiresAt: now + 60000, usedAt: null, completedAt: null, revokedAt: null });
+    const revokedAt = async (id: string) => (await rows.findOneByOrFail({ id })).revokedAt;
+
+    await madeElsewhere('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    const lower = await tokens.issue('7');
+    expect(await tokens.find(lower.link)).toBeNull();
+    expect(await revokedAt('ffffffff-ffff-4fff-bfff-ffffffffffff')).toBeNull();
+
+    await rows.clear();
+    now += 1000;
+    await madeElsewhere('00000000-0000-4000-8000-000000000000');
+    const higher = await tokens.issue('7');
+    expect(await tokens.find(higher.link)).not.toBeNull();
+    expect(await revokedAt('00000000-0000-4000-8000-000000000000')).toBe(now);
+  });
+
+  it('records when it was consumed, and is not consumed once revoked or expired', async () => {
+    const issued = await tokens.issue('7');
+    const token = (await tokens.find(issued.link))!;
+    await tokens.revoke(token.id);
+    expect(await tokens.consume(token)).toBe(false);
+
+    const expiring = (await tokens.find((await tokens.issue('8')).link))!;
+    now = expiring.expiresAt;
+    expect(await tokens.consume(expiring)).toBe(false);
+    now -= 1;
+    expect(await tokens.consume(expiring)).toBe(true);
+    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: expiring.id })).usedAt).toBe(now);
+  });
+
+  it('revokes one token, at the time it is told to, but not one already used', async () => {
+    const issued = await tokens.issue('7');
+    await tokens.revoke(issued.tokenId);
+    expect(await tokens.find(issued.link)).toBeNull();
+    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: issued.tokenId })).revokedAt).toBe(now);
+
+    const used = await tokens.issue('8');
+    await tokens.consume((await tokens.find(used.link))!);
+    await tokens.revoke(used.tokenId);
+    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: used.tokenId })).revokedAt).toBeNull();
+  });
+
+  it("revokes only that user's tokens", async () => {
+    const mine = await tokens.issue('7');
+    const theirs = await tokens.issue('8');
+    await tokens.revokeAllOf('7');
+    expect(await tokens.find(mine.link)).toBeNull();
+    expect(await tokens.find(theirs.link)).not.toBeNull();
+  });
+
+  it('forgets the tokens that expired before the given time, and only those', async () => {
+    const first = await tokens.issue('7');
+    now += 1000;
+    const second = await tokens.issue('8');
+    await tokens.prune(first.expiresAt + 1);
+    const left = await dataSource.getRepository(ResetToken).find();
+    expect(left.map((token) => token.id)).toEqual([second.tokenId]);
+    await tokens.prune(second.expiresAt);
+    expect(await dataSource.getRepository(ResetToken).count()).toBe(1);
+  });
+
+  describe('a password change made another way', () => {
+    it('revokes the live tokens and returns at once when no reset is in flight', async () => {
+      const issued = await tokens.issue('7');
+      await revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now });
+      expect(await tokens.find(issued.link)).toBeNull();
+    });
+
+    it('waits until the reset in flight has stored its password', async () => {
+      const token = (await tokens.find((await tokens.issue('7')).link))!;
+      await tokens.consume(token);
+      let returned = false;
+      const change = revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now }).then(() => (returned = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(returned).toBe(false);
+      await tokens.complete(token, dataSource.manager);
+      await change;
+      expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: token.id })).completedAt).toBe(now);
+    });
+
+    it('does not wait for a reset in flight longer than a reset can take: its process died', async () => {
+      const token = (await tokens.find((await tokens.issue('7')).link))!;
+      await tokens.consume(token);
+      now += IN_FLIGHT_MS;
+      await revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now });
+      expect(IN_FLIGHT_MS).toBe(60_000);
+    });
   });
 });

@@ -1,0 +1,145 @@
+import { JwtService } from '@nestjs/jwt';
+import { DataSource } from 'typeorm';
+import { AccountLimitService } from '../account-limit/account-limit.service';
+import { PasswordResetTranslator } from '../i18n/password-reset-translator';
+import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import { MailOutboxService } from '../mail/mail-outbox.service';
+import { OutboxMail } from '../mail/outbox-mail.entity';
+import type { PasswordResetMailer } from '../mail/password-reset-mailer';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
+import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
+import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
+import { ResetToken } from '../tokens/reset-token.entity';
+import { ResetTokenService } from '../tokens/reset-token.service';
+import { ResetTokenSettings } from '../tokens/reset-token.settings';
+import { ResetRequestInbox } from './reset-request-inbox.service';
+import { ResetRequest } from './reset-request.entity';
+import { ResetRequestProcessor } from './reset-request.processor';
+import { withoutListeners } from '../../../test/support/without-listeners';
+
+const KNOWN: PasswordResetUser[] = [
+  { id: '1', username: 'margaret', email: 'margaret@example.com' },
+  { id: '2', username: 'grace', email: 'grace@example.com' },
+];
+
+/** Finds users by username; in bulk only when asked to. */
+function userStore(bulk: boolean): PasswordResetUserStore & { lookups: string[][] } {
+  const find = (identifier: string) => KNOWN.find((user) => user.username === identifier) ?? null;
+  const lookups: string[][] = [];
+  return {
+    lookups,
+    findByIdentifier: async (identifier) => {
+      lookups.push([identifier]);
+      return find(identifier);
+    },
+    findById: async (id) => KNOWN.find((user) => user.id === id) ?? null,
+    setPassword: async () => undefined,
+    ...(bulk && {
+      findManyByIdentifiers: async (identifiers: string[]) => {
+        lookups.push(identifiers);
+        return identifiers.map(find);
+      },
+    }),
+  };
+}
+
+describe('ResetRequestProcessor', () => {
+  let dataSource: DataSource;
+  let inbox: ResetRequestInbox;
+  const now = Date.UTC(2026, 10, 27, 12);
+  const clock = { now: () => now };
+
+  beforeEach(async () => {
+    dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: PASSWORD_RESET_ENTITIES,
+      migrations: PASSWORD_RESET_MIGRATIONS,
+      migrationsRun: true,
+    }).initialize();
+    inbox = new ResetRequestInbox(dataSource.getRepository(ResetRequest), clock);
+  });
+  afterEach(() => dataSource.destroy());
+
+  const processorFor = (users: PasswordResetUserStore) => {
+    const options = { jwtSecret: 'unit-test-secret-unit-test-secret-unit-test', resetUrl: 'https://app.example.test/reset' } as PasswordResetModuleOptions;
+    const accounts = new AccountLimitService(dataSource, clock, options);
+    const tokens = new ResetTokenService(dataSource.getRepository(ResetToken), new JwtService({ secret: options.jwtSecret }), clock, new ResetTokenSettings('30m'));
+    const outbox = new MailOutboxService(
+      dataSource.getRepository(OutboxMail),
+      dataSource,
+      options,
+      users,
+      clock,
+      { from: 'no-reply@example.test' } as PasswordResetMailer,
+      tokens,
+      new PasswordResetTranslator(options),
+      PasswordResetMetrics.off(),
+      accounts,
+      withoutListeners(clock),
+    );
+    return new ResetRequestProcessor(inbox, outbox, accounts, dataSource, withoutListeners(clock), users);
+  };
+  const requests = (identifiers: string[]) => dataSource.getRepository(ResetRequest).insert(identifiers.map((identifier) => ({ identifier, requestedAt: now })));
+  const queuedFor = async () => (await dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } })).map((mail) => [mail.kind, mail.userId]);
+  const waiting = () => dataSource.getRepository(ResetRequest).count();
+
+  it('has nothing to do without requests', async () => {
+    expect(await processorFor(userStore(true)).processBatch()).toBe(0);
+  });
+
+  it('queues a reset mail for each request of a known user, and deletes every request, known or not', async () => {
+    await requests(['grace', 'nobody', 'margaret']);
+    expect(await processorFor(userStore(true)).processBatch()).toBe(3);
+    expect(await queuedFor()).toEqual([
+      ['reset-password', '1'],
+      ['reset-password', '2'],
+    ]);
+    expect(await waiting()).toBe(0);
+  });
+
+  it('queues no more for an account than its limit allows', async () => {
+    await requests(Array(5).fill('margaret'));
+    await processorFor(userStore(true)).processBatch();
+    expect(await queuedFor()).toEqual(Array(3).fill(['reset-password', '1']));
+    expect(await waiting()).toBe(0);
+  });
+
+  it('looks each identifier up once, in bulk where the store can, else one by one', async () => {
+    const bulk = userStore(true);
+    await requests(['margaret', 'nobody', 'margaret']);
+    await processorFor(bulk).processBatch();
+    expect(bulk.lookups).toEqual([['margaret', 'nobody']]);
+
+    const single = userStore(false);
+    await requests(['grace', 'nobody', 'grace']);
+    await processorFor(single).processBatch();
+    expect(single.lookups.sort()).toEqual([['grace'], ['nobody']]);
+    expect(await queuedFor()).toEqual([
+      ['reset-password', '1'],
+      ['reset-password', '1'],
+      ['reset-password', '2'],
+      ['reset-password', '2'],
+    ]);
+  });
+
+  it('claims at most 500 requests at a time, oldest first', async () => {
+    await requests(Array(500).fill('nobody'));
+    await requests(['margaret']);
+    const processor = processorFor(userStore(true));
+    expect(await processor.processBatch()).toBe(500);
+    expect(await queuedFor()).toEqual([]);
+    expect(await processor.processBatch()).toBe(1);
+    expect(await queuedFor()).toEqual([['reset-password', '1']]);
+  });
+
+  it('queues the mails and deletes the requests together: when the delete fails, no mail stays queued', async () => {
+    await requests(['margaret']);
+    jest.spyOn(inbox, 'discard').mockRejectedValueOnce(new Error('taken by another worker'));
+    const processor = processorFor(userStore(true));
+    await expect(processor.processBatch()).rejects.toThrow('taken by another worker');
+    expect(await queuedFor()).toEqual([]);
+    expect(await waiting()).toBe(1);
+  });
+});
