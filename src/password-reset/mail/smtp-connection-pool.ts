@@ -27,6 +27,7 @@ export class SmtpConnectionPool implements Transport {
   readonly name = 'password-reset-smtp-pool';
   readonly version = '1';
   private readonly idle = new Set<SMTPConnection>();
+  private closed = false;
   /** What each connection is opened with: the URL's and the service's settings under the options given beside them. */
   readonly options: SmtpSettings;
 
@@ -39,7 +40,9 @@ export class SmtpConnectionPool implements Transport {
     this.deliver(mail).then((info) => callback(null, info), callback);
   }
 
+  /** Ends the idle connections now, and each one in use once its mail is sent: an open socket would keep the process alive. */
   close(): void {
+    this.closed = true;
     for (const connection of this.idle) connection.quit();
     this.idle.clear();
   }
@@ -61,7 +64,8 @@ export class SmtpConnectionPool implements Transport {
       const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
         connection!.send(envelope, message, (error, sent) => (error ? reject(error) : resolve(sent))),
       );
-      this.idle.add(connection);
+      if (this.closed) connection.quit();
+      else this.idle.add(connection);
       return { ...info, envelope, messageId: mail.message.messageId() };
     } catch (error) {
       connection?.close();
