@@ -7,7 +7,7 @@
 //
 // Settings (environment): BENCH_DURATION seconds per measured round (default
 // 10), BENCH_ROUNDS of each throughput target (2), BENCH_CONNECTIONS (50), BENCH_WARMUP seconds before each measurement
-// (3), BENCH_COLD_STARTS (5), BENCH_DRAIN_MAILS (2000), BENCH_RESET_LINKS per
+// (3), BENCH_CPU_REQUESTS over which each server's CPU per request is measured (20000), BENCH_COLD_STARTS (5), BENCH_DRAIN_MAILS (2000), BENCH_RESET_LINKS per
 // phase (60), BENCH_RESET_CONCURRENCY (8), BENCH_POSTGRES_URL
 // (postgres://postgres@127.0.0.1:5432), BENCH_PEER_VERSION (better-auth's),
 // BENCH_KEEP_TMP=1 keeps the servers' directories, BENCH_NODE_ARGS go to
@@ -29,13 +29,14 @@ import { runThroughput } from './throughput.mjs';
 const quick = process.argv.includes('--quick');
 
 const settings = quick
-  ? { quick, duration: 1, rounds: 2, connections: 10, warmup: 1, coldStarts: 2, drainMails: 60, drainTimeoutMs: 60_000, resetLinks: 4, resetConcurrency: 4 }
+  ? { quick, duration: 1, rounds: 2, connections: 10, warmup: 1, cpuRequests: 500, coldStarts: 2, drainMails: 60, drainTimeoutMs: 60_000, resetLinks: 4, resetConcurrency: 4 }
   : {
       quick,
       duration: envInteger('BENCH_DURATION', 10, { min: 1, max: 600 }),
       rounds: envInteger('BENCH_ROUNDS', 2, { min: 2, max: 20 }),
       connections: envInteger('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
       warmup: envInteger('BENCH_WARMUP', 3, { min: 0, max: 60 }),
+      cpuRequests: envInteger('BENCH_CPU_REQUESTS', 20_000, { min: 100, max: 10_000_000 }),
       coldStarts: envInteger('BENCH_COLD_STARTS', 5, { min: 1, max: 50 }),
       drainMails: envInteger('BENCH_DRAIN_MAILS', 2000, { min: 10, max: 100_000 }),
       drainTimeoutMs: 300_000,

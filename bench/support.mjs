@@ -188,7 +188,10 @@ export async function startScript({ name, script, env, ready }) {
   return startNode({ name, script, cwd: dir, env: { ...env, DATABASE_FILE: join(dir, 'db.sqlite') }, ready });
 }
 
-// ---------------------------------------------------------------- memory
+// ---------------------------------------------------------------- memory and CPU
+
+/** The unit of /proc/PID/stat's times (USER_HZ): 100 on every Linux that Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** A field of /proc/PID/status in MiB (VmRSS: resident now; VmHWM: the peak so far), or null off Linux. */
 function procStatusMiB(server, field) {
@@ -201,6 +204,18 @@ function procStatusMiB(server, field) {
 }
 
 export const residentMiB = (server) => procStatusMiB(server, 'VmRSS');
+
+/** CPU time the server process has used so far, user and system, every thread's (utime + stime of /proc/PID/stat), in µs; null off Linux. */
+export function cpuMicroseconds(server) {
+  try {
+    const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 14th and 15th of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
 export const peakResidentMiB = (server) => procStatusMiB(server, 'VmHWM');
 
 /** Stops every server still running; safe to call more than once. */

@@ -8,6 +8,12 @@
 // Each server is a process of its own, loaded while the others wait idle;
 // autocannon runs in the bench process. Every non-2xx answer and every
 // connection error is counted: a fast 429 or 500 is not throughput.
+//
+// Beside the rates, what each request costs the server: all the CPU its
+// process used (every thread, the worker's share of ours included: it is
+// read once the worker has processed every request) over a fixed number of
+// requests, in µs per request. Unlike the rate, this hardly moves when other
+// processes take the machine's cores, and autocannon's own CPU is not in it.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +21,7 @@ import autocannon from 'autocannon';
 import { PEER_VERSION, peerResetMails, startPeerServer } from './peer.mjs';
 import {
   addUserWithCli,
+  cpuMicroseconds,
   peakResidentMiB,
   removeServerDir,
   residentMiB,
@@ -41,10 +48,10 @@ function requestsFor(path, field) {
 }
 
 /** autocannon's promise, and its instance (to stop it early) when `onInstance` is given. */
-export function load(settings, url, requests, { duration = settings.duration, connections = settings.connections, overallRate, onInstance } = {}) {
+export function load(settings, url, requests, { duration = settings.duration, amount, connections = settings.connections, overallRate, onInstance } = {}) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, connections, duration, overallRate, headers: { 'content-type': 'application/json' }, requests, idReplacement: true },
+      { url, connections, duration, amount, overallRate, headers: { 'content-type': 'application/json' }, requests, idReplacement: true },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     onInstance?.(instance);
@@ -91,6 +98,34 @@ function workerBacklog(server) {
   }
 }
 
+/** Each target's best round, with its rounds, peak memory and CPU per request. */
+async function compare(settings, targets) {
+  await measureRounds(settings, targets);
+  for (const target of targets) target.cpu = await cpuPerRequest(settings, target);
+  return Object.fromEntries(
+    targets.map((target) => {
+      const best = target.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+      return [target.key, { ...best, rounds: target.rounds, peakMiB: peakResidentMiB(target.server), ...target.cpu }];
+    }),
+  );
+}
+
+/**
+ * The server's CPU time over `settings.cpuRequests` requests, from before the
+ * first until ours has processed all of them (its backlog is empty), per
+ * request, and the rate those requests were answered at.
+ */
+async function cpuPerRequest(settings, target) {
+  const before = cpuMicroseconds(target.server);
+  const result = await load(settings, target.server.url, target.requests, { amount: settings.cpuRequests });
+  await sleep(SETTLE_MS);
+  if (target.ours) while (workerBacklog(target.server) > 0) await sleep(100);
+  const cpuMicrosPerRequest = before === null ? null : (cpuMicroseconds(target.server) - before) / result.requests.total;
+  const cpuRound = summarise(result);
+  console.log(`  ${target.label}: ${cpuMicrosPerRequest?.toFixed(0)} µs of server CPU per request over ${result.requests.total} requests (${cpuRound.requestsPerSecond.toFixed(0)} req/s, non-2xx ${cpuRound.non2xx}, errors ${cpuRound.errors})`);
+  return { cpuMicrosPerRequest, cpuRound };
+}
+
 /**
  * The targets of one comparison, all started at once and loaded in turns:
  * warm-ups, then round after round of each in the same order, so that a
@@ -99,7 +134,7 @@ function workerBacklog(server) {
  * best round: noise only ever slows a round down. After each round of ours the
  * worker gets a moment, then its resident memory is read.
  */
-async function compare(settings, targets) {
+async function measureRounds(settings, targets) {
   for (const target of targets) {
     if (settings.warmup > 0) {
       const warm = await load(settings, target.server.url, target.requests, { duration: settings.warmup });
@@ -119,12 +154,6 @@ async function compare(settings, targets) {
       target.rounds.push(summary);
     }
   }
-  return Object.fromEntries(
-    targets.map((target) => {
-      const best = target.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-      return [target.key, { ...best, rounds: target.rounds, peakMiB: peakResidentMiB(target.server) }];
-    }),
-  );
 }
 
 async function withServers(starts, work) {

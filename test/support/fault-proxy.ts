@@ -6,7 +6,14 @@ interface Pair {
   upstream?: Socket;
   /** Forwards nothing, in either direction, for the rest of its life. */
   blackHoled: boolean;
+  /** The server has sent something on this connection (its greeting, first). */
+  greeted?: boolean;
+  /** The client sent the message's final dot; the server's answer to it ends the connection. */
+  dropOnReply?: boolean;
 }
+
+/** Where an SMTP session can be dropped: before the greeting, on each envelope command, or once the server answered the message's final dot. */
+export type SmtpStage = 'greeting' | 'MAIL FROM' | 'RCPT TO' | 'DATA' | 'final dot';
 
 /**
  * A TCP proxy between the server and one of its dependencies (PostgreSQL,
@@ -25,6 +32,14 @@ export class FaultProxy {
   private blackHoled = false;
   private isCut = false;
   private readonly pairs = new Set<Pair>();
+  private smtpDropStage?: SmtpStage;
+  /** Connections the server opened through the proxy. */
+  connectionsOpened = 0;
+  /**
+   * Hides the SMTP server's PIPELINING, so that the client sends MAIL FROM,
+   * RCPT TO and DATA one at a time and a session can be dropped at each.
+   */
+  hideSmtpPipelining = false;
 
   private constructor(
     private readonly server: Server,
@@ -61,6 +76,15 @@ export class FaultProxy {
     this.isCut = false;
   }
 
+  /**
+   * Drops the next SMTP session that reaches `stage`, without passing on what
+   * reached it: the greeting, the client's command, or the server's answer to
+   * the final dot (the server has the message; the client never hears so).
+   */
+  dropSmtpAt(stage: SmtpStage): void {
+    this.smtpDropStage = stage;
+  }
+
   /** Black-holed connections that the server still holds open. */
   get deadConnections(): number {
     return [...this.pairs].filter((pair) => pair.blackHoled).length;
@@ -79,11 +103,21 @@ export class FaultProxy {
   private accept(client: Socket, host: string, port: number): void {
     const pair: Pair = { client, blackHoled: this.blackHoled };
     this.pairs.add(pair);
+    this.connectionsOpened += 1;
     client.on('error', () => this.close(pair)).on('close', () => this.close(pair));
     // A black-holed socket still reads, so the sender never sees back-pressure: only silence.
     client.on('data', (chunk: Buffer) => {
       if (pair.blackHoled) return;
-      this.forwarded += chunk.toString('latin1');
+      const sent = chunk.toString('latin1');
+      if (this.smtpDropStage && this.smtpDropStage !== 'greeting' && this.smtpDropStage !== 'final dot' && sent.split('\r\n').some((line) => line.startsWith(this.smtpDropStage!))) {
+        this.smtpDropStage = undefined;
+        return this.close(pair);
+      }
+      if (this.smtpDropStage === 'final dot' && sent.endsWith('\r\n.\r\n')) {
+        this.smtpDropStage = undefined;
+        pair.dropOnReply = true;
+      }
+      this.forwarded += sent;
       pair.upstream!.write(chunk);
     });
     if (pair.blackHoled) return;
@@ -91,7 +125,14 @@ export class FaultProxy {
     pair.upstream = connect(port, host, () => client.resume());
     pair.upstream.on('error', () => this.close(pair)).on('close', () => this.close(pair));
     pair.upstream.on('data', (chunk: Buffer) => {
-      if (!pair.blackHoled) client.write(chunk);
+      const greeting = !pair.greeted;
+      pair.greeted = true;
+      if ((greeting && this.smtpDropStage === 'greeting') || pair.dropOnReply) {
+        if (greeting) this.smtpDropStage = undefined;
+        return this.close(pair);
+      }
+      if (pair.blackHoled) return;
+      client.write(this.hideSmtpPipelining ? Buffer.from(chunk.toString('latin1').replace(/^250-PIPELINING\r\n/m, ''), 'latin1') : chunk);
     });
   }
 

@@ -83,4 +83,9 @@ export interface DeliveryOptions {
    * A worker that dies mid-send leaves the mail to another after this. Default 2 min.
    */
   leaseMs: number;
+  /**
+   * Mails sent at once, each over its own SMTP connection (kept open for the
+   * next mail), so that one stuck connection does not hold up the others. Default 5.
+   */
+  concurrency: number;
 }

@@ -5,6 +5,19 @@ export class DeliveryDeadlineExceeded extends Error {
   }
 }
 
+/**
+ * A failed SMTP attempt of the module's own connection pool, which knows
+ * whether the server had started to receive the message.
+ */
+export class SmtpAttemptFailed extends Error {
+  constructor(
+    readonly cause: Error,
+    readonly messageHandedOver: boolean,
+  ) {
+    super(cause.message);
+  }
+}
+
 interface TransportError {
   code?: string;
   timeoutType?: string;
@@ -12,14 +25,16 @@ interface TransportError {
 
 /**
  * Whether a failed attempt may still have put the mail in the recipient's
- * hands. Nodemailer cannot say how far a session got, so every failure that
- * can happen after the message was handed over counts: a connection that went
- * silent or closed mid-session, or no answer by our own deadline. A refused
- * connection, a server that never greeted and a server's own "no" (any reply
- * code) certainly delivered nothing.
+ * hands: no answer by our own deadline, or the module's SMTP pool saw the
+ * message start to go out. A host's own transport cannot say how far a
+ * session got, so every failure that can happen after the message was handed
+ * over counts there: a connection that went silent or closed mid-session. A
+ * refused connection, a server that never greeted and a server's own "no"
+ * (any reply code) certainly delivered nothing.
  */
 export function mayHaveBeenDelivered(error: unknown): boolean {
   if (error instanceof DeliveryDeadlineExceeded) return true;
+  if (error instanceof SmtpAttemptFailed) return error.messageHandedOver;
   const { code, timeoutType } = (error ?? {}) as TransportError;
   return timeoutType === 'SOCKET_TIMEOUT' || code === 'ECONNECTION' || (code === 'ESOCKET' && (error as { syscall?: string }).syscall !== 'connect');
 }

@@ -24,6 +24,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxAttempts: 12,
   attemptTimeoutMs: 60 * 1000,
   leaseMs: 2 * 60 * 1000,
+  concurrency: 5,
 };
 
 /**
@@ -38,8 +39,6 @@ function isHttpUrl(value: unknown): boolean {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
 }
 
-/** Mails sent at once, so that one stuck connection does not hold up the others. */
-const DELIVERY_CONCURRENCY = 5;
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
 const CANDIDATES_PER_PLACE = 4;
 
@@ -90,6 +89,7 @@ export class MailOutboxService {
     private readonly audit: AuditTrail,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
+    if (!(Number.isInteger(this.delivery.concurrency) && this.delivery.concurrency > 0)) throw new Error('PasswordResetModule: delivery.concurrency must be a positive integer');
     if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
     if (options.resetLink === undefined && options.resetUrl === undefined) throw new Error('PasswordResetModule: resetUrl or resetLink is required');
     if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
@@ -114,7 +114,7 @@ export class MailOutboxService {
    * wait for them: a delivery that hangs holds one place, not the worker.
    */
   async deliverDue(): Promise<number> {
-    const room = DELIVERY_CONCURRENCY - this.deliveries.size;
+    const room = this.delivery.concurrency - this.deliveries.size;
     if (room <= 0) return 0;
     const claimed = await this.claim(room);
     for (const mail of claimed) this.track(this.deliver(mail));

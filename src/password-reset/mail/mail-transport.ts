@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { createTransport } from 'nodemailer';
 import { EmlFileTransport } from './eml-file.transport';
+import { SmtpConnectionPool, SmtpSettings } from './smtp-connection-pool';
 
 /** What nodemailer takes: an `smtp://` URL, SMTP options, or a transport object. */
 export type PasswordResetMailTransport = Parameters<typeof createTransport>[0];
@@ -16,8 +17,9 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 const DEVELOPMENT_MAIL_DIRECTORY = 'var/mail';
 
 /**
- * The transport the module sends through: an SMTP URL or options get bounded
- * waits; a transport object is used as it is. Without one, outside production,
+ * The transport the module sends through: an SMTP URL or options become a
+ * pool of reused connections with bounded waits; a transport object is used
+ * as it is. Without one, outside production,
  * each mail becomes an .eml file; in production that is a configuration mistake.
  */
 export function mailTransport(configured: PasswordResetMailTransport | undefined, environment = process.env.NODE_ENV): PasswordResetMailTransport {
@@ -26,7 +28,7 @@ export function mailTransport(configured: PasswordResetMailTransport | undefined
     new Logger('PasswordResetMail').warn(`No mail.transport: each mail is written as an .eml file under ${DEVELOPMENT_MAIL_DIRECTORY}`);
     return new EmlFileTransport(DEVELOPMENT_MAIL_DIRECTORY);
   }
-  if (typeof configured === 'string') return { url: configured, ...SMTP_TIMEOUTS } as PasswordResetMailTransport;
+  if (typeof configured === 'string') return new SmtpConnectionPool({ url: configured, ...SMTP_TIMEOUTS });
   if ('send' in configured && typeof configured.send === 'function') return configured;
-  return { ...SMTP_TIMEOUTS, ...configured } as PasswordResetMailTransport;
+  return new SmtpConnectionPool({ ...SMTP_TIMEOUTS, ...(configured as SmtpSettings) });
 }

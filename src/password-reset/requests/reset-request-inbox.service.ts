@@ -26,11 +26,19 @@ const MAX_ROWS_PER_INSERT = 500;
 export class ResetRequestInbox {
   private waiting: Waiting[] = [];
   private flushing = false;
+  /** `INSERT INTO requests (identifier, requested_at) VALUES`, quoted for this database. */
+  private readonly insertInto: string;
 
   constructor(
     @InjectRepository(ResetRequest) private readonly requests: Repository<ResetRequest>,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    const { driver } = requests.manager.connection;
+    const { tablePath, columns } = requests.metadata;
+    const columnNames = ['identifier', 'requestedAt'].map((property) => driver.escape(columns.find((column) => column.propertyName === property)!.databaseName));
+    const table = tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    this.insertInto = `INSERT INTO ${table} (${columnNames.join(', ')}) VALUES `;
+  }
 
   /** Resolves once the request is committed; rejects if the database refused it. */
   record(identifier: string): Promise<void> {
@@ -64,13 +72,7 @@ export class ResetRequestInbox {
    */
   private async insert(batch: Waiting[]): Promise<void> {
     try {
-      // Nothing reads the generated ids back, so TypeORM is spared mapping them onto the rows.
-      await this.requests
-        .createQueryBuilder()
-        .insert()
-        .values(batch.map(({ identifier, requestedAt }) => ({ identifier, requestedAt })))
-        .updateEntity(false)
-        .execute();
+      await this.requests.query(...this.insertStatement(batch));
       batch.forEach((request) => request.settle());
     } catch (error) {
       if (batch.length === 1 || !isRefusedData(error)) {
@@ -81,6 +83,19 @@ export class ResetRequestInbox {
       await this.insert(batch.slice(0, half));
       await this.insert(batch.slice(half));
     }
+  }
+
+  /**
+   * One multi-row INSERT, written here rather than by TypeORM's query builder,
+   * which was one of the largest costs of a request in a CPU profile under
+   * load: it maps every value through the entity's metadata and reads the
+   * generated ids back, which nothing uses. Both columns take their values as
+   * they are: a string and a number.
+   */
+  private insertStatement(batch: Waiting[]): [string, unknown[]] {
+    const { driver } = this.requests.manager.connection;
+    const rows = batch.map((_, row) => `(${driver.createParameter('identifier', 2 * row)}, ${driver.createParameter('requestedAt', 2 * row + 1)})`);
+    return [this.insertInto + rows.join(', '), batch.flatMap(({ identifier, requestedAt }) => [identifier, requestedAt])];
   }
 
   /** The oldest requests, locked for the caller's transaction where rows lock; those another worker holds are skipped. */
