@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { ConfigurableModuleAsyncOptions, ConfigurableModuleCls } from '@nestjs/common';
 import type { PasswordResetRoutesOptions } from './http/password-reset-paths';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
@@ -23,13 +24,21 @@ export interface PasswordResetModuleExtras {
   dataSource?: string;
 }
 
-export const {
-  ConfigurableModuleClass: ConfigurablePasswordResetModule,
-  MODULE_OPTIONS_TOKEN: PASSWORD_RESET_OPTIONS,
-  OPTIONS_TYPE: PASSWORD_RESET_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
+// Typed out because the inferred types would be emitted as `import("@nestjs/common", { with: ... })`, which TypeScript before 5.3 cannot read.
+const definition: {
+  ConfigurableModuleClass: ConfigurableModuleCls<PasswordResetModuleOptions, 'forRoot', 'create', PasswordResetModuleExtras>;
+  MODULE_OPTIONS_TOKEN: string | symbol;
+  OPTIONS_TYPE: PasswordResetModuleOptions & Partial<PasswordResetModuleExtras>;
+  ASYNC_OPTIONS_TYPE: ConfigurableModuleAsyncOptions<PasswordResetModuleOptions, 'create'> & Partial<PasswordResetModuleExtras>;
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
   // The module class makes its controllers and imports from the extras.
   .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false, decorators: [], dataSource: undefined }, (definition) => definition)
   .build();
+
+export const {
+  ConfigurableModuleClass: ConfigurablePasswordResetModule,
+  MODULE_OPTIONS_TOKEN: PASSWORD_RESET_OPTIONS,
+  OPTIONS_TYPE: PASSWORD_RESET_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
+} = definition;

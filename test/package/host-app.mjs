@@ -28,9 +28,11 @@ async function runIn(directory, command, args) {
 /** The example's package.json with the combination's versions, and the packed module instead of the registry's. */
 async function writeManifest(directory, combination, tarball) {
   const manifest = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8'));
-  for (const [name, version] of Object.entries(combination.dependencies)) {
-    if (version === null) delete manifest.dependencies[name];
-    else manifest.dependencies[name] = version;
+  for (const section of ['dependencies', 'devDependencies']) {
+    for (const [name, version] of Object.entries(combination[section] ?? {})) {
+      if (version === null) delete manifest[section][name];
+      else manifest[section][name] = version;
+    }
   }
   manifest.dependencies['nestjs-password-reset'] = `file:${tarball}`;
   await writeFile(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -148,4 +148,18 @@ export const hostCombinations = [
     edits: namedConnectionEdits,
     prefix: '',
   },
+  {
+    id: 'nest11-typeorm0320-typescript50-lib-check',
+    name: 'Nest 11 + TypeORM 0.3.20 + Express, compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false',
+    // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts, prom-client is what PasswordResetMetrics' declarations name.
+    dependencies: { ...nest11, typeorm: '0.3.20', 'better-sqlite3': '^9.0.0', 'prom-client': '^15.0.0' },
+    devDependencies: { typescript: '~5.0.4' },
+    edits: {
+      'tsconfig.json': [
+        ['"module": "nodenext"', '"module": "commonjs",\n    "esModuleInterop": true'],
+        ['"skipLibCheck": true', '"skipLibCheck": false'],
+      ],
+    },
+    prefix: '',
+  },
 ];

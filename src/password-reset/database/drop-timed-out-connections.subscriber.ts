@@ -1,4 +1,4 @@
-import { AfterQueryEvent, EntitySubscriberInterface, EventSubscriber } from 'typeorm';
+import { EntitySubscriberInterface, EventSubscriber } from 'typeorm';
 
 /** How pg (`query_timeout`) and mysql2 (a query's `timeout`) say that the client stopped waiting. */
 function isClientSideTimeout(error: unknown): boolean {
@@ -13,6 +13,17 @@ interface DriverConnection {
 }
 
 /**
+ * The part of TypeORM's `AfterQueryEvent` read here, stated locally: that type
+ * needs a type argument in TypeORM 0.3 and is not exported at all by 0.3.20,
+ * so naming it would break a host's compile with `skipLibCheck: false`.
+ */
+interface FinishedQuery {
+  success: boolean;
+  error?: unknown;
+  queryRunner: object;
+}
+
+/**
  * After a client-side query timeout both drivers keep the connection, still
  * waiting for the answer, and hand it back to the pool: pg then fails every
  * later query on it the same way (brianc/node-postgres#3399), mysql2 queues
@@ -22,7 +33,7 @@ interface DriverConnection {
  */
 @EventSubscriber()
 export class DropTimedOutConnections implements EntitySubscriberInterface {
-  afterQuery(event: AfterQueryEvent): void {
+  afterQuery(event: FinishedQuery): void {
     if (event.success || !isClientSideTimeout(event.error)) return;
     // Not in QueryRunner's interface, but every driver's runner has it.
     const connection = (event.queryRunner as unknown as { databaseConnection?: DriverConnection }).databaseConnection;

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
@@ -65,13 +64,23 @@ interface ResetLinkClaims {
  *   that it lands after them and not under them.
  * - Forgotten: deleted a while after expiry (the worker prunes).
  */
+/**
+ * The two calls made on the module's JwtService, stated here so that the
+ * published declarations do not import the ES-module-only `@nestjs/jwt`,
+ * which a CommonJS host's compiler refuses (TS1479).
+ */
+interface ResetLinkSigner {
+  signAsync(claims: ResetLinkClaims): Promise<string>;
+  verifyAsync<T extends object>(link: string, options: { algorithms: ['HS256']; clockTimestamp: number }): Promise<T>;
+}
+
 @Injectable()
 export class ResetTokenService {
   private lastMadeAt = 0;
 
   constructor(
     @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
-    @Inject(PASSWORD_RESET_JWT) private readonly jwt: JwtService,
+    @Inject(PASSWORD_RESET_JWT) private readonly jwt: ResetLinkSigner,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly settings: ResetTokenSettings,
   ) {}
