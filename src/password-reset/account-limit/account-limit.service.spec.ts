@@ -2,11 +2,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, describeEachNetworkedDatabase } from '../../../test/support/databases';
 import { databaseOptions } from '../../database/database-options';
 import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
-import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
-import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { DEFAULT_ACCOUNT_LIMIT } from './account-limit';
 import { AccountLimitService } from './account-limit.service';
 import { AccountLock } from './account-lock.entity';
+import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -15,13 +14,7 @@ describe('AccountLimitService', () => {
   let now: number;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: PASSWORD_RESET_ENTITIES,
-      migrations: PASSWORD_RESET_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    dataSource = await inMemoryDatabase();
     now = Date.UTC(2026, 10, 27, 12);
   });
   afterEach(() => dataSource.destroy());

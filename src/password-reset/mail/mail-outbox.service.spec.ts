@@ -7,15 +7,14 @@ import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
-import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { ResetToken } from '../tokens/reset-token.entity';
 import { ResetTokenService } from '../tokens/reset-token.service';
 import { ResetTokenSettings } from '../tokens/reset-token.settings';
 import { DEFAULT_DELIVERY, MailOutboxService } from './mail-outbox.service';
-import { OutboxMail } from './outbox-mail.entity';
+import { OutboxMail, PRIORITY_OF } from './outbox-mail.entity';
 import type { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
 import { withoutListeners } from '../../../test/support/without-listeners';
+import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
 const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
 const RESET_URL = 'https://app.example.test/reset?from=mail';
@@ -58,13 +57,7 @@ describe('MailOutboxService', () => {
   let findUser: (id: string) => Promise<PasswordResetUser | null>;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: PASSWORD_RESET_ENTITIES,
-      migrations: PASSWORD_RESET_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    dataSource = await inMemoryDatabase();
     now = Date.UTC(2026, 10, 27, 12);
     users = new Map([
       ['1', { id: '1', username: 'margaret', email: 'margaret@example.com' }],
@@ -111,7 +104,7 @@ describe('MailOutboxService', () => {
 
   describe('its options', () => {
     it('delivers by the defaults unless told otherwise', () => {
-      expect(DEFAULT_DELIVERY).toEqual({ pollIntervalMs: 1000, retryBaseMs: 5000, retryMaxMs: 900_000, maxAttempts: 12, attemptTimeoutMs: 60_000, leaseMs: 120_000 });
+      expect(DEFAULT_DELIVERY).toEqual({ pollIntervalMs: 1000, retryBaseMs: 5000, retryMaxMs: 900_000, maxAttempts: 12, attemptTimeoutMs: 60_000, leaseMs: 120_000, concurrency: 5 });
     });
 
     it('needs a lease longer than an attempt', () => {
@@ -133,7 +126,7 @@ describe('MailOutboxService', () => {
     await queue(outbox, 'reset-password', []);
     expect(await mails()).toEqual([]);
     await queue(outbox, 'reset-password', ['1', '1']);
-    const mail = { kind: 'reset-password', userId: '1', createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
+    const mail = { kind: 'reset-password', priority: PRIORITY_OF['reset-password'], userId: '1', createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
     expect(await mails()).toEqual([
       { id: expect.any(Number), ...mail },
       { id: expect.any(Number), ...mail },
@@ -313,8 +306,9 @@ describe('MailOutboxService', () => {
 
   it("sends a user's reset mails one after another, and others' beside them", async () => {
     const outbox = outboxWith();
-    await queue(outbox, 'reset-password', ['1', '1', '2']);
+    // The notice first: a reset mail queued before a notice of its user is asked for before the change, and dropped.
     await queue(outbox, 'password-changed', ['1']);
+    await queue(outbox, 'reset-password', ['1', '1', '2']);
     transport.hold();
     expect(await outbox.deliverDue()).toBe(3);
     expect(await outbox.deliverDue()).toBe(0);

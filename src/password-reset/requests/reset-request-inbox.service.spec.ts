@@ -1,8 +1,7 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
-import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 import { ResetRequest } from './reset-request.entity';
+import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
 describe('ResetRequestInbox', () => {
   let dataSource: DataSource;
@@ -11,16 +10,10 @@ describe('ResetRequestInbox', () => {
   let inserts: jest.SpyInstance;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: PASSWORD_RESET_ENTITIES,
-      migrations: PASSWORD_RESET_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    dataSource = await inMemoryDatabase();
     now = Date.UTC(2026, 10, 27, 12);
     const requests = dataSource.getRepository(ResetRequest);
-    inserts = jest.spyOn(requests, 'createQueryBuilder');
+    inserts = jest.spyOn(requests, 'query');
     inbox = new ResetRequestInbox(requests, { now: () => now });
   });
   afterEach(() => dataSource.destroy());

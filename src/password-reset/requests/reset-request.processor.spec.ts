@@ -8,8 +8,6 @@ import { MailOutboxService } from '../mail/mail-outbox.service';
 import { OutboxMail } from '../mail/outbox-mail.entity';
 import type { PasswordResetMailer } from '../mail/password-reset-mailer';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
-import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { ResetToken } from '../tokens/reset-token.entity';
 import { ResetTokenService } from '../tokens/reset-token.service';
 import { ResetTokenSettings } from '../tokens/reset-token.settings';
@@ -17,6 +15,7 @@ import { ResetRequestInbox } from './reset-request-inbox.service';
 import { ResetRequest } from './reset-request.entity';
 import { ResetRequestProcessor } from './reset-request.processor';
 import { withoutListeners } from '../../../test/support/without-listeners';
+import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
 const KNOWN: PasswordResetUser[] = [
   { id: '1', username: 'margaret', email: 'margaret@example.com' },
@@ -51,13 +50,7 @@ describe('ResetRequestProcessor', () => {
   const clock = { now: () => now };
 
   beforeEach(async () => {
-    dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: PASSWORD_RESET_ENTITIES,
-      migrations: PASSWORD_RESET_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    dataSource = await inMemoryDatabase();
     inbox = new ResetRequestInbox(dataSource.getRepository(ResetRequest), clock);
   });
   afterEach(() => dataSource.destroy());

@@ -48,7 +48,7 @@ describe('PasswordResetThrottlerGuard', () => {
     const guard = await guardWith();
     expect(await allowedOf(guard, requestTo('lostPassword'), 12)).toBe(10);
     expect(await allowedOf(guard, requestTo('resetPassword'), 32)).toBe(30);
-    expect(storage.increment).toHaveBeenCalledWith(expect.any(String), 60_000, 10, 60_000, 'default');
+    expect(storage.increment).toHaveBeenCalledWith(expect.any(String), 60_000, 10, 60_000, 'password-reset');
   });
 
   it('counts each address apart', async () => {

@@ -4,8 +4,7 @@ import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
 import { IN_FLIGHT_MS, ResetTokenService, revokeTokensAndAwaitResets } from './reset-token.service';
 import { ResetTokenSettings } from './reset-token.settings';
-import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
-import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
+import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
 const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
 
@@ -15,13 +14,7 @@ describe('ResetTokenService', () => {
   let tokens: ResetTokenService;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: PASSWORD_RESET_ENTITIES,
-      migrations: PASSWORD_RESET_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    dataSource = await inMemoryDatabase();
     now = Date.UTC(2026, 10, 27, 12);
     tokens = new ResetTokenService(
       dataSource.getRepository(ResetToken),
