@@ -3,6 +3,7 @@ import { TrackResetsInFlight1764806400000 } from './migrations/1764806400000-tra
 import { LockAccounts1765411200000 } from './migrations/1765411200000-lock-accounts';
 import { SendNoticesFirst1766016000000 } from './migrations/1766016000000-send-notices-first';
 import { IndexSentMail1766102400000 } from './migrations/1766102400000-index-sent-mail';
+import { CountSecondFactorAttempts1766188800000 } from './migrations/1766188800000-count-second-factor-attempts';
 
 /** The module's migrations, in order; add them to the host's DataSource `migrations`. */
 export const PASSWORD_RESET_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const PASSWORD_RESET_MIGRATIONS = [
   LockAccounts1765411200000,
   SendNoticesFirst1766016000000,
   IndexSentMail1766102400000,
+  CountSecondFactorAttempts1766188800000,
 ];

@@ -110,7 +110,7 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),
-    fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl)),
+    fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl, options.secondFactorAttempts)),
     PasswordResetMailer,
     fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
     PasswordResetThrottlerGuard,

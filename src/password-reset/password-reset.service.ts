@@ -86,7 +86,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
     const { token, user } = usable;
-    await this.checkSecondFactor(user, secondFactorCode);
+    await this.checkSecondFactor(token, user, secondFactorCode);
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
     if (reasons.length > 0) {
@@ -131,10 +131,13 @@ export class PasswordResetService implements OnApplicationBootstrap {
     return (await this.users.secondFactor?.required(user)) === true;
   }
 
-  private async checkSecondFactor(user: PasswordResetUser, code: string | undefined): Promise<void> {
+  /** Each code costs the link one attempt, given back when it is right; a link with none left is refused as dead. */
+  private async checkSecondFactor(token: ResetToken, user: PasswordResetUser, code: string | undefined): Promise<void> {
     if (!(await this.needsSecondFactor(user))) return;
     if (code === undefined) throw this.refusedSecondFactor('second_factor_required', user.id);
+    if (!(await this.tokens.takeSecondFactorAttempt(token))) throw this.refusedLink();
     if (!(await this.users.secondFactor!.verify(user, code))) throw this.refusedSecondFactor('invalid_second_factor', user.id);
+    await this.tokens.giveBackSecondFactorAttempt(token);
   }
 
   /** The reason is also the error's text and the one reason listed, so that a browser gets the form again, saying it. */

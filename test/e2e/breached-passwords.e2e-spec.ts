@@ -4,9 +4,11 @@ import { AddressInfo } from 'node:net';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import request from 'supertest';
 import { PasswordResetEvents, PasswordResetRefusedEvent } from '../../src';
+import { MetricsListener } from '../../src/metrics/metrics-listener';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 import { testPlatforms } from '../support/platforms';
+import { parsePrometheusText, valueOf } from '../support/prometheus-text';
 
 const sha1 = (password: string) => createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
 
@@ -72,7 +74,7 @@ describe.each(testPlatforms())('new passwords checked against a breached-passwor
 
   beforeAll(async () => {
     range = await new RangeService().start();
-    server = await startTestServer(platform, 'sqlite', { env: { BREACHED_PASSWORDS_URL: `${range.url}/` } });
+    server = await startTestServer(platform, 'sqlite', { env: { BREACHED_PASSWORDS_URL: `${range.url}/`, METRICS: 'true', METRICS_PORT: '0' } });
     server.app.get(EventEmitter2).on(PasswordResetEvents.refused, (event: PasswordResetRefusedEvent) => refusals.push(event));
   });
   afterAll(async () => {
@@ -82,6 +84,11 @@ describe.each(testPlatforms())('new passwords checked against a breached-passwor
 
   const reset = (token: string, password: string) => request(server.http).post('/auth/resetPassword').send({ token, password });
   const skippedChecks = () => server.logs.lines.filter((line) => line.startsWith('warn') && line.includes('Breached-password check skipped, the password is let through'));
+
+  async function failuresCounted(reason: string) {
+    const res = await request(`http://127.0.0.1:${server.app.get(MetricsListener).address.port}`).get('/metrics').expect(200);
+    return valueOf(parsePrometheusText(res.text), 'password_reset_breach_check_failures_total', { reason });
+  }
 
   async function linkOfNewUser() {
     const user = await newUser(server);
@@ -139,34 +146,39 @@ describe.each(testPlatforms())('new passwords checked against a breached-passwor
     const { token } = await linkOfNewUser();
     await reset(token, password).expect(200, {});
     expect(skippedChecks()).toEqual([]);
+    for (const reason of ['unreachable', 'timeout', 'malformed']) expect(await failuresCounted(reason)).toBe(0);
   });
 
   it.each([
-    ['garbage', 'answered something that is not SUFFIX:COUNT lines'],
-    ['error', 'answered 503'],
-    ['slow', 'no answer within 2000 ms'],
-  ] as const)('lets the reset through when the service answers %s, and logs a warning', async (behaviour, reason) => {
+    ['garbage', 'answered something that is not SUFFIX:COUNT lines', 'malformed'],
+    ['error', 'answered 503', 'unreachable'],
+    ['slow', 'no answer within 2000 ms', 'timeout'],
+  ] as const)('lets the reset through when the service answers %s, logs a warning that it %s and counts it as %s', async (behaviour, reason, counted) => {
     const password = `${behaviour} opal canyon whistle 1971`;
     range.list(password, 99);
     range.behaviour = behaviour;
     try {
       const { token } = await linkOfNewUser();
       const warningsBefore = skippedChecks().length;
+      const countedBefore = await failuresCounted(counted);
       await reset(token, password).expect(200, {});
       expect(skippedChecks().slice(warningsBefore)).toEqual([expect.stringContaining(reason)]);
+      expect(await failuresCounted(counted)).toBe(countedBefore + 1);
     } finally {
       range.behaviour = 'answer';
     }
   });
 
-  it('lets the reset through when the service is down, and logs a warning', async () => {
+  it('lets the reset through when the service is down, logs a warning and counts it as unreachable', async () => {
     const password = 'cobalt prairie lantern 1966 heron';
     range.list(password, 99);
     const { token } = await linkOfNewUser();
     await range.stop();
     try {
       const warningsBefore = skippedChecks().length;
+      const countedBefore = await failuresCounted('unreachable');
       await reset(token, password).expect(200, {});
+      expect(await failuresCounted('unreachable')).toBe(countedBefore + 1);
       expect(skippedChecks().slice(warningsBefore)).toEqual([expect.stringMatching(/could not be asked: fetch failed \(ECONNREFUSED\)/)]);
     } finally {
       await range.start();

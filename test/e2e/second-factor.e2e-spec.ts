@@ -73,6 +73,9 @@ describe.each(testPlatforms())('a host whose users may have a second factor (%s)
             resetUrl: 'https://host.example/reset',
             mail: { transport: smtp.url },
             delivery: { pollIntervalMs: 25 },
+            // Kim asks for a link, and guesses codes, in most tests here: the limits are not the subject.
+            accountLimit: { max: 100, windowMs: 60 * 60 * 1000 },
+            rateLimit: { lostPasswordPerMinute: 0, resetPasswordPerMinute: 0 },
           }),
         }),
       ],
@@ -91,8 +94,10 @@ describe.each(testPlatforms())('a host whose users may have a second factor (%s)
     const email = `${username}@host.example`;
     const before = smtp.mailsTo(email).length;
     await post('/auth/lostPassword').send({ username }).expect(200, {});
-    const mails = await smtp.waitForMails(email, before + 1);
-    return tokenFrom(mails[before]);
+    // A "password changed" notice of an earlier test may arrive first.
+    const withLink = () => smtp.mailsTo(email).slice(before).find((mail) => /[?&]token=/.test(mail.parsed.text ?? ''));
+    await eventually(async () => expect(withLink()).toBeDefined(), 10_000);
+    return tokenFrom(withLink()!);
   }
 
   it('says in the check that the link needs a second factor, only for a usable link of a user who has one', async () => {
@@ -124,6 +129,51 @@ describe.each(testPlatforms())('a host whose users may have a second factor (%s)
     await eventually(async () => {
       expect(refusals.map((event) => event.reason)).toEqual(expect.arrayContaining(['second_factor_required', 'invalid_second_factor']));
     }, 5_000);
+  });
+
+  async function expectDeadLink(token: string) {
+    const reset = await post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow', secondFactorCode: CODE }).expect(400);
+    expect(reset.body).toMatchObject({ statusCode: 400, code: 'invalid_token' });
+    expect((await post('/auth/resetPassword/check').send({ token }).expect(400)).body).toMatchObject({ code: 'invalid_token' });
+    expect((await request(app.getHttpServer()).get(`/auth/resetPassword?token=${token}`)).text).toContain('This link no longer works');
+    expect(accounts.passwords.has('u-kim')).toBe(false);
+  }
+
+  it('counts each wrong code against the link: after five, even the right code is refused and the link is dead', async () => {
+    accounts.passwords.delete('u-kim');
+    const token = await resetToken('kim');
+    for (let i = 0; i < 5; i++) {
+      const wrong = await post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow', secondFactorCode: `10000${i}` }).expect(400);
+      expect(wrong.body).toMatchObject({ code: 'invalid_second_factor' });
+    }
+    const verifiedBefore = accounts.verified.length;
+    await expectDeadLink(token);
+    expect(accounts.verified.length).toBe(verifiedBefore);
+  });
+
+  it('checks at most five of twenty wrong codes sent at once, and the link is dead after them', async () => {
+    accounts.passwords.delete('u-kim');
+    const token = await resetToken('kim');
+    const verifiedBefore = accounts.verified.length;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow', secondFactorCode: String(200000 + i) })),
+    );
+    const codes = answers.map((answer) => answer.body.code).sort();
+    expect(codes).toEqual([...Array(5).fill('invalid_second_factor'), ...Array(15).fill('invalid_token')]);
+    expect(accounts.verified.length - verifiedBefore).toBe(5);
+    await expectDeadLink(token);
+  });
+
+  it('counts only wrong codes: after four, a right code with a weak password can be sent again and again, and then sets a good one', async () => {
+    accounts.passwords.delete('u-kim');
+    const token = await resetToken('kim');
+    for (let i = 0; i < 4; i++) await post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow', secondFactorCode: `30000${i}` }).expect(400);
+    for (let i = 0; i < 3; i++) {
+      const weak = await post('/auth/resetPassword').send({ token, password: 'password123', secondFactorCode: CODE }).expect(400);
+      expect(weak.body).toMatchObject({ code: 'weak_password' });
+    }
+    await post('/auth/resetPassword').send({ token, password: 'quiet lantern orbit 1987 meadow', secondFactorCode: CODE }).expect(200, {});
+    expect(accounts.passwords.get('u-kim')).toBe('quiet lantern orbit 1987 meadow');
   });
 
   it('asks nothing of a user without a second factor, and refuses an empty code as bad input', async () => {

@@ -42,6 +42,7 @@ export async function plantLiveToken(server: TestServer, userId: string): Promis
     usedAt: null,
     completedAt: null,
     revokedAt: null,
+    failedSecondFactors: 0,
   };
   await server.dataSource.getRepository(ResetToken).insert(token);
   const claims: ResetLinkClaims = {

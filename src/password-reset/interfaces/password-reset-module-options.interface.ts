@@ -53,6 +53,8 @@ export interface PasswordResetModuleOptions {
   };
   /** Token lifetime: milliseconds, or a string such as `30m`, `2h`. Default `30m`. */
   tokenTtl?: number | string;
+  /** Wrong second-factor codes one reset link allows (1 to 1000); then the link is dead. Default 5. */
+  secondFactorAttempts?: number;
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
   accountLimit?: { max: number; windowMs: number };
   delivery?: Partial<DeliveryOptions>;

@@ -6,6 +6,8 @@ import type { OutboxMailKind } from '../mail/outbox-mail.entity';
 import { SharedQueueStatus } from './shared-queue-status';
 
 type MailOutcome = 'sent' | 'failed' | 'unconfirmed' | 'dead';
+/** Why a breached-password check let the password through: no connection or an error status, no answer in time, or an answer that is not a range. */
+export type BreachCheckFailure = 'unreachable' | 'timeout' | 'malformed';
 
 interface Instruments {
   registry: Registry;
@@ -15,6 +17,7 @@ interface Instruments {
   resetsRefused: Counter<'code'>;
   mails: Record<MailOutcome, Counter<'kind'>>;
   deliverySeconds: Histogram<'kind'>;
+  breachCheckFailures: Counter<'reason'>;
 }
 
 /** Queued to delivered, in seconds: a healthy queue stays in the first buckets, retries land in the last. */
@@ -86,6 +89,7 @@ export class PasswordResetMetrics {
         dead: mailCounter('dead', 'mails given up after the last attempt'),
       },
       deliverySeconds: new Histogram({ name: 'password_reset_mail_delivery_seconds', help: 'from queued to accepted by the transport', labelNames: ['kind'], buckets: DELIVERY_BUCKETS, registers }),
+      breachCheckFailures: new Counter({ name: 'password_reset_breach_check_failures_total', help: 'breached-password checks that let the password through unchecked, by reason', labelNames: ['reason'], registers }),
     });
   }
 
@@ -102,6 +106,10 @@ export class PasswordResetMetrics {
   mailAttempted(kind: OutboxMailKind, outcome: MailOutcome, queuedAt: number, now: number): void {
     this.instruments?.mails[outcome].inc({ kind });
     if (outcome === 'sent') this.instruments?.deliverySeconds.observe({ kind }, (now - queuedAt) / 1000);
+  }
+
+  breachCheckFailed(reason: BreachCheckFailure): void {
+    this.instruments?.breachCheckFailures.inc({ reason });
   }
 
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationConfig } from '@nestjs/core';
 import { PasswordResetPaths, resolveRoutes } from '../http/password-reset-paths';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { systemClock } from '../clock';
 import { BreachedPasswords } from '../password-policy/breached-passwords';
 import { PasswordPolicyService } from '../password-policy/password-policy.service';
@@ -16,7 +17,7 @@ describe('PasswordResetPages', () => {
     templates,
     translator,
     new PasswordResetPaths(new ApplicationConfig(), resolveRoutes()),
-    new PasswordPolicyService({} as never, new StrengthEstimator(), new BreachedPasswords({} as never, systemClock)),
+    new PasswordPolicyService({} as never, new StrengthEstimator(), new BreachedPasswords({} as never, systemClock, PasswordResetMetrics.off())),
   );
   const request = (acceptLanguage?: string | string[]) => ({ method: 'GET', headers: { 'accept-language': acceptLanguage } }) as never;
   const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];

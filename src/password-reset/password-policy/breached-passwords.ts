@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Clock } from '../clock';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
+import { BreachCheckFailure, PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
@@ -18,13 +19,25 @@ const RANGE_CACHE_MS = 5 * 60 * 1000;
 const RANGE_CACHE_SIZE = 1000;
 const RANGE_LINE = /^([0-9A-F]{35}):(\d+)$/;
 
+const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError';
+
+/** A check that could not be made, with the reason the metrics count it under. */
+class RangeServiceFailure extends Error {
+  constructor(
+    readonly reason: BreachCheckFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Asks a Pwned Passwords range service whether a password appeared in a data
  * breach. Only the first five hex digits of its SHA-1 leave the server (with
  * `Add-Padding: true`, so that the answer's size says nothing either); the
  * match against the rest happens here. A service that is down, slow or
- * answers nonsense lets the password through, with a warning: its outage must
- * not stop resets.
+ * answers nonsense lets the password through, with a warning and a count in
+ * the metrics: its outage must not stop resets, and must not go unnoticed.
  */
 @Injectable()
 export class BreachedPasswords {
@@ -37,6 +50,7 @@ export class BreachedPasswords {
   constructor(
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
+    private readonly metrics: PasswordResetMetrics,
   ) {
     const breached = options.passwordPolicy?.breached;
     this.timeoutMs = breached?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -57,6 +71,7 @@ export class BreachedPasswords {
       return (await this.range(prefix)).has(digest.slice(5));
     } catch (error) {
       this.logger.warn(`Breached-password check skipped, the password is let through: ${error instanceof Error ? error.message : String(error)}`);
+      this.metrics.breachCheckFailed(error instanceof RangeServiceFailure ? error.reason : 'malformed');
       return false;
     }
   }
@@ -76,11 +91,11 @@ export class BreachedPasswords {
     const body = await this.ask(prefix);
     const lines = body.split(/\r?\n/).filter((line) => line !== '');
     // A padded answer is never empty; an empty one is no answer.
-    if (lines.length === 0) throw new Error('the range service answered nothing');
+    if (lines.length === 0) throw new RangeServiceFailure('malformed', 'the range service answered nothing');
     const suffixes = new Set<string>();
     for (const line of lines) {
       const match = RANGE_LINE.exec(line.trim().toUpperCase());
-      if (!match) throw new Error('the range service answered something that is not SUFFIX:COUNT lines');
+      if (!match) throw new RangeServiceFailure('malformed', 'the range service answered something that is not SUFFIX:COUNT lines');
       // Padding lines have the count 0.
       if (Number(match[2]) > 0) suffixes.add(match[1]);
     }
@@ -94,14 +109,14 @@ export class BreachedPasswords {
       response = await fetch(`${this.rangeUrl}/range/${prefix}`, { headers: { 'Add-Padding': 'true' }, signal: AbortSignal.timeout(this.timeoutMs) });
       if (response.ok) return await response.text();
     } catch (error) {
-      throw new Error(`the range service could not be asked: ${this.describe(error)}`);
+      throw new RangeServiceFailure(isTimeout(error) ? 'timeout' : 'unreachable', `the range service could not be asked: ${this.describe(error)}`);
     }
     await response.body?.cancel();
-    throw new Error(`the range service answered ${response.status}`);
+    throw new RangeServiceFailure('unreachable', `the range service answered ${response.status}`);
   }
 
   private describe(error: unknown): string {
-    if ((error as { name?: string } | null)?.name === 'TimeoutError') return `no answer within ${this.timeoutMs} ms`;
+    if (isTimeout(error)) return `no answer within ${this.timeoutMs} ms`;
     const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
     return cause ? `${message} (${cause.code ?? cause.message})` : message;
   }

@@ -1,12 +1,13 @@
 import { systemClock } from '../clock';
 import { inEnglish } from '../i18n/password-reset-translator';
+import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { BreachedPasswords } from './breached-passwords';
 import { DEFAULT_PASSWORD_POLICY, PasswordPolicyService } from './password-policy.service';
 import { StrengthEstimate, StrengthEstimator } from './strength-estimator';
 
 describe('PasswordPolicyService', () => {
   const estimator = new StrengthEstimator();
-  const noBreachCheck = new BreachedPasswords({} as never, systemClock);
+  const noBreachCheck = new BreachedPasswords({} as never, systemClock, PasswordResetMetrics.off());
   const policy = new PasswordPolicyService({} as never, estimator, noBreachCheck);
   const user = { id: '1', username: 'margaret', email: 'Margaret.Hamilton@example.com' };
   afterAll(() => estimator.onModuleDestroy());

@@ -32,4 +32,8 @@ export class ResetToken extends PasswordResetEntity {
 
   @EpochMsColumn('revoked_at', { nullable: true })
   revokedAt: number | null;
+
+  /** Second-factor codes taken against this link and not given back (wrong ones). */
+  @Column({ name: 'failed_second_factors', type: 'smallint', default: 0 })
+  failedSecondFactors: number;
 }

@@ -37,7 +37,13 @@ interface ResetLinkClaims {
  * - Carried: inside a JWT signed with the module's secret that names the user
  *   (`sub`), the token row (`jti`) and the purpose, with `exp` = the token's expiry.
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
- *   no query; then the row: same user, hash matches, not used, not revoked, not expired.
+ *   no query; then the row: same user, hash matches, not used, not revoked,
+ *   not expired, and fewer wrong second-factor codes than `secondFactorAttempts`.
+ * - Guessed at: each second-factor code first takes one attempt from the row
+ *   by a conditional UPDATE (`failed_second_factors < max`) and is checked
+ *   only if it got one; a right code gives its attempt back. So however many
+ *   arrive at once, at most `secondFactorAttempts` wrong codes are ever
+ *   checked against a link, and after that many the link is dead.
  * - Expires: `tokenTtl` after it was made.
  * - Superseded: only the newest live token of a user works, newest by
  *   (`created_at`, `id`). `created_at` is the database's clock, which all
@@ -100,6 +106,7 @@ export class ResetTokenService {
       usedAt: null,
       completedAt: null,
       revokedAt: null,
+      failedSecondFactors: 0,
     };
     await this.tokens.insert(token);
     await this.revokeAllButNewestOf(userId);
@@ -120,7 +127,7 @@ export class ResetTokenService {
     if (!claims) return null;
     const token = await this.tokens.findOneBy({ id: claims.jti });
     if (!token || token.userId !== claims.sub || !hashMatches(token.tokenHash, claims.tok)) return null;
-    return isLive(token, this.clock.now()) ? token : null;
+    return isLive(token, this.clock.now()) && token.failedSecondFactors < this.settings.secondFactorAttempts ? token : null;
   }
 
   /** Spends the token; true for exactly one of any number of concurrent callers. */
@@ -133,6 +140,31 @@ export class ResetTokenService {
       .where('id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now', { id: token.id, now })
       .execute();
     return result.affected === 1;
+  }
+
+  /**
+   * Takes one of the link's second-factor attempts, before a code is checked;
+   * false when none is left. One conditional UPDATE, so concurrent callers
+   * never take more than the link allows.
+   */
+  async takeSecondFactorAttempt(token: ResetToken): Promise<boolean> {
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ failedSecondFactors: () => 'failed_second_factors + 1' })
+      .where('id = :id AND failed_second_factors < :max', { id: token.id, max: this.settings.secondFactorAttempts })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Gives back the attempt a right code took: only wrong codes count against the link. */
+  async giveBackSecondFactorAttempt(token: ResetToken): Promise<void> {
+    await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ failedSecondFactors: () => 'failed_second_factors - 1' })
+      .where('id = :id AND failed_second_factors > 0', { id: token.id })
+      .execute();
   }
 
   /** Ends the reset in flight: the password the token set is stored. Within the caller's transaction. */
