@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, describeEachNetworkedDatabase } from '../../../test/support/databases';
 import { databaseOptions } from '../../database/database-options';
+import { runMigrationsInTurn } from '../../database/migrations-in-turn';
 import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
 import { DEFAULT_ACCOUNT_LIMIT } from './account-limit';
 import { AccountLimitService } from './account-limit.service';
@@ -78,7 +79,7 @@ describeEachNetworkedDatabase('AccountLimitService where rows lock (%s)', (datab
   beforeEach(async () => {
     const database = await createTestDatabase(databaseKind);
     drop = database.drop;
-    dataSource = await new DataSource(databaseOptions(database.url)).initialize();
+    dataSource = await runMigrationsInTurn(await new DataSource(databaseOptions(database.url)).initialize());
     limit = new AccountLimitService(dataSource, { now: () => now }, { accountLimit: { max: 1, windowMs: HOUR } } as never);
   });
   afterEach(async () => {
