@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import ms, { type StringValue } from 'ms';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../database/database-options';
+import { runMigrationsInTurn } from '../database/migrations-in-turn';
 import { runCommand } from './run-command';
 import { DeadMailRetry, MailQueueStatus, mailQueueStatus, purgeDeadMail, RetrySkipReason, retryDeadMail } from '../password-reset/mail/mail-queue';
 
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['status', 'retry-dead', 'purge-dead'].includes(command) || positionals.length > 1) throw new UsageError();
   const id = mailId(values.id);
   const olderThan = command === 'purge-dead' ? olderThanMs(values['older-than']) : undefined;
-  const dataSource = await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize();
+  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize());
   try {
     const now = Date.now();
     if (command === 'status') {
