@@ -1,21 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
+import type { ResetLinkClaims } from '../../src/password-reset/tokens/reset-token.service';
 import { TEST_JWT_SECRET, TestServer } from './harness';
 
 /** The module's default token lifetime. */
 const TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 
 /** What a reset link's JWT says, read without checking it. */
-export interface ResetLinkClaims {
-  sub: string;
-  jti: string;
-  purpose: string;
-  tok: string;
-  iat: number;
-  exp: number;
-}
-
 export function claimsOf(link: string): ResetLinkClaims {
   return JSON.parse(Buffer.from(link.split('.')[1], 'base64url').toString('utf8'));
 }

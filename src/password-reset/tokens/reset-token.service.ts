@@ -18,7 +18,7 @@ export interface IssuedResetToken {
   expiresAt: number;
 }
 
-interface ResetLinkClaims {
+export interface ResetLinkClaims {
   sub: string;
   jti: string;
   purpose: string;
