@@ -6,6 +6,7 @@ import { testDatabases } from '../support/databases';
 import { startTestServer, TestServer } from '../support/harness';
 import { testPlatforms } from '../support/platforms';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document is walked by key, whatever its shape
 type Json = Record<string, any>;
 
 /** The Tangerine365 lost-password API document (a copy of it): its OpenAPI block, parsed. */

@@ -3,14 +3,17 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
 import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS } from '../../src';
 import { createTestDatabase } from './databases';
 import type { TestPlatform } from './platforms';
 import { SmtpSink } from './smtp-sink';
 
+type EntityClass = abstract new (...args: never[]) => object;
+type MigrationClass = new () => MigrationInterface;
+
 /** A host's TypeORM connection to its SQLite file (unnamed unless `own.name` is given), with its own tables and the module's added as the README says. */
-export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?: Function[]; migrations?: Function[] } = {}): DynamicModule {
+export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?: EntityClass[]; migrations?: MigrationClass[] } = {}): DynamicModule {
   return TypeOrmModule.forRoot({
     name: own.name,
     type: 'better-sqlite3',
