@@ -3,7 +3,15 @@
 // so Jest runs everything as CommonJS: our TypeScript through ts-jest, and the
 // ESM-only packages through Babel (import.meta rewritten to its CJS equivalent).
 // content-disposition: of @fastify/static, which Swagger UI on Fastify loads.
-const esmOnlyPackages = ['@nestjs', 'file-type', '@tokenizer', 'strtok3', 'token-types', 'uint8array-extras', 'content-disposition'];
+const esmOnlyPackages = [
+  '@nestjs',
+  'file-type',
+  '@tokenizer',
+  'strtok3',
+  'token-types',
+  'uint8array-extras',
+  'content-disposition',
+];
 
 module.exports = {
   testEnvironment: 'node',
@@ -27,6 +35,8 @@ module.exports = {
     ],
   },
   // Any package under node_modules but those, also where one is nested in another's node_modules.
-  transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnlyPackages.join('|')})/).*/node_modules/`],
+  transformIgnorePatterns: [
+    `^(?!.*/node_modules/(${esmOnlyPackages.join('|')})/).*/node_modules/`,
+  ],
   testTimeout: 30000,
 };

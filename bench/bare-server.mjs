@@ -19,12 +19,21 @@
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Body, Controller, HttpCode, Module, Post, ValidationPipe } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Module,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ROOT } from './support.mjs';
 
-const { LostPasswordDto } = createRequire(import.meta.url)(join(ROOT, 'dist/src/password-reset/dto/lost-password.dto.js'));
+const { LostPasswordDto } = createRequire(import.meta.url)(
+  join(ROOT, 'dist/src/password-reset/dto/lost-password.dto.js'),
+);
 
 class BareController {
   handle(_body) {
@@ -32,13 +41,21 @@ class BareController {
   }
 }
 
-const handle = Object.getOwnPropertyDescriptor(BareController.prototype, 'handle');
+const handle = Object.getOwnPropertyDescriptor(
+  BareController.prototype,
+  'handle',
+);
 const bodyParameter = (target, key) => Body()(target, key, 0);
 Object.defineProperty(
   BareController.prototype,
   'handle',
   Reflect.decorate(
-    [Post('bare'), HttpCode(200), bodyParameter, Reflect.metadata('design:paramtypes', [LostPasswordDto])],
+    [
+      Post('bare'),
+      HttpCode(200),
+      bodyParameter,
+      Reflect.metadata('design:paramtypes', [LostPasswordDto]),
+    ],
     BareController.prototype,
     'handle',
     handle,
@@ -50,11 +67,17 @@ class BareModule {}
 Reflect.decorate([Module({ controllers: [BareController] })], BareModule);
 
 const port = Number(process.env.PORT);
-if (!Number.isInteger(port) || port <= 0) throw new Error('PORT must be set to a port number');
+if (!Number.isInteger(port) || port <= 0)
+  throw new Error('PORT must be set to a port number');
 const adapter = process.env.HTTP_ADAPTER ?? 'express';
-if (adapter !== 'express' && adapter !== 'fastify') throw new Error('HTTP_ADAPTER must be express or fastify');
+if (adapter !== 'express' && adapter !== 'fastify')
+  throw new Error('HTTP_ADAPTER must be express or fastify');
 
-const app = await NestFactory.create(BareModule, adapter === 'fastify' ? new FastifyAdapter() : undefined, { logger: ['error', 'warn'] });
+const app = await NestFactory.create(
+  BareModule,
+  adapter === 'fastify' ? new FastifyAdapter() : undefined,
+  { logger: ['error', 'warn'] },
+);
 // The options of the module's own validation (src/password-reset/http/validate-body.ts).
 app.useGlobalPipes(
   new ValidationPipe({

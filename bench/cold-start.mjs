@@ -20,9 +20,15 @@ const GIVE_UP_MS = 30_000;
 /** Milliseconds from `startedAt` until `request` answers 200, polling; the process dying or time running out is an error. */
 async function firstOk(server, startedAt, request) {
   while (performance.now() - startedAt < GIVE_UP_MS) {
-    if (server.child.exitCode !== null) throw new Error(`the server exited (${server.child.exitCode}) while starting; see ${server.logFile}`);
+    if (server.child.exitCode !== null)
+      throw new Error(
+        `the server exited (${server.child.exitCode}) while starting; see ${server.logFile}`,
+      );
     try {
-      const response = await fetch(`http://${HOST}:${server.port}${request.path}`, { ...request, signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(
+        `http://${HOST}:${server.port}${request.path}`,
+        { ...request, signal: AbortSignal.timeout(1_000) },
+      );
       await response.arrayBuffer();
       if (response.status === 200) return performance.now() - startedAt;
     } catch {
@@ -30,12 +36,19 @@ async function firstOk(server, startedAt, request) {
     }
     await sleep(POLL_MS);
   }
-  throw new Error(`no 200 for ${request.path} within ${GIVE_UP_MS} ms; see ${server.logFile}`);
+  throw new Error(
+    `no 200 for ${request.path} within ${GIVE_UP_MS} ms; see ${server.logFile}`,
+  );
 }
 
 async function startOnce(dir, env, run) {
   const startedAt = performance.now();
-  const server = await spawnNode({ name: `cold-start-${run}`, script: STANDALONE_MAIN, cwd: dir, env });
+  const server = await spawnNode({
+    name: `cold-start-${run}`,
+    script: STANDALONE_MAIN,
+    cwd: dir,
+    env,
+  });
   try {
     const [healthMs, acceptedMs] = await Promise.all([
       firstOk(server, startedAt, { method: 'GET', path: '/health' }),

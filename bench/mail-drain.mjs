@@ -15,7 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
 import { startSmtpSink } from '../test/package/smtp-sink.mjs';
-import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer, withPostgresDatabase } from './support.mjs';
+import {
+  addUsersSharingOneHash,
+  peakResidentMiB,
+  removeServerDir,
+  startStandaloneServer,
+  stopServer,
+  withPostgresDatabase,
+} from './support.mjs';
 
 const QUEUE_CONCURRENCY = 32;
 const PASSWORD = 'a long benchmark password';
@@ -27,11 +34,14 @@ async function queueResets(servers, count) {
   async function sender() {
     while (next < count) {
       const i = next++;
-      const response = await fetch(`${servers[i % servers.length].url}/auth/lostPassword`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: `drain-${i}@example.com` }),
-      });
+      const response = await fetch(
+        `${servers[i % servers.length].url}/auth/lostPassword`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: `drain-${i}@example.com` }),
+        },
+      );
       await response.arrayBuffer();
       if (response.status !== 200) refused++;
     }
@@ -43,19 +53,37 @@ async function queueResets(servers, count) {
 /** What nodemailer alone, pooled (five connections), delivers to the sink: as many mails as the drain, each to its own recipient. */
 async function rawNodemailer(settings) {
   const sink = await startSmtpSink();
-  const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 5 });
+  const transport = nodemailer.createTransport({
+    url: sink.url,
+    pool: true,
+    maxConnections: 5,
+  });
   try {
     const link = `http://localhost:8090/auth/resetPassword?token=${randomBytes(300).toString('base64url')}`;
     const startedAt = performance.now();
     await Promise.all(
       Array.from({ length: settings.drainMails }, (_, i) =>
-        transport.sendMail({ from: 'no-reply@localhost', to: `drain-${i}@example.com`, subject: 'Reset your password', text: `Reset it here: ${link}`, html: `<p><a href="${link}">Reset it</a></p>` }),
+        transport.sendMail({
+          from: 'no-reply@localhost',
+          to: `drain-${i}@example.com`,
+          subject: 'Reset your password',
+          text: `Reset it here: ${link}`,
+          html: `<p><a href="${link}">Reset it</a></p>`,
+        }),
       ),
     );
     const drainedMs = performance.now() - startedAt;
     const mails = sink.received().length;
-    console.log(`  nodemailer alone, pooled (5 connections): ${mails} mails in ${(drainedMs / 1000).toFixed(2)} s (${(mails / (drainedMs / 1000)).toFixed(0)} mails/s)`);
-    return { mails, drainedMs, mailsPerSecond: mails / (drainedMs / 1000), complete: mails >= settings.drainMails, refused: 0 };
+    console.log(
+      `  nodemailer alone, pooled (5 connections): ${mails} mails in ${(drainedMs / 1000).toFixed(2)} s (${(mails / (drainedMs / 1000)).toFixed(0)} mails/s)`,
+    );
+    return {
+      mails,
+      drainedMs,
+      mailsPerSecond: mails / (drainedMs / 1000),
+      complete: mails >= settings.drainMails,
+      refused: 0,
+    };
   } finally {
     transport.close();
     await sink.close();
@@ -67,16 +95,34 @@ async function drainWith(settings, instances) {
   const servers = [];
   try {
     return await withPostgresDatabase('drain', async (databaseUrl) => {
-      const env = { SMTP_URL: sink.url, JWT_SECRET: randomBytes(36).toString('base64url') };
+      const env = {
+        SMTP_URL: sink.url,
+        JWT_SECRET: randomBytes(36).toString('base64url'),
+      };
       servers.push(await startStandaloneServer({ databaseUrl, env }));
-      await addUsersSharingOneHash(databaseUrl, 'drain', settings.drainMails, PASSWORD);
-      servers.push(...(await Promise.all(Array.from({ length: instances - 1 }, () => startStandaloneServer({ databaseUrl, env })))));
+      await addUsersSharingOneHash(
+        databaseUrl,
+        'drain',
+        settings.drainMails,
+        PASSWORD,
+      );
+      servers.push(
+        ...(await Promise.all(
+          Array.from({ length: instances - 1 }, () =>
+            startStandaloneServer({ databaseUrl, env }),
+          ),
+        )),
+      );
 
       const startedAt = performance.now();
       const refused = await queueResets(servers, settings.drainMails);
       const queuedMs = performance.now() - startedAt;
       const deadline = startedAt + settings.drainTimeoutMs;
-      while (sink.received().length < settings.drainMails && performance.now() < deadline) await sleep(10);
+      while (
+        sink.received().length < settings.drainMails &&
+        performance.now() < deadline
+      )
+        await sleep(10);
       const drainedMs = performance.now() - startedAt;
       const mails = sink.received().length;
       const result = {
@@ -93,7 +139,9 @@ async function drainWith(settings, instances) {
       console.log(
         `  ${instances} instance(s): ${mails} mails to ${result.recipients} recipients in ${(drainedMs / 1000).toFixed(2)} s ` +
           `(${result.mailsPerSecond.toFixed(0)} mails/s; queueing took ${(queuedMs / 1000).toFixed(2)} s, ${refused} not 200)` +
-          (result.complete ? '' : ` - INCOMPLETE after ${settings.drainTimeoutMs / 1000} s`),
+          (result.complete
+            ? ''
+            : ` - INCOMPLETE after ${settings.drainTimeoutMs / 1000} s`),
       );
       await Promise.all(servers.map(stopServer));
       return result;

@@ -15,7 +15,8 @@ import { toNodeHandler } from 'better-auth/node';
 import Database from 'better-sqlite3';
 
 const port = Number(process.env.PORT);
-if (!Number.isInteger(port) || port <= 0) throw new Error('PORT must be set to a port number');
+if (!Number.isInteger(port) || port <= 0)
+  throw new Error('PORT must be set to a port number');
 const { KNOWN_EMAIL, KNOWN_PASSWORD, DATABASE_FILE, AUTH_SECRET } = process.env;
 
 const database = new Database(DATABASE_FILE);
@@ -40,7 +41,9 @@ const options = {
 const { runMigrations } = await getMigrations(options);
 await runMigrations();
 const auth = betterAuth(options);
-await auth.api.signUpEmail({ body: { email: KNOWN_EMAIL, password: KNOWN_PASSWORD, name: 'bench' } });
+await auth.api.signUpEmail({
+  body: { email: KNOWN_EMAIL, password: KNOWN_PASSWORD, name: 'bench' },
+});
 
 const authHandler = toNodeHandler(auth);
 const server = createServer((request, response) => {

@@ -3,7 +3,13 @@
 // first time, or when BENCH_PEER_VERSION changes, then started there from
 // bench/peer-server.mjs.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startScript } from './support.mjs';
 
@@ -14,7 +20,12 @@ export const KNOWN_PASSWORD = 'a long benchmark password';
 
 function installedVersion(name) {
   try {
-    return JSON.parse(readFileSync(join(PEER_DIR, 'node_modules', name, 'package.json'), 'utf8')).version;
+    return JSON.parse(
+      readFileSync(
+        join(PEER_DIR, 'node_modules', name, 'package.json'),
+        'utf8',
+      ),
+    ).version;
   } catch {
     return undefined;
   }
@@ -26,19 +37,36 @@ function installedVersion(name) {
  * downloaded; v13 crashes on Node 20).
  */
 function install() {
-  if (installedVersion('better-auth') === PEER_VERSION && existsSync(join(PEER_DIR, 'node_modules/better-sqlite3'))) return;
+  if (
+    installedVersion('better-auth') === PEER_VERSION &&
+    existsSync(join(PEER_DIR, 'node_modules/better-sqlite3'))
+  )
+    return;
   console.log(`  installing better-auth@${PEER_VERSION} into ${PEER_DIR} ...`);
   mkdirSync(PEER_DIR, { recursive: true });
   const manifest = {
     name: 'password-reset-bench-peer',
     private: true,
     type: 'module',
-    dependencies: { 'better-auth': PEER_VERSION, 'better-sqlite3': 'file:../../node_modules/better-sqlite3' },
+    dependencies: {
+      'better-auth': PEER_VERSION,
+      'better-sqlite3': 'file:../../node_modules/better-sqlite3',
+    },
   };
-  writeFileSync(join(PEER_DIR, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: PEER_DIR, stdio: 'inherit' });
+  writeFileSync(
+    join(PEER_DIR, 'package.json'),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd: PEER_DIR, stdio: 'inherit' },
+  );
   const version = installedVersion('better-auth');
-  if (version !== PEER_VERSION) throw new Error(`better-auth ${PEER_VERSION} was asked for, ${version ?? 'nothing'} was installed`);
+  if (version !== PEER_VERSION)
+    throw new Error(
+      `better-auth ${PEER_VERSION} was asked for, ${version ?? 'nothing'} was installed`,
+    );
 }
 
 /** The peer server, installed if need be, with `knownEmail` signed up; ready once its reset endpoint answers 200. */
@@ -50,8 +78,16 @@ export async function startPeerServer(knownEmail) {
   return startScript({
     name: 'peer',
     script,
-    env: { KNOWN_EMAIL: knownEmail, KNOWN_PASSWORD, AUTH_SECRET: 'bench-only-secret-'.padEnd(48, 'x') },
-    ready: { method: 'POST', path: '/api/auth/request-password-reset', body: JSON.stringify({ email: 'ready@example.com' }) },
+    env: {
+      KNOWN_EMAIL: knownEmail,
+      KNOWN_PASSWORD,
+      AUTH_SECRET: 'bench-only-secret-'.padEnd(48, 'x'),
+    },
+    ready: {
+      method: 'POST',
+      path: '/api/auth/request-password-reset',
+      body: JSON.stringify({ email: 'ready@example.com' }),
+    },
   });
 }
 

@@ -13,7 +13,8 @@ import { markdownTable, ROOT } from './support.mjs';
 const RSS_NOISE_MIB = 5;
 const RSS_NOISE_RATIO = 0.05;
 
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+const ratio = (a, b) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN;
 const maxOf = (values) => Math.max(...values.filter(Number.isFinite));
 
 /** The figures the targets are about, each computed once. */
@@ -23,15 +24,31 @@ export function figuresOf(results) {
   const fastify = platforms.fastify;
   const ours = (platform) => platform.ours;
   const lastTwo = (platform) => platform.ours.rounds.slice(-2);
-  const growth = (platform) => lastTwo(platform)[1].residentMiB - lastTwo(platform)[0].residentMiB;
+  const growth = (platform) =>
+    lastTwo(platform)[1].residentMiB - lastTwo(platform)[0].residentMiB;
   const burst = results.resetBurst;
   return {
-    expressRatio: ratio(ours(express).requestsPerSecond, express.bare.requestsPerSecond),
-    fastifyRatio: ratio(ours(fastify).requestsPerSecond, fastify.bare.requestsPerSecond),
+    expressRatio: ratio(
+      ours(express).requestsPerSecond,
+      express.bare.requestsPerSecond,
+    ),
+    fastifyRatio: ratio(
+      ours(fastify).requestsPerSecond,
+      fastify.bare.requestsPerSecond,
+    ),
     // How much of ours the bare endpoint's CPU per request is: 1 when a request costs no more than a bare one.
-    expressCpuRatio: ratio(express.bare.cpuMicrosPerRequest, ours(express).cpuMicrosPerRequest),
-    fastifyCpuRatio: ratio(fastify.bare.cpuMicrosPerRequest, ours(fastify).cpuMicrosPerRequest),
-    peerThroughputRatio: ratio(ours(express).requestsPerSecond, peer.requestsPerSecond),
+    expressCpuRatio: ratio(
+      express.bare.cpuMicrosPerRequest,
+      ours(express).cpuMicrosPerRequest,
+    ),
+    fastifyCpuRatio: ratio(
+      fastify.bare.cpuMicrosPerRequest,
+      ours(fastify).cpuMicrosPerRequest,
+    ),
+    peerThroughputRatio: ratio(
+      ours(express).requestsPerSecond,
+      peer.requestsPerSecond,
+    ),
     peerP99Ratio: ratio(ours(express).p99, peer.p99),
     peakMiB: maxOf([
       express.ours.peakMiB,
@@ -42,45 +59,120 @@ export function figuresOf(results) {
     ]),
     resetPeakMiB: burst.peakMiB,
     growth: { express: growth(express), fastify: growth(fastify) },
-    residentBefore: { express: lastTwo(express)[0].residentMiB, fastify: lastTwo(fastify)[0].residentMiB },
+    residentBefore: {
+      express: lastTwo(express)[0].residentMiB,
+      fastify: lastTwo(fastify)[0].residentMiB,
+    },
     coldStartHealthMs: maxOf(results.coldStart.runs.map((run) => run.healthMs)),
-    coldStartAcceptedMs: maxOf(results.coldStart.runs.map((run) => run.acceptedMs)),
-    drainOne: results.mailDrain.oneInstance.complete ? results.mailDrain.oneInstance.mailsPerSecond : NaN,
-    drainThree: results.mailDrain.threeInstances.complete ? results.mailDrain.threeInstances.mailsPerSecond : NaN,
-    drainRawRatio: results.mailDrain.oneInstance.complete ? ratio(results.mailDrain.oneInstance.mailsPerSecond, results.mailDrain.rawNodemailerPooled.mailsPerSecond) : NaN,
+    coldStartAcceptedMs: maxOf(
+      results.coldStart.runs.map((run) => run.acceptedMs),
+    ),
+    drainOne: results.mailDrain.oneInstance.complete
+      ? results.mailDrain.oneInstance.mailsPerSecond
+      : NaN,
+    drainThree: results.mailDrain.threeInstances.complete
+      ? results.mailDrain.threeInstances.mailsPerSecond
+      : NaN,
+    drainRawRatio: results.mailDrain.oneInstance.complete
+      ? ratio(
+          results.mailDrain.oneInstance.mailsPerSecond,
+          results.mailDrain.rawNodemailerPooled.mailsPerSecond,
+        )
+      : NaN,
     resetsPerSecond: burst.alone.resetsPerSecond,
-    burstP99Ratio: ratio(burst.lostPasswordDuringBurst.p99, burst.lostPasswordQuiet.p99),
+    burstP99Ratio: ratio(
+      burst.lostPasswordDuringBurst.p99,
+      burst.lostPasswordQuiet.p99,
+    ),
   };
 }
 
 // A drop is no leak: only growth counts.
-const within = (growth, base) => growth <= Math.max(RSS_NOISE_MIB, RSS_NOISE_RATIO * base);
+const within = (growth, base) =>
+  growth <= Math.max(RSS_NOISE_MIB, RSS_NOISE_RATIO * base);
 const judged = (value, test) => (Number.isFinite(value) ? test(value) : null);
-const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const fixed = (value, digits) =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 
 /** Each target of the issue with the figure it is judged by; `met` is null when the figure is missing. */
 export function targetsOf(results) {
   const f = figuresOf(results);
-  const growthMet = (platform) => judged(f.growth[platform], (g) => within(g, f.residentBefore[platform]));
+  const growthMet = (platform) =>
+    judged(f.growth[platform], (g) => within(g, f.residentBefore[platform]));
   return [
-    { name: 'lostPassword ≥ 0.8× bare Nest, Express', figure: `${fixed(f.expressRatio, 2)}×`, met: judged(f.expressRatio, (v) => v >= 0.8) },
-    { name: 'lostPassword ≥ 0.8× bare Nest, Fastify', figure: `${fixed(f.fastifyRatio, 2)}×`, met: judged(f.fastifyRatio, (v) => v >= 0.8) },
-    { name: 'server CPU per lostPassword: bare Nest’s ≥ 0.95× ours, Express', figure: `${fixed(f.expressCpuRatio, 2)}×`, met: judged(f.expressCpuRatio, (v) => v >= 0.95) },
-    { name: 'server CPU per lostPassword: bare Nest’s ≥ 0.8× ours, Fastify', figure: `${fixed(f.fastifyCpuRatio, 2)}×`, met: judged(f.fastifyCpuRatio, (v) => v >= 0.8) },
-    { name: '≥ 5× better-auth’s throughput', figure: `${fixed(f.peerThroughputRatio, 2)}×`, met: judged(f.peerThroughputRatio, (v) => v >= 5) },
-    { name: 'p99 no worse than better-auth’s', figure: `${fixed(f.peerP99Ratio, 2)}× its p99`, met: judged(f.peerP99Ratio, (v) => v <= 1) },
-    { name: 'peak RSS < 200 MB: lostPassword load, start, mail drain', figure: `${fixed(f.peakMiB, 0)} MiB`, met: judged(f.peakMiB, (v) => v * 2 ** 20 < 200e6) },
-    { name: 'peak RSS < 200 MB: reset burst', figure: `${fixed(f.resetPeakMiB, 0)} MiB`, met: judged(f.resetPeakMiB, (v) => v * 2 ** 20 < 200e6) },
+    {
+      name: 'lostPassword ≥ 0.8× bare Nest, Express',
+      figure: `${fixed(f.expressRatio, 2)}×`,
+      met: judged(f.expressRatio, (v) => v >= 0.8),
+    },
+    {
+      name: 'lostPassword ≥ 0.8× bare Nest, Fastify',
+      figure: `${fixed(f.fastifyRatio, 2)}×`,
+      met: judged(f.fastifyRatio, (v) => v >= 0.8),
+    },
+    {
+      name: 'server CPU per lostPassword: bare Nest’s ≥ 0.95× ours, Express',
+      figure: `${fixed(f.expressCpuRatio, 2)}×`,
+      met: judged(f.expressCpuRatio, (v) => v >= 0.95),
+    },
+    {
+      name: 'server CPU per lostPassword: bare Nest’s ≥ 0.8× ours, Fastify',
+      figure: `${fixed(f.fastifyCpuRatio, 2)}×`,
+      met: judged(f.fastifyCpuRatio, (v) => v >= 0.8),
+    },
+    {
+      name: '≥ 5× better-auth’s throughput',
+      figure: `${fixed(f.peerThroughputRatio, 2)}×`,
+      met: judged(f.peerThroughputRatio, (v) => v >= 5),
+    },
+    {
+      name: 'p99 no worse than better-auth’s',
+      figure: `${fixed(f.peerP99Ratio, 2)}× its p99`,
+      met: judged(f.peerP99Ratio, (v) => v <= 1),
+    },
+    {
+      name: 'peak RSS < 200 MB: lostPassword load, start, mail drain',
+      figure: `${fixed(f.peakMiB, 0)} MiB`,
+      met: judged(f.peakMiB, (v) => v * 2 ** 20 < 200e6),
+    },
+    {
+      name: 'peak RSS < 200 MB: reset burst',
+      figure: `${fixed(f.resetPeakMiB, 0)} MiB`,
+      met: judged(f.resetPeakMiB, (v) => v * 2 ** 20 < 200e6),
+    },
     {
       name: `no RSS growth between rounds beyond noise (${RSS_NOISE_MIB} MiB or ${RSS_NOISE_RATIO * 100} %)`,
       figure: `Express ${fixed(f.growth.express, 1)} MiB, Fastify ${fixed(f.growth.fastify, 1)} MiB`,
-      met: growthMet('express') === null || growthMet('fastify') === null ? null : growthMet('express') && growthMet('fastify'),
+      met:
+        growthMet('express') === null || growthMet('fastify') === null
+          ? null
+          : growthMet('express') && growthMet('fastify'),
     },
-    { name: 'cold start < 2 s to /health', figure: `${fixed(f.coldStartHealthMs, 0)} ms (slowest start)`, met: judged(f.coldStartHealthMs, (v) => v < 2000) },
-    { name: 'mail drain ≥ 200 mails/s, one instance', figure: `${fixed(f.drainOne, 0)} mails/s`, met: judged(f.drainOne, (v) => v >= 200) },
-    { name: 'mail drain ≥ 0.6× nodemailer alone (pooled, 5 connections), one instance', figure: `${fixed(f.drainRawRatio, 2)}×`, met: judged(f.drainRawRatio, (v) => v >= 0.6) },
-    { name: 'mail drain faster with three instances', figure: `${fixed(f.drainThree, 0)} mails/s`, met: judged(f.drainThree, (v) => v > f.drainOne) },
-    { name: 'lostPassword p99 during a reset burst ≤ 2× without', figure: `${fixed(f.burstP99Ratio, 2)}×`, met: judged(f.burstP99Ratio, (v) => v <= 2) },
+    {
+      name: 'cold start < 2 s to /health',
+      figure: `${fixed(f.coldStartHealthMs, 0)} ms (slowest start)`,
+      met: judged(f.coldStartHealthMs, (v) => v < 2000),
+    },
+    {
+      name: 'mail drain ≥ 200 mails/s, one instance',
+      figure: `${fixed(f.drainOne, 0)} mails/s`,
+      met: judged(f.drainOne, (v) => v >= 200),
+    },
+    {
+      name: 'mail drain ≥ 0.6× nodemailer alone (pooled, 5 connections), one instance',
+      figure: `${fixed(f.drainRawRatio, 2)}×`,
+      met: judged(f.drainRawRatio, (v) => v >= 0.6),
+    },
+    {
+      name: 'mail drain faster with three instances',
+      figure: `${fixed(f.drainThree, 0)} mails/s`,
+      met: judged(f.drainThree, (v) => v > f.drainOne),
+    },
+    {
+      name: 'lostPassword p99 during a reset burst ≤ 2× without',
+      figure: `${fixed(f.burstP99Ratio, 2)}×`,
+      met: judged(f.burstP99Ratio, (v) => v <= 2),
+    },
   ];
 }
 
@@ -88,7 +180,8 @@ const verdict = (met) => (met === null ? 'no figure' : met ? 'met' : 'missed');
 
 function throughputRows(results) {
   const { platforms, peer } = results.throughput;
-  const failed = (s) => s.rounds.reduce((sum, round) => sum + round.non2xx + round.errors, 0);
+  const failed = (s) =>
+    s.rounds.reduce((sum, round) => sum + round.non2xx + round.errors, 0);
   const row = (name, s) => [
     name,
     fixed(s.requestsPerSecond, 0),
@@ -96,18 +189,27 @@ function throughputRows(results) {
     String(s.p50),
     String(s.p99),
     String(failed(s)),
-    s.cpuMicrosPerRequest === undefined ? 'n/a' : `${fixed(s.cpuMicrosPerRequest, 0)} (${fixed(s.cpuRound.requestsPerSecond, 0)} req/s)`,
+    s.cpuMicrosPerRequest === undefined
+      ? 'n/a'
+      : `${fixed(s.cpuMicrosPerRequest, 0)} (${fixed(s.cpuRound.requestsPerSecond, 0)} req/s)`,
   ];
   return [
-    row('bare Nest, Express (`POST /bare`, ValidationPipe)', platforms.express.bare),
+    row(
+      'bare Nest, Express (`POST /bare`, ValidationPipe)',
+      platforms.express.bare,
+    ),
     row('ours, Express (`POST /auth/lostPassword`)', platforms.express.ours),
-    row(`better-auth ${peer.version} (\`POST /api/auth/request-password-reset\`)`, peer),
+    row(
+      `better-auth ${peer.version} (\`POST /api/auth/request-password-reset\`)`,
+      peer,
+    ),
     row('bare Nest, Fastify', platforms.fastify.bare),
     row('ours, Fastify', platforms.fastify.ours),
   ];
 }
 
-const residentAfterRounds = (platform) => platform.ours.rounds.map((round) => fixed(round.residentMiB, 1)).join(' / ');
+const residentAfterRounds = (platform) =>
+  platform.ours.rounds.map((round) => fixed(round.residentMiB, 1)).join(' / ');
 
 /** The README's table, and the other figures under it, in Markdown. */
 export function markdownReport(results) {
@@ -124,7 +226,15 @@ export function markdownReport(results) {
       `Server CPU: all of the server process's CPU time over ${settings.cpuRequests} more requests (ours: until its worker processed them), and their rate.`,
     '',
     markdownTable(
-      ['target', 'requests/s (best round)', 'each round', 'p50 ms', 'p99 ms', 'failed', 'server CPU µs/request'],
+      [
+        'target',
+        'requests/s (best round)',
+        'each round',
+        'p50 ms',
+        'p99 ms',
+        'failed',
+        'server CPU µs/request',
+      ],
       throughputRows(results),
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
@@ -132,15 +242,48 @@ export function markdownReport(results) {
     markdownTable(
       ['figure', 'value'],
       [
-        ['resident memory after each round, Express', `${residentAfterRounds(results.throughput.platforms.express)} MiB`],
-        ['resident memory after each round, Fastify', `${residentAfterRounds(results.throughput.platforms.fastify)} MiB`],
-        ['peak resident memory: lostPassword load, start, mail drain / reset burst', `${fixed(f.peakMiB, 1)} / ${fixed(f.resetPeakMiB, 1)} MiB`],
-        ['cold start to `/health` 200: new database / restarts', `${fixed(cold[0].healthMs, 0)} ms / ${cold.slice(1).map((run) => fixed(run.healthMs, 0)).join(', ')} ms`],
-        ['cold start to the first accepted lostPassword: new database / restarts', `${fixed(cold[0].acceptedMs, 0)} ms / ${cold.slice(1).map((run) => fixed(run.acceptedMs, 0)).join(', ')} ms`],
-        [`mail drain, ${drain.oneInstance.mails} mails, one instance`, `${fixed(drain.oneInstance.mailsPerSecond, 0)} mails/s (queued in ${fixed(drain.oneInstance.queuedMs / 1000, 2)} s)`],
-        [`mail drain, ${drain.threeInstances.mails} mails, three instances`, `${fixed(drain.threeInstances.mailsPerSecond, 0)} mails/s (queued in ${fixed(drain.threeInstances.queuedMs / 1000, 2)} s)`],
-        [`mail drain, ${drain.rawNodemailerPooled.mails} mails, nodemailer alone (pooled, 5 connections)`, `${fixed(drain.rawNodemailerPooled.mailsPerSecond, 0)} mails/s (one instance at ${fixed(f.drainRawRatio, 2)}×)`],
-        [`resets (\`POST /auth/resetPassword\`), ${burst.concurrency} at a time`, `${fixed(burst.alone.resetsPerSecond, 1)}/s alone, ${fixed(burst.underLoad.resetsPerSecond, 1)}/s under the lostPassword load`],
+        [
+          'resident memory after each round, Express',
+          `${residentAfterRounds(results.throughput.platforms.express)} MiB`,
+        ],
+        [
+          'resident memory after each round, Fastify',
+          `${residentAfterRounds(results.throughput.platforms.fastify)} MiB`,
+        ],
+        [
+          'peak resident memory: lostPassword load, start, mail drain / reset burst',
+          `${fixed(f.peakMiB, 1)} / ${fixed(f.resetPeakMiB, 1)} MiB`,
+        ],
+        [
+          'cold start to `/health` 200: new database / restarts',
+          `${fixed(cold[0].healthMs, 0)} ms / ${cold
+            .slice(1)
+            .map((run) => fixed(run.healthMs, 0))
+            .join(', ')} ms`,
+        ],
+        [
+          'cold start to the first accepted lostPassword: new database / restarts',
+          `${fixed(cold[0].acceptedMs, 0)} ms / ${cold
+            .slice(1)
+            .map((run) => fixed(run.acceptedMs, 0))
+            .join(', ')} ms`,
+        ],
+        [
+          `mail drain, ${drain.oneInstance.mails} mails, one instance`,
+          `${fixed(drain.oneInstance.mailsPerSecond, 0)} mails/s (queued in ${fixed(drain.oneInstance.queuedMs / 1000, 2)} s)`,
+        ],
+        [
+          `mail drain, ${drain.threeInstances.mails} mails, three instances`,
+          `${fixed(drain.threeInstances.mailsPerSecond, 0)} mails/s (queued in ${fixed(drain.threeInstances.queuedMs / 1000, 2)} s)`,
+        ],
+        [
+          `mail drain, ${drain.rawNodemailerPooled.mails} mails, nodemailer alone (pooled, 5 connections)`,
+          `${fixed(drain.rawNodemailerPooled.mailsPerSecond, 0)} mails/s (one instance at ${fixed(f.drainRawRatio, 2)}×)`,
+        ],
+        [
+          `resets (\`POST /auth/resetPassword\`), ${burst.concurrency} at a time`,
+          `${fixed(burst.alone.resetsPerSecond, 1)}/s alone, ${fixed(burst.underLoad.resetsPerSecond, 1)}/s under the lostPassword load`,
+        ],
         [
           `lostPassword p99 at ${burst.lostPasswordRate} req/s: without / during the reset burst`,
           `${burst.lostPasswordQuiet.p99} / ${burst.lostPasswordDuringBurst.p99} ms`,
@@ -149,12 +292,17 @@ export function markdownReport(results) {
       ['left', 'right'],
     ),
     '',
-    markdownTable(['target (issue 11)', 'figure', ''], targetsOf(results).map((t) => [t.name, t.figure, verdict(t.met)]), ['left', 'right', 'left']),
+    markdownTable(
+      ['target (issue 11)', 'figure', ''],
+      targetsOf(results).map((t) => [t.name, t.figure, verdict(t.met)]),
+      ['left', 'right', 'left'],
+    ),
   ];
   return lines.join('\n');
 }
 
-const escapeXml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Requests per second of each target as horizontal bars, p99 beside each. */
 export function svgChart(results) {
@@ -171,7 +319,9 @@ export function svgChart(results) {
   const barHeight = 22;
   const gap = 10;
   const top = 34;
-  const scale = (width - left - 170) / Math.max(...bars.map(([, s]) => s.requestsPerSecond), 1);
+  const scale =
+    (width - left - 170) /
+    Math.max(...bars.map(([, s]) => s.requestsPerSecond), 1);
   const height = top + bars.length * (barHeight + gap) + 10;
   const rows = bars.map(([label, s, colour], i) => {
     const y = top + i * (barHeight + gap);
@@ -192,7 +342,10 @@ export function svgChart(results) {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   const file = process.argv[2] ?? join(ROOT, 'bench/results.json');
   console.log(markdownReport(JSON.parse(readFileSync(file, 'utf8'))));
 }

@@ -15,7 +15,14 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { resetTokenIn } from '../test/package/smtp-sink.mjs';
 import { load, printSummary, summarise } from './throughput.mjs';
-import { addUsersSharingOneHash, peakResidentMiB, removeServerDir, startStandaloneServer, stopServer, waitForMails } from './support.mjs';
+import {
+  addUsersSharingOneHash,
+  peakResidentMiB,
+  removeServerDir,
+  startStandaloneServer,
+  stopServer,
+  waitForMails,
+} from './support.mjs';
 
 const PASSWORD = 'a long benchmark password';
 const LOST_PASSWORD_RATE = 500;
@@ -43,11 +50,18 @@ async function eachConcurrently(items, concurrency, task) {
 
 /** One link per user, asked for and read from the mails the server wrote. */
 async function linksFor(server, count) {
-  await eachConcurrently(Array.from({ length: count }, (_, i) => i), QUEUE_CONCURRENCY, (i) => post(server, '/auth/lostPassword', { username: `reset-${i}` }));
+  await eachConcurrently(
+    Array.from({ length: count }, (_, i) => i),
+    QUEUE_CONCURRENCY,
+    (i) => post(server, '/auth/lostPassword', { username: `reset-${i}` }),
+  );
   const written = await waitForMails(server, count, 60_000);
-  if (written < count) throw new Error(`${count} reset mails expected, ${written} written`);
+  if (written < count)
+    throw new Error(`${count} reset mails expected, ${written} written`);
   const tokens = [];
-  for (const file of readdirSync(server.mailDir).filter((name) => name.endsWith('.eml'))) {
+  for (const file of readdirSync(server.mailDir).filter((name) =>
+    name.endsWith('.eml'),
+  )) {
     const mail = await simpleParser(readFileSync(join(server.mailDir, file)));
     tokens.push(resetTokenIn({ text: mail.text ?? '' }));
   }
@@ -59,40 +73,87 @@ async function burst(server, tokens, concurrency) {
   const startedAt = performance.now();
   let failed = 0;
   await eachConcurrently(tokens, concurrency, async (token) => {
-    const status = await post(server, '/auth/resetPassword', { token, password: `bench ${randomBytes(12).toString('base64url')} pass` });
+    const status = await post(server, '/auth/resetPassword', {
+      token,
+      password: `bench ${randomBytes(12).toString('base64url')} pass`,
+    });
     if (status !== 200) failed++;
   });
   const seconds = (performance.now() - startedAt) / 1000;
-  return { resets: tokens.length, failed, seconds, resetsPerSecond: (tokens.length - failed) / seconds };
+  return {
+    resets: tokens.length,
+    failed,
+    seconds,
+    resetsPerSecond: (tokens.length - failed) / seconds,
+  };
 }
 
 function lostPasswordLoad(settings, server, duration, onInstance) {
-  const requests = [{ method: 'POST', path: '/auth/lostPassword', body: JSON.stringify({ username: 'ghost-[<id>]@example.com' }) }];
-  return load(settings, server.url, requests, { duration, connections: LOST_PASSWORD_CONNECTIONS, overallRate: LOST_PASSWORD_RATE, onInstance });
+  const requests = [
+    {
+      method: 'POST',
+      path: '/auth/lostPassword',
+      body: JSON.stringify({ username: 'ghost-[<id>]@example.com' }),
+    },
+  ];
+  return load(settings, server.url, requests, {
+    duration,
+    connections: LOST_PASSWORD_CONNECTIONS,
+    overallRate: LOST_PASSWORD_RATE,
+    onInstance,
+  });
 }
 
 export async function runResetBurst(settings) {
   const server = await startStandaloneServer();
   try {
     const perPhase = settings.resetLinks;
-    await addUsersSharingOneHash(server.databaseUrl, 'reset', 2 * perPhase, PASSWORD);
+    await addUsersSharingOneHash(
+      server.databaseUrl,
+      'reset',
+      2 * perPhase,
+      PASSWORD,
+    );
     const tokens = await linksFor(server, 2 * perPhase);
 
-    const alone = await burst(server, tokens.slice(0, perPhase), settings.resetConcurrency);
-    console.log(`  resets alone: ${alone.resets} in ${alone.seconds.toFixed(1)} s, ${alone.resetsPerSecond.toFixed(1)} resets/s, ${alone.failed} not 200`);
+    const alone = await burst(
+      server,
+      tokens.slice(0, perPhase),
+      settings.resetConcurrency,
+    );
+    console.log(
+      `  resets alone: ${alone.resets} in ${alone.seconds.toFixed(1)} s, ${alone.resetsPerSecond.toFixed(1)} resets/s, ${alone.failed} not 200`,
+    );
 
     const duration = Math.max(1, Math.round(alone.seconds));
     const quiet = summarise(await lostPasswordLoad(settings, server, duration));
-    printSummary(`lostPassword at ${LOST_PASSWORD_RATE} req/s, no resets`, quiet);
+    printSummary(
+      `lostPassword at ${LOST_PASSWORD_RATE} req/s, no resets`,
+      quiet,
+    );
 
     // The load runs until the burst has ended, then stops.
     let instance;
-    const loaded = lostPasswordLoad(settings, server, duration * 10, (started) => (instance = started));
-    const during = await burst(server, tokens.slice(perPhase), settings.resetConcurrency);
+    const loaded = lostPasswordLoad(
+      settings,
+      server,
+      duration * 10,
+      (started) => (instance = started),
+    );
+    const during = await burst(
+      server,
+      tokens.slice(perPhase),
+      settings.resetConcurrency,
+    );
     instance.stop();
     const duringBurst = summarise(await loaded);
-    printSummary(`lostPassword at ${LOST_PASSWORD_RATE} req/s, during the burst`, duringBurst);
-    console.log(`  resets under that load: ${during.resetsPerSecond.toFixed(1)} resets/s, ${during.failed} not 200`);
+    printSummary(
+      `lostPassword at ${LOST_PASSWORD_RATE} req/s, during the burst`,
+      duringBurst,
+    );
+    console.log(
+      `  resets under that load: ${during.resetsPerSecond.toFixed(1)} resets/s, ${during.failed} not 200`,
+    );
 
     return {
       concurrency: settings.resetConcurrency,

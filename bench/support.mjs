@@ -3,7 +3,14 @@
 // settings from the environment; and the report's small helpers.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -31,7 +38,9 @@ export function envInteger(name, fallback, { min, max }) {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    throw new Error(
+      `${name} must be a whole number from ${min} to ${max} (got "${raw}")`,
+    );
   }
   return value;
 }
@@ -41,9 +50,18 @@ export function printEnvironment(title) {
   const cpus = os.cpus();
   console.log(`# ${title}`);
   console.log('');
-  console.log(`Node ${process.version} on ${os.platform()} ${os.release()} (${os.arch()})`);
-  console.log(`CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${os.availableParallelism()})`);
-  console.log(`Memory: ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log(
+    `Node ${process.version} on ${os.platform()} ${os.release()} (${os.arch()})`,
+  );
+  console.log(
+    `CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${os.availableParallelism()})`,
+  );
+  console.log(
+    `Memory: ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('');
 }
 
@@ -68,7 +86,11 @@ function freePort() {
 /** The last lines a server logged, for the error message when it does not come up. */
 function tail(file, lines = 30) {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -79,12 +101,16 @@ async function waitUntilReady(child, url, ready, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before it was ready; its log:\n${tail(logFile)}`);
+      throw new Error(
+        `server exited (${child.exitCode ?? child.signalCode}) before it was ready; its log:\n${tail(logFile)}`,
+      );
     }
     try {
       const response = await fetch(url + ready.path, {
         method: ready.method,
-        headers: ready.body ? { 'content-type': 'application/json' } : undefined,
+        headers: ready.body
+          ? { 'content-type': 'application/json' }
+          : undefined,
         body: ready.body,
         signal: AbortSignal.timeout(1_000),
       });
@@ -95,7 +121,9 @@ async function waitUntilReady(child, url, ready, logFile) {
     }
     await sleep(100);
   }
-  throw new Error(`server did not answer ${ready.method} ${ready.path} with 200 within ${START_TIMEOUT_MS} ms; its log:\n${tail(logFile)}`);
+  throw new Error(
+    `server did not answer ${ready.method} ${ready.path} with 200 within ${START_TIMEOUT_MS} ms; its log:\n${tail(logFile)}`,
+  );
 }
 
 /**
@@ -115,7 +143,8 @@ export async function spawnNode({ name, script, cwd, env }) {
   const logFile = join(cwd, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to every server process: for a profile of what is measured.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs =
+    process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
@@ -123,7 +152,14 @@ export async function spawnNode({ name, script, cwd, env }) {
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const server = { name, port, url: `http://${HOST}:${port}`, dir: cwd, logFile, child };
+  const server = {
+    name,
+    port,
+    url: `http://${HOST}:${port}`,
+    dir: cwd,
+    logFile,
+    child,
+  };
   running.add(server);
   child.once('exit', () => running.delete(server));
   return server;
@@ -135,7 +171,10 @@ export async function stopServer(server) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+  const timedOut = await Promise.race([
+    exited.then(() => false),
+    sleep(STOP_TIMEOUT_MS).then(() => true),
+  ]);
   if (timedOut) {
     child.kill('SIGKILL');
     await exited;
@@ -154,8 +193,16 @@ export function makeTempDir(label) {
  * directory and JWT secret, and the per-IP rate limits off (one client on
  * loopback would hit them at once). `env` adds to it (SMTP_URL, ...).
  */
-export function standaloneEnvironment(dir, { adapter = 'express', databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`, env = {} } = {}) {
-  if (!existsSync(STANDALONE_MAIN)) throw new Error(`${STANDALONE_MAIN} is missing: run "npm run build" first`);
+export function standaloneEnvironment(
+  dir,
+  {
+    adapter = 'express',
+    databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`,
+    env = {},
+  } = {},
+) {
+  if (!existsSync(STANDALONE_MAIN))
+    throw new Error(`${STANDALONE_MAIN} is missing: run "npm run build" first`);
   return {
     HTTP_ADAPTER: adapter,
     DATABASE_URL: databaseUrl,
@@ -171,7 +218,13 @@ export function standaloneEnvironment(dir, { adapter = 'express', databaseUrl = 
 export async function startStandaloneServer(options = {}) {
   const dir = makeTempDir('standalone');
   const env = standaloneEnvironment(dir, options);
-  const server = await startNode({ name: 'standalone', script: STANDALONE_MAIN, cwd: dir, env, ready: { method: 'GET', path: '/health' } });
+  const server = await startNode({
+    name: 'standalone',
+    script: STANDALONE_MAIN,
+    cwd: dir,
+    env,
+    ready: { method: 'GET', path: '/health' },
+  });
   return { ...server, databaseUrl: env.DATABASE_URL, mailDir: env.MAIL_DIR };
 }
 
@@ -179,13 +232,25 @@ export async function startStandaloneServer(options = {}) {
 export async function startBareServer(adapter = 'express') {
   const dir = makeTempDir('bare');
   const body = JSON.stringify({ username: 'ready' });
-  return startNode({ name: 'bare', script: BARE_SERVER, cwd: dir, env: { HTTP_ADAPTER: adapter }, ready: { method: 'POST', path: '/bare', body } });
+  return startNode({
+    name: 'bare',
+    script: BARE_SERVER,
+    cwd: dir,
+    env: { HTTP_ADAPTER: adapter },
+    ready: { method: 'POST', path: '/bare', body },
+  });
 }
 
 /** Any other server script (the peer), in a fresh directory, ready when `ready` answers 200. */
 export async function startScript({ name, script, env, ready }) {
   const dir = makeTempDir(name);
-  return startNode({ name, script, cwd: dir, env: { ...env, DATABASE_FILE: join(dir, 'db.sqlite') }, ready });
+  return startNode({
+    name,
+    script,
+    cwd: dir,
+    env: { ...env, DATABASE_FILE: join(dir, 'db.sqlite') },
+    ready,
+  });
 }
 
 // ---------------------------------------------------------------- memory and CPU
@@ -196,7 +261,9 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** A field of /proc/PID/status in MiB (VmRSS: resident now; VmHWM: the peak so far), or null off Linux. */
 function procStatusMiB(server, field) {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${server.child.pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;
@@ -211,7 +278,9 @@ export function cpuMicroseconds(server) {
     const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8');
     // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 14th and 15th of the line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    return (
+      ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND
+    );
   } catch {
     return null;
   }
@@ -235,7 +304,10 @@ export function removeServerDir(server) {
 /** After a failure the servers' directories are left in place, for their logs; says where. */
 function reportServerDirs() {
   const left = serverDirs.filter(existsSync);
-  if (left.length > 0) console.error(`server directories left (logs, database, mails): ${left.join(' ')}`);
+  if (left.length > 0)
+    console.error(
+      `server directories left (logs, database, mails): ${left.join(' ')}`,
+    );
 }
 
 /**
@@ -256,7 +328,9 @@ export function runMain(main) {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   // Last resort if the process exits some other way: no server outlives it.
-  process.once('exit', () => running.forEach(({ child }) => child.kill('SIGKILL')));
+  process.once('exit', () =>
+    running.forEach(({ child }) => child.kill('SIGKILL')),
+  );
 
   main()
     .catch((error) => {
@@ -269,7 +343,8 @@ export function runMain(main) {
 
 // ---------------------------------------------------------------- databases
 
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
+const POSTGRES_URL =
+  process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
 
 /** Runs `work(databaseUrl)` with a new PostgreSQL database, dropped afterwards whatever happens. */
 export async function withPostgresDatabase(label, work) {
@@ -293,11 +368,24 @@ export async function withPostgresDatabase(label, work) {
 /** Adds one user through the built CLI, the way an operator would (`npm run users -- add`). */
 export function addUserWithCli(server, { username, email, password }) {
   return new Promise((resolve, reject) => {
-    const cli = spawn(process.execPath, [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password], {
-      cwd: server.dir,
-      env: { PATH: process.env.PATH, DATABASE_URL: server.databaseUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const cli = spawn(
+      process.execPath,
+      [
+        USERS_CLI,
+        'add',
+        '--username',
+        username,
+        '--email',
+        email,
+        '--password',
+        password,
+      ],
+      {
+        cwd: server.dir,
+        env: { PATH: process.env.PATH, DATABASE_URL: server.databaseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     cli.stdout.on('data', (chunk) => (output += chunk));
     cli.stderr.on('data', (chunk) => (output += chunk));
@@ -306,7 +394,10 @@ export function addUserWithCli(server, { username, email, password }) {
     cli.on('exit', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(output.trim());
-      else reject(new Error(`users add ${username} failed (${code}): ${output.trim()}`));
+      else
+        reject(
+          new Error(`users add ${username} failed (${code}): ${output.trim()}`),
+        );
     });
   });
 }
@@ -321,7 +412,11 @@ export async function addUsersInProcess(server, users, concurrency = 4) {
   await withUsers(server.databaseUrl, async (service) => {
     for (let start = 0; start < users.length; start += concurrency) {
       const batch = users.slice(start, start + concurrency);
-      await Promise.all(batch.map(({ username, email, password }) => service.add(username, email, password)));
+      await Promise.all(
+        batch.map(({ username, email, password }) =>
+          service.add(username, email, password),
+        ),
+      );
     }
   });
 }
@@ -332,16 +427,26 @@ export async function addUsersInProcess(server, users, concurrency = 4) {
  * hash each would take minutes. Names are `${prefix}-${i}`, addresses
  * `${prefix}-${i}@example.com`; all share `password`.
  */
-export async function addUsersSharingOneHash(databaseUrl, prefix, count, password) {
+export async function addUsersSharingOneHash(
+  databaseUrl,
+  prefix,
+  count,
+  password,
+) {
   await withUsers(databaseUrl, async (service, repository) => {
-    const first = await service.add(`${prefix}-0`, `${prefix}-0@example.com`, password);
+    const first = await service.add(
+      `${prefix}-0`,
+      `${prefix}-0@example.com`,
+      password,
+    );
     const rows = Array.from({ length: count - 1 }, (_, i) => ({
       username: `${prefix}-${i + 1}`,
       email: `${prefix}-${i + 1}@example.com`,
       passwordHash: first.passwordHash,
       createdAt: Date.now(),
     }));
-    for (let start = 0; start < rows.length; start += 500) await repository.insert(rows.slice(start, start + 500));
+    for (let start = 0; start < rows.length; start += 500)
+      await repository.insert(rows.slice(start, start + 500));
   });
 }
 
@@ -350,12 +455,23 @@ async function withUsers(databaseUrl, work) {
   const require = createRequire(import.meta.url);
   require('reflect-metadata');
   const { DataSource } = require('typeorm');
-  const { databaseOptions } = require(join(ROOT, 'dist/src/database/database-options.js'));
-  const { runMigrationsInTurn } = require(join(ROOT, 'dist/src/database/migrations-in-turn.js'));
+  const { databaseOptions } = require(
+    join(ROOT, 'dist/src/database/database-options.js'),
+  );
+  const { runMigrationsInTurn } = require(
+    join(ROOT, 'dist/src/database/migrations-in-turn.js'),
+  );
   const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
-  const { UsersService } = require(join(ROOT, 'dist/src/users/users.service.js'));
+  const { UsersService } = require(
+    join(ROOT, 'dist/src/users/users.service.js'),
+  );
 
-  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(databaseUrl), logging: false }).initialize());
+  const dataSource = await runMigrationsInTurn(
+    await new DataSource({
+      ...databaseOptions(databaseUrl),
+      logging: false,
+    }).initialize(),
+  );
   try {
     const repository = dataSource.getRepository(User);
     await work(new UsersService(repository), repository);
@@ -369,7 +485,8 @@ async function withUsers(databaseUrl, work) {
 /** How many mails the server has written (.eml files, as no SMTP_URL is set). */
 export function countMails(server) {
   if (!existsSync(server.mailDir)) return 0;
-  return readdirSync(server.mailDir).filter((file) => file.endsWith('.eml')).length;
+  return readdirSync(server.mailDir).filter((file) => file.endsWith('.eml'))
+    .length;
 }
 
 /** Waits (bounded) until the worker has written at least `expected` mails; returns the count. */
@@ -388,5 +505,7 @@ export async function waitForMails(server, expected, timeoutMs = 15_000) {
 /** A Markdown table; cells are already strings. */
 export function markdownTable(header, rows, align) {
   const rule = align.map((a) => (a === 'right' ? '---:' : '---'));
-  return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return [header, rule, ...rows]
+    .map((cells) => `| ${cells.join(' | ')} |`)
+    .join('\n');
 }

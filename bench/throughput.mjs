@@ -30,7 +30,11 @@ import {
   stopServer,
 } from './support.mjs';
 
-const KNOWN_USER = { username: 'bench', email: 'bench@example.com', password: 'a long benchmark password' };
+const KNOWN_USER = {
+  username: 'bench',
+  email: 'bench@example.com',
+  password: 'a long benchmark password',
+};
 /** Time for the worker to process what a round left, before the resident memory is read. */
 const SETTLE_MS = 2_000;
 
@@ -44,14 +48,38 @@ const SETTLE_MS = 2_000;
 function requestsFor(path, field) {
   const known = JSON.stringify({ [field]: KNOWN_USER.email });
   const unknown = JSON.stringify({ [field]: 'ghost-[<id>]@example.com' });
-  return [known, unknown, unknown, unknown].map((body) => ({ method: 'POST', path, body }));
+  return [known, unknown, unknown, unknown].map((body) => ({
+    method: 'POST',
+    path,
+    body,
+  }));
 }
 
 /** autocannon's promise, and its instance (to stop it early) when `onInstance` is given. */
-export function load(settings, url, requests, { duration = settings.duration, amount, connections = settings.connections, overallRate, onInstance } = {}) {
+export function load(
+  settings,
+  url,
+  requests,
+  {
+    duration = settings.duration,
+    amount,
+    connections = settings.connections,
+    overallRate,
+    onInstance,
+  } = {},
+) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, connections, duration, amount, overallRate, headers: { 'content-type': 'application/json' }, requests, idReplacement: true },
+      {
+        url,
+        connections,
+        duration,
+        amount,
+        overallRate,
+        headers: { 'content-type': 'application/json' },
+        requests,
+        idReplacement: true,
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     onInstance?.(instance);
@@ -69,7 +97,12 @@ export function summarise(result) {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats).map(([code, { count }]) => [
+        code,
+        count,
+      ]),
+    ),
   };
 }
 
@@ -87,9 +120,14 @@ export function printSummary(label, s) {
 function workerBacklog(server) {
   try {
     const Database = createRequire(import.meta.url)('better-sqlite3');
-    const db = new Database(join(server.dir, 'db.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Database(join(server.dir, 'db.sqlite'), {
+      readonly: true,
+      fileMustExist: true,
+    });
     try {
-      return db.prepare('SELECT COUNT(*) AS n FROM password_reset_requests').get().n;
+      return db
+        .prepare('SELECT COUNT(*) AS n FROM password_reset_requests')
+        .get().n;
     } finally {
       db.close();
     }
@@ -101,11 +139,22 @@ function workerBacklog(server) {
 /** Each target's best round, with its rounds, peak memory and CPU per request. */
 async function compare(settings, targets) {
   await measureRounds(settings, targets);
-  for (const target of targets) target.cpu = await cpuPerRequest(settings, target);
+  for (const target of targets)
+    target.cpu = await cpuPerRequest(settings, target);
   return Object.fromEntries(
     targets.map((target) => {
-      const best = target.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-      return [target.key, { ...best, rounds: target.rounds, peakMiB: peakResidentMiB(target.server), ...target.cpu }];
+      const best = target.rounds.reduce((a, b) =>
+        b.requestsPerSecond > a.requestsPerSecond ? b : a,
+      );
+      return [
+        target.key,
+        {
+          ...best,
+          rounds: target.rounds,
+          peakMiB: peakResidentMiB(target.server),
+          ...target.cpu,
+        },
+      ];
     }),
   );
 }
@@ -117,12 +166,19 @@ async function compare(settings, targets) {
  */
 async function cpuPerRequest(settings, target) {
   const before = cpuMicroseconds(target.server);
-  const result = await load(settings, target.server.url, target.requests, { amount: settings.cpuRequests });
+  const result = await load(settings, target.server.url, target.requests, {
+    amount: settings.cpuRequests,
+  });
   await sleep(SETTLE_MS);
   if (target.ours) while (workerBacklog(target.server) > 0) await sleep(100);
-  const cpuMicrosPerRequest = before === null ? null : (cpuMicroseconds(target.server) - before) / result.requests.total;
+  const cpuMicrosPerRequest =
+    before === null
+      ? null
+      : (cpuMicroseconds(target.server) - before) / result.requests.total;
   const cpuRound = summarise(result);
-  console.log(`  ${target.label}: ${cpuMicrosPerRequest?.toFixed(0)} µs of server CPU per request over ${result.requests.total} requests (${cpuRound.requestsPerSecond.toFixed(0)} req/s, non-2xx ${cpuRound.non2xx}, errors ${cpuRound.errors})`);
+  console.log(
+    `  ${target.label}: ${cpuMicrosPerRequest?.toFixed(0)} µs of server CPU per request over ${result.requests.total} requests (${cpuRound.requestsPerSecond.toFixed(0)} req/s, non-2xx ${cpuRound.non2xx}, errors ${cpuRound.errors})`,
+  );
   return { cpuMicrosPerRequest, cpuRound };
 }
 
@@ -137,19 +193,30 @@ async function cpuPerRequest(settings, target) {
 async function measureRounds(settings, targets) {
   for (const target of targets) {
     if (settings.warmup > 0) {
-      const warm = await load(settings, target.server.url, target.requests, { duration: settings.warmup });
-      console.log(`  ${target.label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`);
+      const warm = await load(settings, target.server.url, target.requests, {
+        duration: settings.warmup,
+      });
+      console.log(
+        `  ${target.label} warm-up ${settings.warmup} s: ${warm.requests.total} requests, non-2xx ${warm.non2xx}, errors ${warm.errors}`,
+      );
     }
     target.rounds = [];
   }
   for (let round = 1; round <= settings.rounds; round++) {
     for (const target of targets) {
-      const summary = summarise(await load(settings, target.server.url, target.requests));
+      const summary = summarise(
+        await load(settings, target.server.url, target.requests),
+      );
       printSummary(`${target.label}, round ${round}`, summary);
       if (target.ours) {
         await sleep(SETTLE_MS);
-        Object.assign(summary, { residentMiB: residentMiB(target.server), workerBacklog: workerBacklog(target.server) });
-        console.log(`  ${target.label}: resident ${summary.residentMiB?.toFixed(1)} MiB ${SETTLE_MS / 1000} s after round ${round}, reset requests left to the worker: ${summary.workerBacklog}`);
+        Object.assign(summary, {
+          residentMiB: residentMiB(target.server),
+          workerBacklog: workerBacklog(target.server),
+        });
+        console.log(
+          `  ${target.label}: resident ${summary.residentMiB?.toFixed(1)} MiB ${SETTLE_MS / 1000} s after round ${round}, reset requests left to the worker: ${summary.workerBacklog}`,
+        );
       }
       target.rounds.push(summary);
     }
@@ -177,15 +244,40 @@ async function startOurs(adapter) {
 
 /** One platform: the bare endpoint and ours, and on Express the peer as well. */
 async function benchPlatform(settings, adapter, withPeer) {
-  const starts = [() => startBareServer(adapter), () => startOurs(adapter), ...(withPeer ? [() => startPeerServer(KNOWN_USER.email)] : [])];
+  const starts = [
+    () => startBareServer(adapter),
+    () => startOurs(adapter),
+    ...(withPeer ? [() => startPeerServer(KNOWN_USER.email)] : []),
+  ];
   return withServers(starts, async ([bare, ours, peer]) => {
     const targets = [
-      { key: 'bare', label: `bare Nest ${adapter}`, server: bare, requests: requestsFor('/bare', 'username') },
-      { key: 'ours', label: `ours ${adapter}`, server: ours, requests: requestsFor('/auth/lostPassword', 'username'), ours: true },
+      {
+        key: 'bare',
+        label: `bare Nest ${adapter}`,
+        server: bare,
+        requests: requestsFor('/bare', 'username'),
+      },
+      {
+        key: 'ours',
+        label: `ours ${adapter}`,
+        server: ours,
+        requests: requestsFor('/auth/lostPassword', 'username'),
+        ours: true,
+      },
     ];
-    if (peer) targets.push({ key: 'peer', label: `better-auth ${PEER_VERSION}`, server: peer, requests: requestsFor('/api/auth/request-password-reset', 'email') });
+    if (peer)
+      targets.push({
+        key: 'peer',
+        label: `better-auth ${PEER_VERSION}`,
+        server: peer,
+        requests: requestsFor('/api/auth/request-password-reset', 'email'),
+      });
     const results = await compare(settings, targets);
-    if (peer) Object.assign(results.peer, { version: PEER_VERSION, resetMailsRecorded: await peerResetMails(peer) });
+    if (peer)
+      Object.assign(results.peer, {
+        version: PEER_VERSION,
+        resetMailsRecorded: await peerResetMails(peer),
+      });
     return results;
   });
 }

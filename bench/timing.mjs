@@ -38,7 +38,10 @@ const SAMPLES = envInteger('TIMING_SAMPLES', 2000, { min: 30, max: 100_000 });
 // At least a few, so that the throttled account is past its limit when the measurement starts.
 const WARMUP = envInteger('TIMING_WARMUP', 200, { min: 10, max: 10_000 });
 const KNOWN_USERS = envInteger('TIMING_KNOWN_USERS', 50, { min: 1, max: 500 });
-const MAX_SECONDS = envInteger('TIMING_MAX_SECONDS', 600, { min: 10, max: 3_600 });
+const MAX_SECONDS = envInteger('TIMING_MAX_SECONDS', 600, {
+  min: 10,
+  max: 3_600,
+});
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The module's default silent per-account limit: this many reset mails per account per hour. */
@@ -104,7 +107,10 @@ function createClient(port) {
           port,
           method: 'POST',
           path: '/auth/lostPassword',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
           timeout: REQUEST_TIMEOUT_MS,
         },
         (response) => {
@@ -113,33 +119,53 @@ function createClient(port) {
           response.on('data', (chunk) => (text += chunk));
           response.on('end', () => {
             const micros = Number(process.hrtime.bigint() - start) / 1_000;
-            resolve({ micros, ok: response.statusCode === 200 && text === '{}', status: response.statusCode });
+            resolve({
+              micros,
+              ok: response.statusCode === 200 && text === '{}',
+              status: response.statusCode,
+            });
           });
         },
       );
       request.on('socket', () => {
         if (!request.reusedSocket) newConnections++;
       });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-      request.on('error', (error) => resolve({ micros: NaN, ok: false, status: error.message }));
+      request.on('timeout', () =>
+        request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+      );
+      request.on('error', (error) =>
+        resolve({ micros: NaN, ok: false, status: error.message }),
+      );
       request.end(body);
     });
   }
 
-  return { post, newConnections: () => newConnections, close: () => agent.destroy() };
+  return {
+    post,
+    newConnections: () => newConnections,
+    close: () => agent.destroy(),
+  };
 }
 
 // ---------------------------------------------------------------- the run
 
 async function createAccounts(server) {
-  const accounts = Array.from({ length: KNOWN_USERS }, () => randomName('known'));
+  const accounts = Array.from({ length: KNOWN_USERS }, () =>
+    randomName('known'),
+  );
   const throttled = randomName('thrtl');
   const started = Date.now();
   await addUsersInProcess(
     server,
-    [throttled, ...accounts].map((username) => ({ username, email: `${username}@example.com`, password: PASSWORD })),
+    [throttled, ...accounts].map((username) => ({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+    })),
   );
-  console.log(`created ${accounts.length + 1} users in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `created ${accounts.length + 1} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { accounts, throttled };
 }
 
@@ -151,13 +177,19 @@ async function createAccounts(server) {
 async function warmUp(client, server, throttled) {
   let failures = 0;
   for (let i = 0; i < WARMUP; i++) {
-    const { ok } = await client.post(i % 2 === 0 ? randomName('ghost') : throttled);
+    const { ok } = await client.post(
+      i % 2 === 0 ? randomName('ghost') : throttled,
+    );
     if (!ok) failures++;
   }
   const mails = await waitForMails(server, ACCOUNT_LIMIT);
-  console.log(`warm-up: ${WARMUP} requests, ${failures} not 200 {}; mails written so far: ${mails} (expected ${ACCOUNT_LIMIT})`);
+  console.log(
+    `warm-up: ${WARMUP} requests, ${failures} not 200 {}; mails written so far: ${mails} (expected ${ACCOUNT_LIMIT})`,
+  );
   if (mails !== ACCOUNT_LIMIT) {
-    console.log(`WARNING: expected exactly ${ACCOUNT_LIMIT} mails for the throttled account; the classes may not be what they say.`);
+    console.log(
+      `WARNING: expected exactly ${ACCOUNT_LIMIT} mails for the throttled account; the classes may not be what they say.`,
+    );
   }
 }
 
@@ -171,7 +203,9 @@ async function measure(client, { accounts, throttled }) {
 
   for (const cls of schedule) {
     if (Date.now() > deadline) {
-      console.log(`WARNING: time budget of ${MAX_SECONDS} s used up after ${samples.length} of ${schedule.length} requests`);
+      console.log(
+        `WARNING: time budget of ${MAX_SECONDS} s used up after ${samples.length} of ${schedule.length} requests`,
+      );
       break;
     }
     let identifier = randomName('ghost');
@@ -184,9 +218,19 @@ async function measure(client, { accounts, throttled }) {
       mailQueued = asked <= ACCOUNT_LIMIT;
     }
     const previous = samples.at(-1)?.cls;
-    samples.push({ cls, previous, mailQueued, ...(await client.post(identifier)) });
+    samples.push({
+      cls,
+      previous,
+      mailQueued,
+      ...(await client.post(identifier)),
+    });
   }
-  const expectedMails = ACCOUNT_LIMIT + [...timesAsked.values()].reduce((sum, n) => sum + Math.min(n, ACCOUNT_LIMIT), 0);
+  const expectedMails =
+    ACCOUNT_LIMIT +
+    [...timesAsked.values()].reduce(
+      (sum, n) => sum + Math.min(n, ACCOUNT_LIMIT),
+      0,
+    );
   return { samples, perClass, expectedMails };
 }
 
@@ -201,8 +245,19 @@ function quantile(sorted, q) {
 }
 
 function describe(samples) {
-  const times = samples.filter((s) => s.ok).map((s) => s.micros).sort((a, b) => a - b);
-  if (times.length === 0) return { n: 0, failed: samples.length, p25: NaN, median: NaN, p75: NaN, mean: NaN };
+  const times = samples
+    .filter((s) => s.ok)
+    .map((s) => s.micros)
+    .sort((a, b) => a - b);
+  if (times.length === 0)
+    return {
+      n: 0,
+      failed: samples.length,
+      p25: NaN,
+      median: NaN,
+      p75: NaN,
+      mean: NaN,
+    };
   return {
     n: times.length,
     failed: samples.length - times.length,
@@ -217,7 +272,11 @@ function gap(stats, reference) {
   const limit = TARGET_FIXED_US + TARGET_RELATIVE * reference.median;
   const measureGap = (key) => {
     const absolute = stats[key] - reference[key];
-    return { absolute, relative: (absolute / reference[key]) * 100, pass: Math.abs(absolute) < limit };
+    return {
+      absolute,
+      relative: (absolute / reference[key]) * 100,
+      pass: Math.abs(absolute) < limit,
+    };
   };
   return { limit, median: measureGap('median'), p25: measureGap('p25') };
 }
@@ -225,20 +284,40 @@ function gap(stats, reference) {
 // ---------------------------------------------------------------- report
 
 const us = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
-const signed = (value, unit = '') => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}${unit}` : 'n/a');
+const signed = (value, unit = '') =>
+  Number.isFinite(value)
+    ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}${unit}`
+    : 'n/a';
 const verdict = (g) => (g.pass ? 'PASS' : 'FAIL');
 
 function statsTable(rows) {
   return markdownTable(
     ['class', 'n', 'not 200 {}', 'p25 µs', 'median µs', 'p75 µs', 'mean µs'],
-    rows.map(([name, s]) => [name, String(s.n), String(s.failed), us(s.p25), us(s.median), us(s.p75), us(s.mean)]),
+    rows.map(([name, s]) => [
+      name,
+      String(s.n),
+      String(s.failed),
+      us(s.p25),
+      us(s.median),
+      us(s.p75),
+      us(s.mean),
+    ]),
     ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
 function gapTable(rows) {
   return markdownTable(
-    ['comparison', 'Δ median µs', 'Δ median %', 'median', 'Δ p25 µs', 'Δ p25 %', 'p25', 'limit µs'],
+    [
+      'comparison',
+      'Δ median µs',
+      'Δ median %',
+      'median',
+      'Δ p25 µs',
+      'Δ p25 %',
+      'p25',
+      'limit µs',
+    ],
     rows.map(([name, g]) => [
       name,
       signed(g.median.absolute),
@@ -253,8 +332,15 @@ function gapTable(rows) {
   );
 }
 
-function printReport({ samples, perClass }, newConnections, mails, expectedMails) {
-  const byClass = Object.fromEntries(CLASSES.map((cls) => [cls, describe(samples.filter((s) => s.cls === cls))]));
+function printReport(
+  { samples, perClass },
+  newConnections,
+  mails,
+  expectedMails,
+) {
+  const byClass = Object.fromEntries(
+    CLASSES.map((cls) => [cls, describe(samples.filter((s) => s.cls === cls))]),
+  );
   const unknown = byClass.unknown;
   const gaps = [
     ['known − unknown', gap(byClass.known, unknown)],
@@ -271,7 +357,9 @@ function printReport({ samples, perClass }, newConnections, mails, expectedMails
   console.log('');
   console.log(statsTable(CLASSES.map((cls) => [cls, byClass[cls]])));
   console.log('');
-  console.log(`Target: |gap| < ${TARGET_FIXED_US} µs + ${TARGET_RELATIVE * 100} % of the unknown median = ${us(gaps[0][1].limit)} µs.`);
+  console.log(
+    `Target: |gap| < ${TARGET_FIXED_US} µs + ${TARGET_RELATIVE * 100} % of the unknown median = ${us(gaps[0][1].limit)} µs.`,
+  );
   console.log('');
   console.log(gapTable(gaps));
 
@@ -280,8 +368,14 @@ function printReport({ samples, perClass }, newConnections, mails, expectedMails
   const after = (cls) => describe(samples.filter((s) => s.previous === cls));
   const afterUnknown = after('unknown');
   const details = [
-    [`known, mail queued (first ${ACCOUNT_LIMIT} per account)`, describe(known.filter((s) => s.mailQueued))],
-    ['known, past the account limit', describe(known.filter((s) => !s.mailQueued))],
+    [
+      `known, mail queued (first ${ACCOUNT_LIMIT} per account)`,
+      describe(known.filter((s) => s.mailQueued)),
+    ],
+    [
+      'known, past the account limit',
+      describe(known.filter((s) => !s.mailQueued)),
+    ],
     ['any class, right after an unknown', afterUnknown],
     ['any class, right after a known', after('known')],
     ['any class, right after a throttled', after('throttled')],
@@ -301,25 +395,38 @@ function printReport({ samples, perClass }, newConnections, mails, expectedMails
       ['known, mail queued − unknown', gap(details[0][1], unknown)],
       ['known, past the limit − unknown', gap(details[1][1], unknown)],
       ['after a known − after an unknown', gap(details[3][1], afterUnknown)],
-      ['after a throttled − after an unknown', gap(details[4][1], afterUnknown)],
+      [
+        'after a throttled − after an unknown',
+        gap(details[4][1], afterUnknown),
+      ],
     ]),
   );
   console.log('');
-  console.log(`new connections during the measurement: ${newConnections} (0 means every request reused the one keep-alive connection)`);
+  console.log(
+    `new connections during the measurement: ${newConnections} (0 means every request reused the one keep-alive connection)`,
+  );
   console.log(`mails written in all: ${mails} (expected ${expectedMails})`);
   if (mails !== expectedMails) {
-    console.log('WARNING: mail count differs from what the classes imply; the "known" accounts may not be behaving as known accounts.');
+    console.log(
+      'WARNING: mail count differs from what the classes imply; the "known" accounts may not be behaving as known accounts.',
+    );
   }
 
   console.log('');
   for (const [name, g] of gaps) {
-    console.log(`${verdict(g.median)}  ${name}, median: ${signed(g.median.absolute, ' µs')} (${signed(g.median.relative, ' %')}), limit ${us(g.limit)} µs`);
-    console.log(`${verdict(g.p25)}  ${name}, p25:    ${signed(g.p25.absolute, ' µs')} (${signed(g.p25.relative, ' %')}), limit ${us(g.limit)} µs`);
+    console.log(
+      `${verdict(g.median)}  ${name}, median: ${signed(g.median.absolute, ' µs')} (${signed(g.median.relative, ' %')}), limit ${us(g.limit)} µs`,
+    );
+    console.log(
+      `${verdict(g.p25)}  ${name}, p25:    ${signed(g.p25.absolute, ' µs')} (${signed(g.p25.relative, ' %')}), limit ${us(g.limit)} µs`,
+    );
   }
 }
 
 async function main() {
-  printEnvironment('Timing: does POST /auth/lostPassword take longer for existing accounts?');
+  printEnvironment(
+    'Timing: does POST /auth/lostPassword take longer for existing accounts?',
+  );
   const server = await startStandaloneServer();
   const client = createClient(server.port);
   try {

@@ -5,35 +5,61 @@
 // that `npm start` and `npm run users` on a built tree start at once instead of
 // compiling every time.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.built');
-const inputs = ['src', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const inputs = [
+  'src',
+  'ormconfig.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+];
 const asset = /\.(hbs|txt|css)$/;
 const compiledOutput = /\.(js|js\.map|d\.ts)$/;
 
 function* filesUnder(path) {
   const stats = statSync(path);
   if (!stats.isDirectory()) yield { path, modifiedMs: stats.mtimeMs };
-  else for (const entry of readdirSync(path)) yield* filesUnder(join(path, entry));
+  else
+    for (const entry of readdirSync(path)) yield* filesUnder(join(path, entry));
 }
 
 function newestInputMs() {
   let newest = 0;
-  for (const input of inputs) for (const { modifiedMs } of filesUnder(join(root, input))) newest = Math.max(newest, modifiedMs);
+  for (const input of inputs)
+    for (const { modifiedMs } of filesUnder(join(root, input)))
+      newest = Math.max(newest, modifiedMs);
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestInputMs()) process.exit(0);
+if (
+  process.argv.includes('--if-stale') &&
+  existsSync(stamp) &&
+  statSync(stamp).mtimeMs >= newestInputMs()
+)
+  process.exit(0);
 
 // The stamp carries the time the build began, so that a file saved during the build counts as newer.
 const began = new Date();
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const { path } of filesUnder(join(root, 'src'))) {
   if (!asset.test(path)) continue;
   const target = join(root, 'dist', relative(root, path));
@@ -42,7 +68,9 @@ for (const { path } of filesUnder(join(root, 'src'))) {
 }
 for (const { path } of filesUnder(join(root, 'dist', 'src'))) {
   const source = join(root, relative(join(root, 'dist'), path));
-  const sourceOf = compiledOutput.test(source) ? source.replace(compiledOutput, '.ts') : source;
+  const sourceOf = compiledOutput.test(source)
+    ? source.replace(compiledOutput, '.ts')
+    : source;
   if (!existsSync(sourceOf)) rmSync(path);
 }
 writeFileSync(stamp, '');

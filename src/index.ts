@@ -10,7 +10,10 @@ export {
   PasswordResetRefusedEvent,
   PasswordResetRequestedEvent,
 } from './password-reset/password-reset.events';
-export type { PasswordChangeChannel, PasswordResetRefusal } from './password-reset/password-reset.events';
+export type {
+  PasswordChangeChannel,
+  PasswordResetRefusal,
+} from './password-reset/password-reset.events';
 export { normaliseIdentifier } from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
@@ -18,8 +21,15 @@ export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
 export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
 export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
-export type { PasswordResetModuleOptions, DeliveryOptions } from './password-reset/interfaces/password-reset-module-options.interface';
-export type { PasswordResetSecondFactor, PasswordResetUser, PasswordResetUserStore } from './password-reset/interfaces/password-reset-user-store.interface';
+export type {
+  PasswordResetModuleOptions,
+  DeliveryOptions,
+} from './password-reset/interfaces/password-reset-module-options.interface';
+export type {
+  PasswordResetSecondFactor,
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
 export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
 export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
@@ -32,8 +42,14 @@ export type {
   PasswordResetTemplatesOptions,
 } from './password-reset/templates/password-reset-templates';
 export { ENGLISH_MESSAGES } from './password-reset/i18n/messages.en';
-export type { PasswordResetMessages, PasswordResetTranslation } from './password-reset/i18n/messages.en';
-export { PASSWORD_RESET_ERROR_CODES, PasswordResetErrorResponse } from './password-reset/dto/error-response.dto';
+export type {
+  PasswordResetMessages,
+  PasswordResetTranslation,
+} from './password-reset/i18n/messages.en';
+export {
+  PASSWORD_RESET_ERROR_CODES,
+  PasswordResetErrorResponse,
+} from './password-reset/dto/error-response.dto';
 export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';

@@ -8,7 +8,10 @@ async function main(): Promise<void> {
   const app = await createServer(settings);
   app.enableShutdownHooks();
   await listenEverywhere(app, settings.port);
-  Logger.log(`Listening on port ${settings.port} (${settings.tls ? 'HTTPS' : 'HTTP'}, ${settings.httpAdapter})`, 'PasswordResetServer');
+  Logger.log(
+    `Listening on port ${settings.port} (${settings.tls ? 'HTTPS' : 'HTTP'}, ${settings.httpAdapter})`,
+    'PasswordResetServer',
+  );
 }
 
 main().catch((error: Error) => {

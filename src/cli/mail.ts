@@ -5,7 +5,14 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from '../database/database-options';
 import { runMigrationsInTurn } from '../database/migrations-in-turn';
 import { runCommand } from './run-command';
-import { DeadMailRetry, MailQueueStatus, mailQueueStatus, purgeDeadMail, RetrySkipReason, retryDeadMail } from '../password-reset/mail/mail-queue';
+import {
+  DeadMailRetry,
+  MailQueueStatus,
+  mailQueueStatus,
+  purgeDeadMail,
+  RetrySkipReason,
+  retryDeadMail,
+} from '../password-reset/mail/mail-queue';
 
 const USAGE = `Usage:
   npm run mail -- status [--json]
@@ -19,22 +26,55 @@ class UsageError extends Error {
 }
 
 function describe(status: MailQueueStatus): string {
-  const age = (seconds: number | null) => (seconds === null ? '-' : `${seconds} s`);
-  const header = ['kind', 'pending', 'sending', 'sent (1 h)', 'unconfirmed (1 h)', 'dead', 'oldest pending'];
-  const rows = status.kinds.map((kind) => [kind.kind, kind.pending, kind.sending, kind.sentLastHour, kind.unconfirmedLastHour, kind.dead, age(kind.oldestPendingAgeSeconds)].map(String));
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
-  return [`requests waiting: ${status.requestsWaiting} (oldest ${age(status.oldestRequestAgeSeconds)})`, line(header), ...rows.map(line)].join('\n');
+  const age = (seconds: number | null) =>
+    seconds === null ? '-' : `${seconds} s`;
+  const header = [
+    'kind',
+    'pending',
+    'sending',
+    'sent (1 h)',
+    'unconfirmed (1 h)',
+    'dead',
+    'oldest pending',
+  ];
+  const rows = status.kinds.map((kind) =>
+    [
+      kind.kind,
+      kind.pending,
+      kind.sending,
+      kind.sentLastHour,
+      kind.unconfirmedLastHour,
+      kind.dead,
+      age(kind.oldestPendingAgeSeconds),
+    ].map(String),
+  );
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
+  return [
+    `requests waiting: ${status.requestsWaiting} (oldest ${age(status.oldestRequestAgeSeconds)})`,
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const SKIPPED_BECAUSE: Record<RetrySkipReason, string> = {
   superseded: 'a newer reset mail was queued for the user',
   'password-changed': 'the password was changed after it was asked for',
-  'account-limit': 'the account has had the reset mails the per-account limit allows',
+  'account-limit':
+    'the account has had the reset mails the per-account limit allows',
 };
 
 function describeRetry(retry: DeadMailRetry): string {
-  const skipped = retry.skipped.map((mail) => `mail ${mail.id} (${mail.kind}) not queued again: ${SKIPPED_BECAUSE[mail.reason]}`);
+  const skipped = retry.skipped.map(
+    (mail) =>
+      `mail ${mail.id} (${mail.kind}) not queued again: ${SKIPPED_BECAUSE[mail.reason]}`,
+  );
   return [`${retry.retried} dead mail(s) queued again`, ...skipped].join('\n');
 }
 
@@ -59,14 +99,29 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, id: { type: 'string' }, 'older-than': { type: 'string' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      id: { type: 'string' },
+      'older-than': { type: 'string' },
+    },
   });
-  const print = (json: unknown, text: string) => console.log(values.json ? JSON.stringify(json) : text);
+  const print = (json: unknown, text: string) =>
+    console.log(values.json ? JSON.stringify(json) : text);
   const command = positionals[0];
-  if (!['status', 'retry-dead', 'purge-dead'].includes(command) || positionals.length > 1) throw new UsageError();
+  if (
+    !['status', 'retry-dead', 'purge-dead'].includes(command) ||
+    positionals.length > 1
+  )
+    throw new UsageError();
   const id = mailId(values.id);
-  const olderThan = command === 'purge-dead' ? olderThanMs(values['older-than']) : undefined;
-  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize());
+  const olderThan =
+    command === 'purge-dead' ? olderThanMs(values['older-than']) : undefined;
+  const dataSource = await runMigrationsInTurn(
+    await new DataSource({
+      ...databaseOptions(process.env.DATABASE_URL),
+      logging: false,
+    }).initialize(),
+  );
   try {
     const now = Date.now();
     if (command === 'status') {

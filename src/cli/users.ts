@@ -18,9 +18,18 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+    options: {
+      username: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+    },
   });
-  const dataSource = await runMigrationsInTurn(await new DataSource({ ...databaseOptions(process.env.DATABASE_URL), logging: false }).initialize());
+  const dataSource = await runMigrationsInTurn(
+    await new DataSource({
+      ...databaseOptions(process.env.DATABASE_URL),
+      logging: false,
+    }).initialize(),
+  );
   const users = new UsersService(dataSource.getRepository(User));
   try {
     switch (positionals[0]) {
@@ -32,19 +41,29 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'verify': {
-        if (!values.username || values.password === undefined) throw new Error(USAGE);
+        if (!values.username || values.password === undefined)
+          throw new Error(USAGE);
         const matches = await users.verify(values.username, values.password);
         console.log(matches ? 'password matches' : 'password does not match');
         return matches ? 0 : 1;
       }
       case 'set-password': {
-        if (!values.username || values.password === undefined) throw new Error(USAGE);
-        const found = await users.changePasswordOf(values.username, values.password);
-        console.log(found ? 'password changed; outstanding reset links revoked' : 'no such user');
+        if (!values.username || values.password === undefined)
+          throw new Error(USAGE);
+        const found = await users.changePasswordOf(
+          values.username,
+          values.password,
+        );
+        console.log(
+          found
+            ? 'password changed; outstanding reset links revoked'
+            : 'no such user',
+        );
         return found ? 0 : 1;
       }
       case 'list':
-        for (const user of await users.list()) console.log(`${user.id}\t${user.username}\t${user.email}`);
+        for (const user of await users.list())
+          console.log(`${user.id}\t${user.username}\t${user.email}`);
         return 0;
       default:
         throw new Error(USAGE);

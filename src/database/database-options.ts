@@ -26,7 +26,9 @@ export const DATABASE_TIMEOUT_MS = 5000;
  * `postgres://…`, `mysql://…` or `mariadb://…`. Schema changes come only from
  * migrations, which `runMigrationsInTurn` runs at start.
  */
-export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceOptions {
+export function databaseOptions(
+  url: string = DEFAULT_DATABASE_URL,
+): DataSourceOptions {
   const common = {
     entities: [...PASSWORD_RESET_ENTITIES, User],
     migrations: [...PASSWORD_RESET_MIGRATIONS, CreateUsers1764201600001],
@@ -36,11 +38,19 @@ export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceO
   switch (scheme) {
     case 'sqlite': {
       const database = url.slice('sqlite:'.length);
-      if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+      if (database !== ':memory:')
+        mkdirSync(dirname(database), { recursive: true });
       // No statement cache: the batched statements differ in their number of rows, so TypeORM's
       // cache (100 by default) keeps evicting prepared statements whose native memory V8 does not
       // see; they piled up until the next full GC, about 0.7 KB per request under load.
-      return { ...common, type: 'better-sqlite3', database, enableWAL: true, timeout: 10000, statementCacheSize: 0 };
+      return {
+        ...common,
+        type: 'better-sqlite3',
+        database,
+        enableWAL: true,
+        timeout: 10000,
+        statementCacheSize: 0,
+      };
     }
     case 'postgres':
     case 'postgresql':
@@ -74,6 +84,8 @@ export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceO
         logger: new StatementOnlyLogger(),
       };
     default:
-      throw new Error(`DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb:// (got "${scheme}:")`);
+      throw new Error(
+        `DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb:// (got "${scheme}:")`,
+      );
   }
 }

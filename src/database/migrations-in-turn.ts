@@ -20,14 +20,20 @@ interface MigrationLock {
 }
 
 function lockWaitedTooLong(): Error {
-  return new Error(`another process has been running the database migrations for over ${MIGRATION_LOCK_WAIT_MS / 1000} s; start again once it is done`);
+  return new Error(
+    `another process has been running the database migrations for over ${MIGRATION_LOCK_WAIT_MS / 1000} s; start again once it is done`,
+  );
 }
 
 /**
  * Asks `tryOnce` until it answers true. Each try is short, below the
  * statement timeout, which would otherwise cancel a long wait as a hung query.
  */
-async function pollUntilTaken(tryOnce: () => Promise<boolean>, deadline: number, pauseMs: number): Promise<void> {
+async function pollUntilTaken(
+  tryOnce: () => Promise<boolean>,
+  deadline: number,
+  pauseMs: number,
+): Promise<void> {
   while (!(await tryOnce())) {
     if (Date.now() > deadline) throw lockWaitedTooLong();
     await sleep(pauseMs);
@@ -37,9 +43,21 @@ async function pollUntilTaken(tryOnce: () => Promise<boolean>, deadline: number,
 /** A session-level advisory lock; PostgreSQL scopes its keys to the database. */
 const postgresLock: MigrationLock = {
   take: (queryRunner, deadline) =>
-    pollUntilTaken(async () => (await queryRunner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS taken', [LOCK_NAME]))[0].taken === true, deadline, 100),
+    pollUntilTaken(
+      async () =>
+        (
+          await queryRunner.query(
+            'SELECT pg_try_advisory_lock(hashtext($1)) AS taken',
+            [LOCK_NAME],
+          )
+        )[0].taken === true,
+      deadline,
+      100,
+    ),
   release: async (queryRunner) => {
-    await queryRunner.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_NAME]);
+    await queryRunner.query('SELECT pg_advisory_unlock(hashtext($1))', [
+      LOCK_NAME,
+    ]);
   },
   transaction: 'all',
 };
@@ -48,7 +66,19 @@ const postgresLock: MigrationLock = {
 const mysqlLockName = `LEFT(CONCAT('${LOCK_NAME} of ', DATABASE()), 64)`;
 const mysqlLock: MigrationLock = {
   // GET_LOCK waits up to its timeout (1 s) on the server before answering 0.
-  take: (queryRunner, deadline) => pollUntilTaken(async () => Number((await queryRunner.query(`SELECT GET_LOCK(${mysqlLockName}, 1) AS taken`))[0].taken) === 1, deadline, 0),
+  take: (queryRunner, deadline) =>
+    pollUntilTaken(
+      async () =>
+        Number(
+          (
+            await queryRunner.query(
+              `SELECT GET_LOCK(${mysqlLockName}, 1) AS taken`,
+            )
+          )[0].taken,
+        ) === 1,
+      deadline,
+      0,
+    ),
   release: async (queryRunner) => {
     await queryRunner.query(`SELECT RELEASE_LOCK(${mysqlLockName})`);
   },
@@ -101,7 +131,9 @@ async function migrateHoldingTheLock(dataSource: DataSource): Promise<void> {
  * database wait for each other's migrations instead of racing to create the
  * same tables. Gives the DataSource back; on failure it is destroyed.
  */
-export async function runMigrationsInTurn(dataSource: DataSource): Promise<DataSource> {
+export async function runMigrationsInTurn(
+  dataSource: DataSource,
+): Promise<DataSource> {
   try {
     await migrateHoldingTheLock(dataSource);
     return dataSource;

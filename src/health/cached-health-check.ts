@@ -1,5 +1,14 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  Inject,
+  Injectable,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { DATABASE_TIMEOUT_MS } from '../database/database-options';
 import type { DependencyProbe } from './dependency-probes';
 
@@ -31,7 +40,12 @@ export class CachedHealthCheck {
 
   result(): Promise<HealthCheckResult> {
     const latest = this.latest;
-    if (latest && (latest.settledAt === undefined || Date.now() - latest.settledAt < FRESH_FOR_MS)) return latest.result;
+    if (
+      latest &&
+      (latest.settledAt === undefined ||
+        Date.now() - latest.settledAt < FRESH_FOR_MS)
+    )
+      return latest.result;
     const check: Check = { result: this.check() };
     const settle = () => (check.settledAt = Date.now());
     check.result.then(settle, settle);
@@ -43,14 +57,16 @@ export class CachedHealthCheck {
     try {
       // Not given up before the query itself times out, so that a hung database holds one ping at most.
       return await this.health.check([
-        () => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
+        () =>
+          this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
         ...this.probes.map((probe) => async () => {
           const indicator = this.indicators.check(probe.name);
           return (await probe.isUp()) ? indicator.up() : indicator.down();
         }),
       ]);
     } catch (error) {
-      if (error instanceof ServiceUnavailableException) return error.getResponse() as HealthCheckResult;
+      if (error instanceof ServiceUnavailableException)
+        return error.getResponse() as HealthCheckResult;
       throw error;
     }
   }

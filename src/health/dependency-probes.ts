@@ -18,7 +18,12 @@ export class SmtpProbe implements DependencyProbe {
   constructor(private readonly smtpUrl: string) {}
 
   async isUp(): Promise<boolean> {
-    const transport = createTransport({ url: this.smtpUrl, connectionTimeout: PROBE_TIMEOUT_MS, greetingTimeout: PROBE_TIMEOUT_MS, socketTimeout: PROBE_TIMEOUT_MS } as Parameters<typeof createTransport>[0]);
+    const transport = createTransport({
+      url: this.smtpUrl,
+      connectionTimeout: PROBE_TIMEOUT_MS,
+      greetingTimeout: PROBE_TIMEOUT_MS,
+      socketTimeout: PROBE_TIMEOUT_MS,
+    } as Parameters<typeof createTransport>[0]);
     try {
       return await transport.verify();
     } catch {
@@ -35,14 +40,21 @@ export class RedisProbe implements DependencyProbe, OnApplicationShutdown {
   private readonly client: Redis;
 
   constructor(redisUrl: string) {
-    this.client = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: PROBE_TIMEOUT_MS, commandTimeout: PROBE_TIMEOUT_MS });
+    this.client = new Redis(redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: PROBE_TIMEOUT_MS,
+      commandTimeout: PROBE_TIMEOUT_MS,
+    });
     // Down is an answer of isUp(), not an error to report again on every reconnection.
     this.client.on('error', () => undefined);
   }
 
   async isUp(): Promise<boolean> {
     try {
-      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
+      if (this.client.status === 'wait' || this.client.status === 'end')
+        await this.client.connect();
       return (await this.client.ping()) === 'PONG';
     } catch {
       return false;

@@ -5,8 +5,15 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { CachedHealthCheck } from './cached-health-check';
 
 /** Each dependency's status, without the reason it is down: that can name hosts and ports, and goes to the log. */
-function statusesOf(indicators: Partial<HealthIndicatorResult> = {}): HealthIndicatorResult {
-  return Object.fromEntries(Object.entries(indicators).map(([name, result]) => [name, { status: result!.status }]));
+function statusesOf(
+  indicators: Partial<HealthIndicatorResult> = {},
+): HealthIndicatorResult {
+  return Object.fromEntries(
+    Object.entries(indicators).map(([name, result]) => [
+      name,
+      { status: result!.status },
+    ]),
+  );
 }
 
 @Controller('health')
@@ -24,10 +31,20 @@ export class HealthController {
    * and the per-IP limits count in memory.
    */
   @Get()
-  async check(@Res({ passthrough: true }) res: unknown): Promise<HealthCheckResult> {
+  async check(
+    @Res({ passthrough: true }) res: unknown,
+  ): Promise<HealthCheckResult> {
     const { info, error, details } = await this.health.result();
     const databaseUp = details.database?.status === 'up';
-    this.adapterHost.httpAdapter.status(res, databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: databaseUp ? 'ok' : 'error', info: statusesOf(info), error: statusesOf(error), details: statusesOf(details) };
+    this.adapterHost.httpAdapter.status(
+      res,
+      databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
+    );
+    return {
+      status: databaseUp ? 'ok' : 'error',
+      info: statusesOf(info),
+      error: statusesOf(error),
+      details: statusesOf(details),
+    };
   }
 }

@@ -15,15 +15,31 @@ const HEALTH_CHECKS_PER_MINUTE = 60;
 @Module({})
 export class HealthModule {
   /** `/health` asks the database, and the SMTP server and Redis where the server uses them. */
-  static forDependencies(dependencies: { smtpUrl?: string; redisUrl?: string }): DynamicModule {
+  static forDependencies(dependencies: {
+    smtpUrl?: string;
+    redisUrl?: string;
+  }): DynamicModule {
     const probes: DependencyProbe[] = [];
     if (dependencies.smtpUrl) probes.push(new SmtpProbe(dependencies.smtpUrl));
-    if (dependencies.redisUrl) probes.push(new RedisProbe(dependencies.redisUrl));
+    if (dependencies.redisUrl)
+      probes.push(new RedisProbe(dependencies.redisUrl));
     return {
       module: HealthModule,
-      imports: [TerminusModule, ThrottlerModule.forRoot([{ ttl: 60_000, limit: HEALTH_CHECKS_PER_MINUTE }])],
+      imports: [
+        TerminusModule,
+        ThrottlerModule.forRoot([
+          { ttl: 60_000, limit: HEALTH_CHECKS_PER_MINUTE },
+        ]),
+      ],
       controllers: [HealthController],
-      providers: [CachedHealthCheck, { provide: DEPENDENCY_PROBES, useValue: probes }, ...probes.map((probe) => ({ provide: probe.constructor, useValue: probe }))],
+      providers: [
+        CachedHealthCheck,
+        { provide: DEPENDENCY_PROBES, useValue: probes },
+        ...probes.map((probe) => ({
+          provide: probe.constructor,
+          useValue: probe,
+        })),
+      ],
     };
   }
 }

@@ -2,7 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from './clock';
 import { HostEvents } from './host-event-emitter';
 import type { OutboxMail } from './mail/outbox-mail.entity';
-import { PASSWORD_RESET_CLOCK, PasswordResetEvents } from './password-reset.constants';
+import {
+  PASSWORD_RESET_CLOCK,
+  PasswordResetEvents,
+} from './password-reset.constants';
 import {
   PasswordResetMailFailedEvent,
   PasswordResetMailSentEvent,
@@ -20,21 +23,46 @@ export class AuditTrail {
   ) {}
 
   requested(userId: string): void {
-    this.events.emitDetached(PasswordResetEvents.requested, new PasswordResetRequestedEvent(userId, this.now()));
+    this.events.emitDetached(
+      PasswordResetEvents.requested,
+      new PasswordResetRequestedEvent(userId, this.now()),
+    );
   }
 
   /** A mail's recorded outcome: sent, or failed for good (dead, unconfirmed); a retry to come is no outcome yet. */
   mailRecorded(mail: OutboxMail, outcome: Partial<OutboxMail>): void {
     const attempts = outcome.attempts ?? mail.attempts;
     if (outcome.status === 'sent') {
-      this.events.emitDetached(PasswordResetEvents.mailSent, new PasswordResetMailSentEvent(mail.id, mail.userId, mail.kind, attempts, this.now()));
+      this.events.emitDetached(
+        PasswordResetEvents.mailSent,
+        new PasswordResetMailSentEvent(
+          mail.id,
+          mail.userId,
+          mail.kind,
+          attempts,
+          this.now(),
+        ),
+      );
     } else if (outcome.status === 'dead' || outcome.status === 'unconfirmed') {
-      this.events.emitDetached(PasswordResetEvents.mailFailed, new PasswordResetMailFailedEvent(mail.id, mail.userId, mail.kind, outcome.status, attempts, this.now()));
+      this.events.emitDetached(
+        PasswordResetEvents.mailFailed,
+        new PasswordResetMailFailedEvent(
+          mail.id,
+          mail.userId,
+          mail.kind,
+          outcome.status,
+          attempts,
+          this.now(),
+        ),
+      );
     }
   }
 
   refused(reason: PasswordResetRefusal, userId?: string): void {
-    this.events.emitDetached(PasswordResetEvents.refused, new PasswordResetRefusedEvent(reason, this.now(), userId));
+    this.events.emitDetached(
+      PasswordResetEvents.refused,
+      new PasswordResetRefusedEvent(reason, this.now(), userId),
+    );
   }
 
   private now(): Date {

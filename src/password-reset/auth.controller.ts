@@ -1,4 +1,14 @@
-import { Controller, HttpStatus, Post, Req, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
+import {
+  Controller,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  Type,
+  UseFilters,
+  UseGuards,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
@@ -11,8 +21,18 @@ import { PasswordResetResponder } from './http/password-reset-responder';
 import { bodyOf } from './http/request-body';
 import { validBody } from './http/validate-body';
 import { wantsHtml } from './http/wants-html';
-import { ApiEmptyOkResponse, ApiErrorResponse, ApiErrorResponses, ApiFormOrJsonBody } from './openapi/api-docs.decorators';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from './openapi/optional-swagger';
+import {
+  ApiEmptyOkResponse,
+  ApiErrorResponse,
+  ApiErrorResponses,
+  ApiFormOrJsonBody,
+} from './openapi/api-docs.decorators';
+import {
+  ApiBody,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from './openapi/optional-swagger';
 import { PasswordResetPages } from './pages/password-reset-pages';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
@@ -31,7 +51,9 @@ const LOST_PASSWORD_DESCRIPTION = [
  * themselves: Nest runs no pipe on those, so a host's global pipes never see
  * the module's input, and the module reads, validates and answers on its own.
  */
-export function createAuthController(routes: PasswordResetRoutes): Type<unknown> {
+export function createAuthController(
+  routes: PasswordResetRoutes,
+): Type<unknown> {
   @ApiTags('password-reset')
   @Controller({ path: routes.prefix, version: VERSION_NEUTRAL })
   @UseFilters(PasswordResetExceptionFilter)
@@ -45,7 +67,11 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
 
     /** Always `200 {}` for a well-formed request: the answer never tells whether the user exists. */
     @Post(routes.lostPassword)
-    @ApiOperation({ operationId: 'lost-password', summary: 'Lost Password', description: LOST_PASSWORD_DESCRIPTION })
+    @ApiOperation({
+      operationId: 'lost-password',
+      summary: 'Lost Password',
+      description: LOST_PASSWORD_DESCRIPTION,
+    })
     @ApiFormOrJsonBody()
     @ApiBody({ type: LostPasswordDto })
     @ApiEmptyOkResponse()
@@ -54,7 +80,9 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
       return this.responder.respond(req, res, async () => {
         const body = await validBody(LostPasswordDto, await bodyOf(req));
         await this.passwordReset.requestReset(body.username);
-        return wantsHtml(req.headers) ? this.pages.render(req, 'lost-password-sent', 'lostPassword') : {};
+        return wantsHtml(req.headers)
+          ? this.pages.render(req, 'lost-password-sent', 'lostPassword')
+          : {};
       });
     }
 
@@ -69,7 +97,15 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     @ApiBody({ type: ResetPasswordDto })
     @ApiEmptyOkResponse()
     @ApiErrorResponses(
-      ['invalid_request', 'invalid_body', 'invalid_token', 'second_factor_required', 'invalid_second_factor', 'weak_password', 'password_mismatch'],
+      [
+        'invalid_request',
+        'invalid_body',
+        'invalid_token',
+        'second_factor_required',
+        'invalid_second_factor',
+        'weak_password',
+        'password_mismatch',
+      ],
       [
         ApiErrorResponse(
           HttpStatus.INTERNAL_SERVER_ERROR,
@@ -80,12 +116,23 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     resetPassword(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(ResetPasswordDto, await bodyOf(req));
-        if (body.passwordConfirmation !== undefined && body.passwordConfirmation !== body.password) {
+        if (
+          body.passwordConfirmation !== undefined &&
+          body.passwordConfirmation !== body.password
+        ) {
           const differ = text('errors.password_mismatch');
-          throw httpError(HttpStatus.BAD_REQUEST, 'password_mismatch', differ, [differ]);
+          throw httpError(HttpStatus.BAD_REQUEST, 'password_mismatch', differ, [
+            differ,
+          ]);
         }
-        await this.passwordReset.resetPassword(body.token, body.password, body.secondFactorCode);
-        return wantsHtml(req.headers) ? this.pages.render(req, 'reset-done', 'resetPassword') : {};
+        await this.passwordReset.resetPassword(
+          body.token,
+          body.password,
+          body.secondFactorCode,
+        );
+        return wantsHtml(req.headers)
+          ? this.pages.render(req, 'reset-done', 'resetPassword')
+          : {};
       });
     }
 
@@ -94,18 +141,30 @@ export function createAuthController(routes: PasswordResetRoutes): Type<unknown>
     @ApiOperation({
       operationId: 'check-reset-token',
       summary: 'Check a reset link',
-      description: 'Whether the token of a reset link is still usable, until when, and whether the reset needs a second-factor code; spends nothing.',
+      description:
+        'Whether the token of a reset link is still usable, until when, and whether the reset needs a second-factor code; spends nothing.',
     })
     @ApiFormOrJsonBody()
     @ApiBody({ type: CheckResetTokenDto })
-    @ApiResponse({ status: HttpStatus.OK, description: 'The link is usable', type: ResetTokenStatusDto })
+    @ApiResponse({
+      status: HttpStatus.OK,
+      description: 'The link is usable',
+      type: ResetTokenStatusDto,
+    })
     @ApiErrorResponses(['invalid_request', 'invalid_body', 'invalid_token'])
-    checkResetToken(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
+    checkResetToken(
+      @Req() req: HttpRequest,
+      @Res() res: unknown,
+    ): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(CheckResetTokenDto, await bodyOf(req));
         const status = await this.passwordReset.linkStatus(body.token);
         if (!status) throw invalidToken();
-        return { usable: true, expiresAt: status.expiresAt.toISOString(), ...(status.secondFactorRequired && { secondFactorRequired: true }) };
+        return {
+          usable: true,
+          expiresAt: status.expiresAt.toISOString(),
+          ...(status.secondFactorRequired && { secondFactorRequired: true }),
+        };
       });
     }
   }

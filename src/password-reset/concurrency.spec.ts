@@ -14,7 +14,9 @@ describe('concurrencyLimit', () => {
       running -= 1;
       return id;
     };
-    const results = await Promise.all([1, 2, 3, 4, 5].map((id) => limited(task(id))));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((id) => limited(task(id))),
+    );
     expect(results).toEqual([1, 2, 3, 4, 5]);
     expect(started).toEqual([1, 2, 3, 4, 5]);
     expect(mostAtOnce).toBe(2);
@@ -22,7 +24,9 @@ describe('concurrencyLimit', () => {
 
   it('frees its place when a call fails', async () => {
     const limited = concurrencyLimit(1);
-    await expect(limited(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    await expect(
+      limited(() => Promise.reject(new Error('no'))),
+    ).rejects.toThrow('no');
     await expect(limited(() => Promise.resolve('next'))).resolves.toBe('next');
   });
 });

@@ -1,18 +1,27 @@
 /** Runs `work` on every item, at most `limit` at a time, and waits for all; the first failure rejects. */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) await work(items[next++]);
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, lane),
+  );
 }
 
 /** A wrapper that lets at most `limit` of the calls given to it run at once; the others wait their turn, in order. */
-export function concurrencyLimit(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+export function concurrencyLimit(
+  limit: number,
+): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (work) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= limit)
+      await new Promise<void>((resolve) => waiting.push(resolve));
     else running += 1;
     try {
       return await work();

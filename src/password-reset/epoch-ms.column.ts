@@ -5,14 +5,18 @@ import { Column } from 'typeorm';
  * type and the same comparisons on SQLite, PostgreSQL and MariaDB, and no time
  * zones to get wrong. PostgreSQL and MariaDB return BIGINT as a string.
  */
-export function EpochMsColumn(name: string, options: { nullable?: boolean } = {}): PropertyDecorator {
+export function EpochMsColumn(
+  name: string,
+  options: { nullable?: boolean } = {},
+): PropertyDecorator {
   return Column({
     name,
     type: 'bigint',
     nullable: options.nullable ?? false,
     transformer: {
       to: (value: number | null | undefined) => value,
-      from: (value: string | number | null) => (value === null ? null : Number(value)),
+      from: (value: string | number | null) =>
+        value === null ? null : Number(value),
     },
   });
 }

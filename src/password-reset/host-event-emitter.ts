@@ -10,7 +10,10 @@ interface ReadinessWatcher {
   waitUntilReady(): Promise<void>;
 }
 
-type EventEmitterPackage = { EventEmitter2: unknown; EventEmitterReadinessWatcher?: unknown };
+type EventEmitterPackage = {
+  EventEmitter2: unknown;
+  EventEmitterReadinessWatcher?: unknown;
+};
 
 function eventEmitterPackage(): EventEmitterPackage | undefined {
   try {
@@ -47,7 +50,9 @@ export class HostEvents {
     if (!emitter) return;
     setImmediate(() => {
       emitter.emitAsync(event, payload).catch((error: unknown) => {
-        this.logger.warn(`A listener of ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `A listener of ${event} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
     });
   }
@@ -61,7 +66,11 @@ export class HostEvents {
     const emitter = this.emitter();
     if (!emitter) return false;
     // A loader that failed has said so itself; the listeners it did subscribe still count.
-    await this.find<ReadinessWatcher>(eventEmitterPackage()?.EventEmitterReadinessWatcher)?.waitUntilReady().catch(() => undefined);
+    await this.find<ReadinessWatcher>(
+      eventEmitterPackage()?.EventEmitterReadinessWatcher,
+    )
+      ?.waitUntilReady()
+      .catch(() => undefined);
     return emitter.listeners(event).length > 0;
   }
 

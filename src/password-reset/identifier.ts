@@ -20,7 +20,10 @@ export function normaliseIdentifier(identifier: string): string {
  * on its own, before it shares a batched INSERT with innocent ones.
  */
 export function fitsIdentifierColumn(identifier: string): boolean {
-  return identifier.isWellFormed() && codePointLength(identifier) <= MAX_IDENTIFIER_LENGTH;
+  return (
+    identifier.isWellFormed() &&
+    codePointLength(identifier) <= MAX_IDENTIFIER_LENGTH
+  );
 }
 
 function codePointLength(text: string): number {

@@ -8,7 +8,9 @@ export const PASSWORD_RESET_CLOCK = Symbol('PASSWORD_RESET_CLOCK');
 export const PASSWORD_RESET_JWT = Symbol('PASSWORD_RESET_JWT');
 
 /** Injection token of the ThrottlerStorage that counts per-IP requests. */
-export const PASSWORD_RESET_THROTTLER_STORAGE = Symbol('PASSWORD_RESET_THROTTLER_STORAGE');
+export const PASSWORD_RESET_THROTTLER_STORAGE = Symbol(
+  'PASSWORD_RESET_THROTTLER_STORAGE',
+);
 
 /** Events emitted through @nestjs/event-emitter; payloads in password-reset.events.ts. */
 export const PasswordResetEvents = {

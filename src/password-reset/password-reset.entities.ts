@@ -4,4 +4,9 @@ import { ResetRequest } from './requests/reset-request.entity';
 import { ResetToken } from './tokens/reset-token.entity';
 
 /** The module's tables; add them to the host's TypeORM entities (or use autoLoadEntities). */
-export const PASSWORD_RESET_ENTITIES = [ResetToken, ResetRequest, OutboxMail, AccountLock];
+export const PASSWORD_RESET_ENTITIES = [
+  ResetToken,
+  ResetRequest,
+  OutboxMail,
+  AccountLock,
+];

@@ -52,7 +52,12 @@ export class PasswordResetMailFailedEvent {
   ) {}
 }
 
-export type PasswordResetRefusal = 'invalid_token' | 'second_factor_required' | 'invalid_second_factor' | 'weak_password' | 'breached_password';
+export type PasswordResetRefusal =
+  | 'invalid_token'
+  | 'second_factor_required'
+  | 'invalid_second_factor'
+  | 'weak_password'
+  | 'breached_password';
 
 /**
  * Payload of `PasswordResetEvents.refused`: a reset was refused. `userId` only

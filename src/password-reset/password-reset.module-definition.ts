@@ -1,5 +1,8 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ConfigurableModuleAsyncOptions, ConfigurableModuleCls } from '@nestjs/common';
+import type {
+  ConfigurableModuleAsyncOptions,
+  ConfigurableModuleCls,
+} from '@nestjs/common';
 import type { PasswordResetRoutesOptions } from './http/password-reset-paths';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
@@ -26,14 +29,32 @@ export interface PasswordResetModuleExtras {
 
 // Typed out because the inferred types would be emitted as `import("@nestjs/common", { with: ... })`, which TypeScript before 5.3 cannot read.
 const definition: {
-  ConfigurableModuleClass: ConfigurableModuleCls<PasswordResetModuleOptions, 'forRoot', 'create', PasswordResetModuleExtras>;
+  ConfigurableModuleClass: ConfigurableModuleCls<
+    PasswordResetModuleOptions,
+    'forRoot',
+    'create',
+    PasswordResetModuleExtras
+  >;
   MODULE_OPTIONS_TOKEN: string | symbol;
   OPTIONS_TYPE: PasswordResetModuleOptions & Partial<PasswordResetModuleExtras>;
-  ASYNC_OPTIONS_TYPE: ConfigurableModuleAsyncOptions<PasswordResetModuleOptions, 'create'> & Partial<PasswordResetModuleExtras>;
+  ASYNC_OPTIONS_TYPE: ConfigurableModuleAsyncOptions<
+    PasswordResetModuleOptions,
+    'create'
+  > &
+    Partial<PasswordResetModuleExtras>;
 } = new ConfigurableModuleBuilder<PasswordResetModuleOptions>()
   .setClassMethodName('forRoot')
   // The module class makes its controllers and imports from the extras.
-  .setExtras<PasswordResetModuleExtras>({ pages: false, routes: {}, metrics: false, decorators: [], dataSource: undefined }, (definition) => definition)
+  .setExtras<PasswordResetModuleExtras>(
+    {
+      pages: false,
+      routes: {},
+      metrics: false,
+      decorators: [],
+      dataSource: undefined,
+    },
+    (definition) => definition,
+  )
   .build();
 
 export const {

@@ -1,16 +1,31 @@
-import { applyDecorators, DynamicModule, InjectionToken, Module, Provider, Type } from '@nestjs/common';
+import {
+  applyDecorators,
+  DynamicModule,
+  InjectionToken,
+  Module,
+  Provider,
+  Type,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JwtService } from '@nestjs/jwt';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { getDataSourceToken, getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import {
+  getDataSourceToken,
+  getRepositoryToken,
+  TypeOrmModule,
+} from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
 import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
-import { PASSWORD_RESET_ROUTES, PasswordResetPaths, resolveRoutes } from './http/password-reset-paths';
+import {
+  PASSWORD_RESET_ROUTES,
+  PasswordResetPaths,
+  resolveRoutes,
+} from './http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
@@ -19,7 +34,12 @@ import { mailQueueStatus } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
 import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT, PASSWORD_RESET_THROTTLER_STORAGE, PASSWORD_RESET_USER_STORE } from './password-reset.constants';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_JWT,
+  PASSWORD_RESET_THROTTLER_STORAGE,
+  PASSWORD_RESET_USER_STORE,
+} from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 import { PasswordResetSchemaCheck } from './database/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
@@ -43,13 +63,19 @@ import { StrengthEstimator } from './password-policy/strength-estimator';
 import { BreachedPasswords } from './password-policy/breached-passwords';
 import { ResetTokenSettings } from './tokens/reset-token.settings';
 
-function fromOptions(provide: InjectionToken, build: (options: PasswordResetModuleOptions) => unknown): Provider {
+function fromOptions(
+  provide: InjectionToken,
+  build: (options: PasswordResetModuleOptions) => unknown,
+): Provider {
   return { provide, useFactory: build, inject: [PASSWORD_RESET_OPTIONS] };
 }
 
 /** HS256 wants a key at least as long as its hash; a short one is a configuration mistake worth stopping for. */
 function checkedSecret(secret: string): string {
-  if (typeof secret !== 'string' || secret.length < 32) throw new Error('PasswordResetModule: jwtSecret must be at least 32 characters');
+  if (typeof secret !== 'string' || secret.length < 32)
+    throw new Error(
+      'PasswordResetModule: jwtSecret must be at least 32 characters',
+    );
   return secret;
 }
 
@@ -59,7 +85,12 @@ function metricsProvider(enabled: boolean): Provider {
     provide: PasswordResetMetrics,
     inject: [DataSource, PASSWORD_RESET_CLOCK],
     useFactory: (dataSource: DataSource, clock: Clock) =>
-      enabled ? PasswordResetMetrics.prometheus(() => mailQueueStatus(dataSource.manager, clock.now()), clock) : PasswordResetMetrics.off(),
+      enabled
+        ? PasswordResetMetrics.prometheus(
+            () => mailQueueStatus(dataSource.manager, clock.now()),
+            clock,
+          )
+        : PasswordResetMetrics.off(),
   };
 }
 
@@ -68,12 +99,21 @@ function metricsProvider(enabled: boolean): Provider {
  * repositories under the tokens of the unnamed one, which the module's
  * providers inject, so that each of them follows the `dataSource` option.
  */
-function connectionOf(dataSource: string | undefined): { imports: DynamicModule[]; providers: Provider[] } {
-  const imports = [TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES, dataSource)];
-  if (getDataSourceToken(dataSource) === DataSource) return { imports, providers: [] };
+function connectionOf(dataSource: string | undefined): {
+  imports: DynamicModule[];
+  providers: Provider[];
+} {
+  const imports = [
+    TypeOrmModule.forFeature(PASSWORD_RESET_ENTITIES, dataSource),
+  ];
+  if (getDataSourceToken(dataSource) === DataSource)
+    return { imports, providers: [] };
   const providers = [
     { provide: DataSource, useExisting: getDataSourceToken(dataSource) },
-    ...PASSWORD_RESET_ENTITIES.map((entity) => ({ provide: getRepositoryToken(entity), useExisting: getRepositoryToken(entity, dataSource) })),
+    ...PASSWORD_RESET_ENTITIES.map((entity) => ({
+      provide: getRepositoryToken(entity),
+      useExisting: getRepositoryToken(entity, dataSource),
+    })),
   ];
   return { imports, providers };
 }
@@ -84,9 +124,15 @@ function connectionOf(dataSource: string | undefined): { imports: DynamicModule[
  * on the module's connection, and metrics if asked for: exported for the host
  * to serve, as no route of the module's could know who may read them.
  */
-function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras): DynamicModule {
+function withExtras(
+  definition: DynamicModule,
+  extras: PasswordResetModuleExtras,
+): DynamicModule {
   const routes = resolveRoutes(extras.routes);
-  const controllers: Type<unknown>[] = [createAuthController(routes), ...(extras.pages ? [createPagesController(routes)] : [])];
+  const controllers: Type<unknown>[] = [
+    createAuthController(routes),
+    ...(extras.pages ? [createPagesController(routes)] : []),
+  ];
   const decorate = applyDecorators(...(extras.decorators ?? []));
   for (const controller of controllers) decorate(controller);
   const connection = connectionOf(extras.dataSource);
@@ -96,8 +142,17 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
     { provide: PASSWORD_RESET_ROUTES, useValue: routes },
     metricsProvider(extras.metrics === true),
   ];
-  const exports = [...(definition.exports ?? []), ...(extras.metrics ? [PasswordResetMetrics] : [])];
-  return { ...definition, imports: [...(definition.imports ?? []), ...connection.imports], controllers, providers, exports };
+  const exports = [
+    ...(definition.exports ?? []),
+    ...(extras.metrics ? [PasswordResetMetrics] : []),
+  ];
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), ...connection.imports],
+    controllers,
+    providers,
+    exports,
+  };
 }
 
 /**
@@ -107,12 +162,29 @@ function withExtras(definition: DynamicModule, extras: PasswordResetModuleExtras
 @Module({
   providers: [
     PasswordResetSchemaCheck,
-    fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock ?? systemClock),
+    fromOptions(
+      PASSWORD_RESET_CLOCK,
+      (options) => options.clock ?? systemClock,
+    ),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
-    fromOptions(PASSWORD_RESET_JWT, (options) => new JwtService({ secret: checkedSecret(options.jwtSecret), signOptions: { algorithm: 'HS256' } })),
-    fromOptions(ResetTokenSettings, (options) => new ResetTokenSettings(options.tokenTtl, options.secondFactorAttempts)),
+    fromOptions(
+      PASSWORD_RESET_JWT,
+      (options) =>
+        new JwtService({
+          secret: checkedSecret(options.jwtSecret),
+          signOptions: { algorithm: 'HS256' },
+        }),
+    ),
+    fromOptions(
+      ResetTokenSettings,
+      (options) =>
+        new ResetTokenSettings(options.tokenTtl, options.secondFactorAttempts),
+    ),
     PasswordResetMailer,
-    fromOptions(PASSWORD_RESET_THROTTLER_STORAGE, (options) => options.rateLimit?.storage ?? new ThrottlerStorageService()),
+    fromOptions(
+      PASSWORD_RESET_THROTTLER_STORAGE,
+      (options) => options.rateLimit?.storage ?? new ThrottlerStorageService(),
+    ),
     PasswordResetThrottlerGuard,
     PasswordResetPaths,
     PasswordResetTranslator,
@@ -139,7 +211,9 @@ export class PasswordResetModule extends ConfigurablePasswordResetModule {
     return withExtras(super.forRoot(options), options);
   }
 
-  static forRootAsync(options: typeof PASSWORD_RESET_ASYNC_OPTIONS_TYPE): DynamicModule {
+  static forRootAsync(
+    options: typeof PASSWORD_RESET_ASYNC_OPTIONS_TYPE,
+  ): DynamicModule {
     return withExtras(super.forRootAsync(options), options);
   }
 
@@ -153,7 +227,8 @@ export class PasswordResetModule extends ConfigurablePasswordResetModule {
     super();
     adapterHost.init$.subscribe(() => {
       // An application context without HTTP announces no adapter (null).
-      if (adapterHost.httpAdapter) readBodiesBeforeTheHost(adapterHost.httpAdapter, paths);
+      if (adapterHost.httpAdapter)
+        readBodiesBeforeTheHost(adapterHost.httpAdapter, paths);
     });
   }
 }

@@ -1,4 +1,10 @@
-import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
@@ -6,17 +12,30 @@ import { AuditTrail } from './audit-trail';
 import { httpError, invalidToken } from './http/http-errors';
 import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
-import type { PasswordResetUser, PasswordResetUserStore } from './interfaces/password-reset-user-store.interface';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from './interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { BREACHED_PASSWORD_REASON, PasswordPolicyService } from './password-policy/password-policy.service';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE, PasswordResetEvents } from './password-reset.constants';
+import {
+  BREACHED_PASSWORD_REASON,
+  PasswordPolicyService,
+} from './password-policy/password-policy.service';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_USER_STORE,
+  PasswordResetEvents,
+} from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
-import { ResetTokenService, revokeTokensAndAwaitResets } from './tokens/reset-token.service';
+import {
+  ResetTokenService,
+  revokeTokensAndAwaitResets,
+} from './tokens/reset-token.service';
 
 @Injectable()
 export class PasswordResetService implements OnApplicationBootstrap {
@@ -31,9 +50,11 @@ export class PasswordResetService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly events: HostEvents,
     private readonly audit: AuditTrail,
-    @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
+    @Inject(PASSWORD_RESET_USER_STORE)
+    private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_OPTIONS)
+    private readonly options: PasswordResetModuleOptions,
   ) {}
 
   /**
@@ -43,12 +64,14 @@ export class PasswordResetService implements OnApplicationBootstrap {
    */
   onApplicationBootstrap(): void {
     if (this.users.endSessions) return;
-    void this.events.hasListeners(PasswordResetEvents.passwordChanged).then((listened) => {
-      if (listened) return;
-      this.logger.warn(
-        `Nothing ends a user's sessions after a password reset: give the user store an endSessions(userId), or listen for ${PasswordResetEvents.passwordChanged} (with EventEmitterModule)`,
-      );
-    });
+    void this.events
+      .hasListeners(PasswordResetEvents.passwordChanged)
+      .then((listened) => {
+        if (listened) return;
+        this.logger.warn(
+          `Nothing ends a user's sessions after a password reset: give the user store an endSessions(userId), or listen for ${PasswordResetEvents.passwordChanged} (with EventEmitterModule)`,
+        );
+      });
   }
 
   /**
@@ -62,17 +85,33 @@ export class PasswordResetService implements OnApplicationBootstrap {
     try {
       await this.inbox.record(identifier);
     } catch (error) {
-      this.logger.error(`Could not record a reset request: ${(error as Error).message}`);
-      if (isRefusedData(error)) throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', text('errors.identifier_not_stored'));
-      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.request_not_recorded'));
+      this.logger.error(
+        `Could not record a reset request: ${(error as Error).message}`,
+      );
+      if (isRefusedData(error))
+        throw httpError(
+          HttpStatus.BAD_REQUEST,
+          'invalid_request',
+          text('errors.identifier_not_stored'),
+        );
+      throw httpError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'unavailable',
+        text('errors.request_not_recorded'),
+      );
     }
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
-  async linkStatus(link: string): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
+  async linkStatus(
+    link: string,
+  ): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
     const usable = await this.usableLink(link);
     if (!usable) return null;
-    return { expiresAt: new Date(usable.token.expiresAt), secondFactorRequired: await this.needsSecondFactor(usable.user) };
+    return {
+      expiresAt: new Date(usable.token.expiresAt),
+      secondFactorRequired: await this.needsSecondFactor(usable.user),
+    };
   }
 
   /**
@@ -82,7 +121,11 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * `consume`. Then every other token of the user dies, the notice is queued,
    * and the user store and the event's listeners end the user's sessions.
    */
-  async resetPassword(link: string, password: string, secondFactorCode?: string): Promise<void> {
+  async resetPassword(
+    link: string,
+    password: string,
+    secondFactorCode?: string,
+  ): Promise<void> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
     const { token, user } = usable;
@@ -90,16 +133,32 @@ export class PasswordResetService implements OnApplicationBootstrap {
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
     if (reasons.length > 0) {
-      this.audit.refused(reasons.some((reason) => reason.key === BREACHED_PASSWORD_REASON) ? 'breached_password' : 'weak_password', user.id);
-      throw httpError(HttpStatus.BAD_REQUEST, 'weak_password', reasons, reasons);
+      this.audit.refused(
+        reasons.some((reason) => reason.key === BREACHED_PASSWORD_REASON)
+          ? 'breached_password'
+          : 'weak_password',
+        user.id,
+      );
+      throw httpError(
+        HttpStatus.BAD_REQUEST,
+        'weak_password',
+        reasons,
+        reasons,
+      );
     }
     if (!(await this.tokens.consume(token))) throw this.refusedLink();
     try {
       await this.users.setPassword(user.id, newPassword);
     } catch (error) {
       await this.tokens.restore(token);
-      this.logger.error(`Could not store a new password: ${(error as Error).message}`);
-      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.password_not_stored'));
+      this.logger.error(
+        `Could not store a new password: ${(error as Error).message}`,
+      );
+      throw httpError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'unavailable',
+        text('errors.password_not_stored'),
+      );
     }
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.complete(token, manager);
@@ -107,7 +166,9 @@ export class PasswordResetService implements OnApplicationBootstrap {
       await this.outbox.enqueue(manager, 'password-changed', [user.id]);
     });
     this.worker.wake();
-    await this.endSessions(new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'));
+    await this.endSessions(
+      new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'),
+    );
   }
 
   /**
@@ -117,11 +178,17 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * instead of being overwritten by it.
    */
   revokeTokensOf(userId: string): Promise<void> {
-    return revokeTokensAndAwaitResets(this.dataSource.manager, userId, this.clock);
+    return revokeTokensAndAwaitResets(
+      this.dataSource.manager,
+      userId,
+      this.clock,
+    );
   }
 
   /** A link is usable while its token is live and its user still exists. */
-  private async usableLink(link: string): Promise<{ token: ResetToken; user: PasswordResetUser } | null> {
+  private async usableLink(
+    link: string,
+  ): Promise<{ token: ResetToken; user: PasswordResetUser } | null> {
     const token = await this.tokens.find(link);
     const user = token && (await this.users.findById(token.userId));
     return token && user ? { token, user } : null;
@@ -132,16 +199,26 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /** Each code costs the link one attempt, given back when it is right; a link with none left is refused as dead. */
-  private async checkSecondFactor(token: ResetToken, user: PasswordResetUser, code: string | undefined): Promise<void> {
+  private async checkSecondFactor(
+    token: ResetToken,
+    user: PasswordResetUser,
+    code: string | undefined,
+  ): Promise<void> {
     if (!(await this.needsSecondFactor(user))) return;
-    if (code === undefined) throw this.refusedSecondFactor('second_factor_required', user.id);
-    if (!(await this.tokens.takeSecondFactorAttempt(token))) throw this.refusedLink();
-    if (!(await this.users.secondFactor!.verify(user, code))) throw this.refusedSecondFactor('invalid_second_factor', user.id);
+    if (code === undefined)
+      throw this.refusedSecondFactor('second_factor_required', user.id);
+    if (!(await this.tokens.takeSecondFactorAttempt(token)))
+      throw this.refusedLink();
+    if (!(await this.users.secondFactor!.verify(user, code)))
+      throw this.refusedSecondFactor('invalid_second_factor', user.id);
     await this.tokens.giveBackSecondFactorAttempt(token);
   }
 
   /** The reason is also the error's text and the one reason listed, so that a browser gets the form again, saying it. */
-  private refusedSecondFactor(code: 'second_factor_required' | 'invalid_second_factor', userId: string) {
+  private refusedSecondFactor(
+    code: 'second_factor_required' | 'invalid_second_factor',
+    userId: string,
+  ) {
     this.audit.refused(code, userId);
     const reason = text(`errors.${code}`);
     return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
@@ -161,8 +238,15 @@ export class PasswordResetService implements OnApplicationBootstrap {
    */
   private async endSessions(event: PasswordChangedEvent): Promise<void> {
     const attempts: [string, () => Promise<unknown>][] = [
-      ["The user store's endSessions", async () => this.users.endSessions?.(event.userId)],
-      [`A listener of ${PasswordResetEvents.passwordChanged}`, () => this.events.emitAndAwait(PasswordResetEvents.passwordChanged, event)],
+      [
+        "The user store's endSessions",
+        async () => this.users.endSessions?.(event.userId),
+      ],
+      [
+        `A listener of ${PasswordResetEvents.passwordChanged}`,
+        () =>
+          this.events.emitAndAwait(PasswordResetEvents.passwordChanged, event),
+      ],
     ];
     let failed = false;
     for (const [who, attempt] of attempts) {
@@ -170,11 +254,17 @@ export class PasswordResetService implements OnApplicationBootstrap {
         await attempt();
       } catch (error) {
         failed = true;
-        this.logger.error(`${who} failed for user ${event.userId}; the password was changed, the user's sessions may not have ended: ${(error as Error).message}`);
+        this.logger.error(
+          `${who} failed for user ${event.userId}; the password was changed, the user's sessions may not have ended: ${(error as Error).message}`,
+        );
       }
     }
     if (failed && this.options.events?.failRequestOnListenerError) {
-      throw httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'sessions_not_ended', text('errors.sessions_not_ended'));
+      throw httpError(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'sessions_not_ended',
+        text('errors.sessions_not_ended'),
+      );
     }
   }
 }

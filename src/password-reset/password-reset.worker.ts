@@ -1,6 +1,15 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
-import { DEFAULT_DELIVERY, MailOutboxService } from './mail/mail-outbox.service';
+import {
+  DEFAULT_DELIVERY,
+  MailOutboxService,
+} from './mail/mail-outbox.service';
 import type { Clock } from './clock';
 import { PASSWORD_RESET_CLOCK } from './password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
@@ -20,7 +29,9 @@ const RETENTION_MS = 7 * 24 * HOUR;
  * One pass at a time; a wake during a pass asks for another.
  */
 @Injectable()
-export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class PasswordResetWorker
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('PasswordResetWorker');
   private readonly pollIntervalMs: number;
   private timer?: NodeJS.Timeout;
@@ -37,8 +48,12 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
   ) {
-    this.pollIntervalMs = options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
-    this.retentionMs = Math.max(RETENTION_MS, (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs);
+    this.pollIntervalMs =
+      options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
+    this.retentionMs = Math.max(
+      RETENTION_MS,
+      (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs,
+    );
     outbox.onDeliveryEnded(() => this.wake());
   }
 
@@ -52,8 +67,16 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
     this.stopped = true;
     clearInterval(this.timer);
     let grace: NodeJS.Timeout | undefined;
-    const passAndDeliveries = Promise.all([this.pass, this.outbox.deliveriesEnded()]);
-    await Promise.race([passAndDeliveries, new Promise((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    const passAndDeliveries = Promise.all([
+      this.pass,
+      this.outbox.deliveriesEnded(),
+    ]);
+    await Promise.race([
+      passAndDeliveries,
+      new Promise(
+        (resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)),
+      ),
+    ]);
     clearTimeout(grace);
   }
 
@@ -83,7 +106,9 @@ export class PasswordResetWorker implements OnApplicationBootstrap, BeforeApplic
         await this.pruneHourly();
       } catch (error) {
         // The work stays in the database and the next pass takes it up again.
-        this.logger.error(`Pass failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `Pass failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     } while (this.wokenDuringPass && !this.stopped);
   }

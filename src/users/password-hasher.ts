@@ -24,11 +24,23 @@ const KEY_LENGTH = 32;
  */
 const derivations = concurrencyLimit(Math.max(1, availableParallelism() - 1));
 
-function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   return derivations(
     () =>
       new Promise((resolve, reject) =>
-        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (error, key) => (error ? reject(error) : resolve(key))),
+        scrypt(
+          password.normalize('NFKC'),
+          salt,
+          KEY_LENGTH,
+          { N, r, p, maxmem: 256 * N * r },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        ),
       ),
   );
 }
@@ -36,18 +48,37 @@ function derive(password: string, salt: Buffer, N: number, r: number, p: number)
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, COST, BLOCK_SIZE, PARALLELISM);
-  return ['scrypt', COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64'), key.toString('base64')].join('$');
+  return [
+    'scrypt',
+    COST,
+    BLOCK_SIZE,
+    PARALLELISM,
+    salt.toString('base64'),
+    key.toString('base64'),
+  ].join('$');
 }
 
 /** Whether `stored` was made with other parameters than today's, and so should be made again once the password is known. */
 export function needsRehash(stored: string): boolean {
-  return stored !== '' && !stored.startsWith(['scrypt', COST, BLOCK_SIZE, PARALLELISM, ''].join('$'));
+  return (
+    stored !== '' &&
+    !stored.startsWith(['scrypt', COST, BLOCK_SIZE, PARALLELISM, ''].join('$'))
+  );
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: string,
+): Promise<boolean> {
   const [scheme, N, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt') return false;
   const expected = Buffer.from(key, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(N), Number(r), Number(p));
+  const actual = await derive(
+    password,
+    Buffer.from(salt, 'base64'),
+    Number(N),
+    Number(r),
+    Number(p),
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -8,8 +8,20 @@ import { UsersService } from './users.service';
 /** A hash as the store made it with N=2^17, r=8, p=1, before today's parameters. */
 function hashWithOlderParameters(password: string): string {
   const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFKC'), salt, 32, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 2 ** 17 * 8 });
-  return ['scrypt', 2 ** 17, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = scryptSync(password.normalize('NFKC'), salt, 32, {
+    N: 2 ** 17,
+    r: 8,
+    p: 1,
+    maxmem: 256 * 2 ** 17 * 8,
+  });
+  return [
+    'scrypt',
+    2 ** 17,
+    8,
+    1,
+    salt.toString('base64'),
+    key.toString('base64'),
+  ].join('$');
 }
 
 describe('the standalone users and their password hashes', () => {
@@ -17,24 +29,45 @@ describe('the standalone users and their password hashes', () => {
   let users: UsersService;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [User], migrations: [CreateUsers1764201600001], migrationsRun: true }).initialize();
+    dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: [User],
+      migrations: [CreateUsers1764201600001],
+      migrationsRun: true,
+    }).initialize();
     users = new UsersService(dataSource.getRepository(User));
   });
   afterEach(() => dataSource.destroy());
 
-  const storedHashOf = async (username: string) => (await dataSource.getRepository(User).findOneByOrFail({ username })).passwordHash;
+  const storedHashOf = async (username: string) =>
+    (await dataSource.getRepository(User).findOneByOrFail({ username }))
+      .passwordHash;
 
   it('hashes with scrypt N=2^16, r=8, p=2 (64 MiB a hash), salted, and verifies only the same password', async () => {
     const hash = await hashPassword('correct horse battery staple');
-    expect(hash).toMatch(/^scrypt\$65536\$8\$2\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    expect(hash).toMatch(
+      /^scrypt\$65536\$8\$2\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/,
+    );
     expect(await hashPassword('correct horse battery staple')).not.toBe(hash);
-    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
-    expect(await verifyPassword('correct horse battery stapler', hash)).toBe(false);
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(
+      true,
+    );
+    expect(await verifyPassword('correct horse battery stapler', hash)).toBe(
+      false,
+    );
     expect(needsRehash(hash)).toBe(false);
   });
 
-  it('still verifies a hash made with the older parameters, and makes it again with today\'s on a match', async () => {
-    await dataSource.getRepository(User).insert({ username: 'old', email: 'old@example.com', passwordHash: hashWithOlderParameters('an older password'), createdAt: 0 });
+  it("still verifies a hash made with the older parameters, and makes it again with today's on a match", async () => {
+    await dataSource
+      .getRepository(User)
+      .insert({
+        username: 'old',
+        email: 'old@example.com',
+        passwordHash: hashWithOlderParameters('an older password'),
+        createdAt: 0,
+      });
     expect(needsRehash(await storedHashOf('old'))).toBe(true);
 
     expect(await users.verify('old', 'not the password')).toBe(false);

@@ -2,9 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { isEmail } from 'class-validator';
-import { fitsIdentifierColumn, normaliseIdentifier } from '../password-reset/identifier';
-import type { PasswordResetUser, PasswordResetUserStore } from '../password-reset/interfaces/password-reset-user-store.interface';
-import { revokeLiveTokensOf, revokeTokensAndAwaitResets } from '../password-reset/tokens/reset-token.service';
+import {
+  fitsIdentifierColumn,
+  normaliseIdentifier,
+} from '../password-reset/identifier';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from '../password-reset/interfaces/password-reset-user-store.interface';
+import {
+  revokeLiveTokensOf,
+  revokeTokensAndAwaitResets,
+} from '../password-reset/tokens/reset-token.service';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 
@@ -15,25 +24,44 @@ function toResetUser(user: User): PasswordResetUser {
 /** The standalone server's users, and its implementation of the module's user store. */
 @Injectable()
 export class UsersService implements PasswordResetUserStore {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
 
   async add(username: string, email: string, password: string): Promise<User> {
     const name = normaliseIdentifier(username);
     const address = normaliseIdentifier(email);
-    if (!name || name.includes('@') || !fitsIdentifierColumn(name)) throw new Error('a username must be non-empty, contain no @ and be at most 254 characters');
+    if (!name || name.includes('@') || !fitsIdentifierColumn(name))
+      throw new Error(
+        'a username must be non-empty, contain no @ and be at most 254 characters',
+      );
     // A bare address only: a display name (`"x" <a@b>`) or a list would let mail go where the stored address does not say.
-    if (!isEmail(address) || !fitsIdentifierColumn(address)) throw new Error('the e-mail address must be a single, bare address such as alice@example.com');
-    const user = this.users.create({ username: name, email: address, passwordHash: await hashPassword(password), createdAt: Date.now() });
+    if (!isEmail(address) || !fitsIdentifierColumn(address))
+      throw new Error(
+        'the e-mail address must be a single, bare address such as alice@example.com',
+      );
+    const user = this.users.create({
+      username: name,
+      email: address,
+      passwordHash: await hashPassword(password),
+      createdAt: Date.now(),
+    });
     return this.users.save(user);
   }
 
   /** Whether the password is this user's; a hash made with older parameters is made again with today's. */
   async verify(username: string, password: string): Promise<boolean> {
-    const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
-    if (user === null || !(await verifyPassword(password, user.passwordHash))) return false;
+    const user = await this.users.findOneBy({
+      username: normaliseIdentifier(username),
+    });
+    if (user === null || !(await verifyPassword(password, user.passwordHash)))
+      return false;
     if (needsRehash(user.passwordHash)) {
       // Only where the old hash is still there: a password changed meanwhile stays.
-      await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: await hashPassword(password) });
+      await this.users.update(
+        { id: user.id, passwordHash: user.passwordHash },
+        { passwordHash: await hashPassword(password) },
+      );
     }
     return true;
   }
@@ -42,17 +70,35 @@ export class UsersService implements PasswordResetUserStore {
     return this.users.find({ order: { id: 'ASC' } });
   }
 
-  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
-    const user = await this.users.findOneBy(identifier.includes('@') ? { email: identifier } : { username: identifier });
+  async findByIdentifier(
+    identifier: string,
+  ): Promise<PasswordResetUser | null> {
+    const user = await this.users.findOneBy(
+      identifier.includes('@')
+        ? { email: identifier }
+        : { username: identifier },
+    );
     return user && toResetUser(user);
   }
 
-  async findManyByIdentifiers(identifiers: string[]): Promise<(PasswordResetUser | null)[]> {
+  async findManyByIdentifiers(
+    identifiers: string[],
+  ): Promise<(PasswordResetUser | null)[]> {
     const emails = identifiers.filter((identifier) => identifier.includes('@'));
-    const usernames = identifiers.filter((identifier) => !identifier.includes('@'));
-    const where = [...(emails.length ? [{ email: In(emails) }] : []), ...(usernames.length ? [{ username: In(usernames) }] : [])];
+    const usernames = identifiers.filter(
+      (identifier) => !identifier.includes('@'),
+    );
+    const where = [
+      ...(emails.length ? [{ email: In(emails) }] : []),
+      ...(usernames.length ? [{ username: In(usernames) }] : []),
+    ];
     const users = where.length ? await this.users.find({ where }) : [];
-    const byIdentifier = new Map(users.flatMap((user) => [[user.email, user] as const, [user.username, user] as const]));
+    const byIdentifier = new Map(
+      users.flatMap((user) => [
+        [user.email, user] as const,
+        [user.username, user] as const,
+      ]),
+    );
     return identifiers.map((identifier) => {
       const user = byIdentifier.get(identifier);
       return user ? toResetUser(user) : null;
@@ -80,8 +126,13 @@ export class UsersService implements PasswordResetUserStore {
    * dies and a reset under way is waited for, so that this change is the one
    * that stays; links made in between die with the write.
    */
-  async changePasswordOf(username: string, newPassword: string): Promise<boolean> {
-    const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
+  async changePasswordOf(
+    username: string,
+    newPassword: string,
+  ): Promise<boolean> {
+    const user = await this.users.findOneBy({
+      username: normaliseIdentifier(username),
+    });
     if (!user) return false;
     const passwordHash = await hashPassword(newPassword);
     const id = String(user.id);

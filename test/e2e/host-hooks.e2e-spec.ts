@@ -3,7 +3,17 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { Column, DataSource, Entity, MigrationInterface, PrimaryColumn, PrimaryGeneratedColumn, QueryRunner, Repository, Table } from 'typeorm';
+import {
+  Column,
+  DataSource,
+  Entity,
+  MigrationInterface,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  QueryRunner,
+  Repository,
+  Table,
+} from 'typeorm';
 import {
   PASSWORD_RESET_ENTITIES,
   PASSWORD_RESET_MIGRATIONS,
@@ -19,7 +29,12 @@ import {
 } from '../../src';
 import { eventually } from '../support/eventually';
 import { CapturingLogger, startTestServer } from '../support/harness';
-import { hostAdapter, hostDatabase, HostSurroundings, startHostSurroundings } from '../support/host-app';
+import {
+  hostAdapter,
+  hostDatabase,
+  HostSurroundings,
+  startHostSurroundings,
+} from '../support/host-app';
 import { initialised, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
@@ -27,7 +42,8 @@ const JWT_SECRET = 'host-secret-host-secret-host-secret-host';
 const OLD_PASSWORD = 'old password of zoe';
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
 const WEAK_PASSWORD = 'password123';
-const NO_SESSIONS_WARNING = /Nothing ends a user's sessions after a password reset: give the user store an endSessions\(userId\), or listen for password-reset\.password-changed/;
+const NO_SESSIONS_WARNING =
+  /Nothing ends a user's sessions after a password reset: give the user store an endSessions\(userId\), or listen for password-reset\.password-changed/;
 
 /** The host's sessions: one row per signed-in browser. */
 @Entity('host_sessions')
@@ -70,7 +86,13 @@ class CreateHostTables1700000000000 implements MigrationInterface {
       new Table({
         name: 'host_audit',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'event', type: 'varchar', length: '64' },
           { name: 'user_id', type: 'varchar', length: '64', isNullable: true },
           { name: 'payload', type: 'text' },
@@ -101,10 +123,15 @@ class HostAccounts implements PasswordResetUserStore {
   /** The host's session store failing at the worst moment. */
   failEndSessions = false;
 
-  constructor(@InjectRepository(HostSession) readonly sessions: Repository<HostSession>) {}
+  constructor(
+    @InjectRepository(HostSession) readonly sessions: Repository<HostSession>,
+  ) {}
 
-  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
-    for (const [id, email] of this.addresses) if (email === identifier) return { id, email };
+  async findByIdentifier(
+    identifier: string,
+  ): Promise<PasswordResetUser | null> {
+    for (const [id, email] of this.addresses)
+      if (email === identifier) return { id, email };
     return null;
   }
 
@@ -129,7 +156,10 @@ class PasswordResetAudit {
   /** Listeners that misbehave: they must change no answer. */
   misbehave: 'no' | 'hang' | 'throw' = 'no';
 
-  constructor(@InjectRepository(HostAuditEntry) readonly entries: Repository<HostAuditEntry>) {}
+  constructor(
+    @InjectRepository(HostAuditEntry)
+    readonly entries: Repository<HostAuditEntry>,
+  ) {}
 
   @OnEvent(PasswordResetEvents.requested)
   requested(event: PasswordResetRequestedEvent) {
@@ -158,8 +188,15 @@ class PasswordResetAudit {
     return this.write(PasswordResetEvents.passwordChanged, event);
   }
 
-  private async write(event: string, payload: { userId?: string }): Promise<void> {
-    await this.entries.insert({ event, userId: payload.userId ?? null, payload: JSON.stringify(payload) });
+  private async write(
+    event: string,
+    payload: { userId?: string },
+  ): Promise<void> {
+    await this.entries.insert({
+      event,
+      userId: payload.userId ?? null,
+      payload: JSON.stringify(payload),
+    });
   }
 }
 
@@ -170,169 +207,289 @@ class PasswordResetAudit {
 })
 class HostAccountsModule {}
 
-describe.each(testPlatforms())('a host that ends sessions in its user store and keeps an audit table (%s)', (platform) => {
-  let app: INestApplication;
-  let smtp: SmtpSink;
-  let surroundings: HostSurroundings;
-  let logs: CapturingLogger;
-  let accounts: HostAccounts;
-  let audit: PasswordResetAudit;
-  const post = (path: string) => request(app.getHttpServer()).post(path);
+describe.each(testPlatforms())(
+  'a host that ends sessions in its user store and keeps an audit table (%s)',
+  (platform) => {
+    let app: INestApplication;
+    let smtp: SmtpSink;
+    let surroundings: HostSurroundings;
+    let logs: CapturingLogger;
+    let accounts: HostAccounts;
+    let audit: PasswordResetAudit;
+    const post = (path: string) => request(app.getHttpServer()).post(path);
 
-  beforeAll(async () => {
-    surroundings = await startHostSurroundings();
-    smtp = surroundings.smtp;
-    smtp.refuseFor.add('bounce@host.example');
+    beforeAll(async () => {
+      surroundings = await startHostSurroundings();
+      smtp = surroundings.smtp;
+      smtp.refuseFor.add('bounce@host.example');
 
-    @Module({
-      imports: [
-        hostDatabase(surroundings.databaseUrl, { entities: [HostSession, HostAuditEntry], migrations: [CreateHostTables1700000000000] }),
-        EventEmitterModule.forRoot(),
-        HostAccountsModule,
-        PasswordResetModule.forRootAsync({
-          imports: [HostAccountsModule],
-          inject: [HostAccounts],
-          useFactory: (store: HostAccounts) => ({
-            userStore: store,
-            jwtSecret: JWT_SECRET,
-            resetUrl: 'https://host.example/account/reset',
-            mail: { transport: smtp.url, from: 'accounts@host.example' },
-            events: { failRequestOnListenerError: true },
-            delivery: { pollIntervalMs: 25, retryBaseMs: 20, maxAttempts: 2 },
+      @Module({
+        imports: [
+          hostDatabase(surroundings.databaseUrl, {
+            entities: [HostSession, HostAuditEntry],
+            migrations: [CreateHostTables1700000000000],
           }),
+          EventEmitterModule.forRoot(),
+          HostAccountsModule,
+          PasswordResetModule.forRootAsync({
+            imports: [HostAccountsModule],
+            inject: [HostAccounts],
+            useFactory: (store: HostAccounts) => ({
+              userStore: store,
+              jwtSecret: JWT_SECRET,
+              resetUrl: 'https://host.example/account/reset',
+              mail: { transport: smtp.url, from: 'accounts@host.example' },
+              events: { failRequestOnListenerError: true },
+              delivery: { pollIntervalMs: 25, retryBaseMs: 20, maxAttempts: 2 },
+            }),
+          }),
+        ],
+      })
+      class HostAppModule {}
+
+      logs = new CapturingLogger();
+      app = await initialised(
+        await NestFactory.create(HostAppModule, hostAdapter(platform), {
+          logger: logs,
         }),
-      ],
-    })
-    class HostAppModule {}
-
-    logs = new CapturingLogger();
-    app = await initialised(await NestFactory.create(HostAppModule, hostAdapter(platform), { logger: logs }));
-    accounts = app.get(HostAccounts);
-    audit = app.get(PasswordResetAudit);
-  });
-  afterAll(async () => {
-    await app.close();
-    await surroundings.stop();
-  });
-
-  async function resetToken(email = 'zoe@host.example'): Promise<string> {
-    const resetMails = () => smtp.mailsTo(email).filter((mail) => mail.parsed.subject?.startsWith('Reset'));
-    const before = resetMails().length;
-    await post('/auth/lostPassword').send({ username: email }).expect(200, {});
-    await eventually(async () => expect(resetMails().length).toBeGreaterThan(before), 10_000);
-    return tokenFrom(resetMails()[before]);
-  }
-
-  /** Waits until every request is processed and every mail delivered, and their events written, then empties the audit table. */
-  async function clearAuditWhenSettled(): Promise<void> {
-    const dataSource = app.get(DataSource);
-    await eventually(async () => {
-      const [{ waiting }] = await dataSource.query(
-        `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
       );
-      expect(Number(waiting)).toBe(0);
-    }, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await audit.entries.clear();
-  }
+      accounts = app.get(HostAccounts);
+      audit = app.get(PasswordResetAudit);
+    });
+    afterAll(async () => {
+      await app.close();
+      await surroundings.stop();
+    });
 
-  const sessionsOf = async (userId: string) => (await accounts.sessions.findBy({ userId })).map((session) => session.id).sort();
-  const auditRows = async (event: string) => audit.entries.find({ where: { event }, order: { id: 'ASC' } });
-
-  it("ends the user's sessions, the rows of its sessions table, before it answers; other users' stay", async () => {
-    await accounts.sessions.insert([
-      { id: 'zoe-laptop', userId: 'acct-zoe' },
-      { id: 'zoe-phone', userId: 'acct-zoe' },
-      { id: 'bounce-laptop', userId: 'acct-bounce' },
-    ]);
-    const token = await resetToken();
-    await post('/auth/resetPassword').send({ token, password: NEW_PASSWORD }).expect(200, {});
-    expect(accounts.passwords.get('acct-zoe')).toBe(NEW_PASSWORD);
-    expect(await sessionsOf('acct-zoe')).toEqual([]);
-    expect(await sessionsOf('acct-bounce')).toEqual(['bounce-laptop']);
-  });
-
-  it('does not warn at start: its user store ends sessions', () => {
-    expect(logs.lines.join('\n')).not.toMatch(NO_SESSIONS_WARNING);
-  });
-
-  it('logs a failing endSessions with the user, and answers 500 sessions_not_ended as asked; the password is changed all the same', async () => {
-    await accounts.sessions.insert({ id: 'zoe-tablet', userId: 'acct-zoe' });
-    const token = await resetToken();
-    accounts.failEndSessions = true;
-    try {
-      const failed = await post('/auth/resetPassword').send({ token, password: 'second quiet lantern orbit 2024' }).expect(500);
-      expect(failed.body).toMatchObject({ statusCode: 500, code: 'sessions_not_ended', message: expect.stringMatching(/^your password was changed/) });
-    } finally {
-      accounts.failEndSessions = false;
+    async function resetToken(email = 'zoe@host.example'): Promise<string> {
+      const resetMails = () =>
+        smtp
+          .mailsTo(email)
+          .filter((mail) => mail.parsed.subject?.startsWith('Reset'));
+      const before = resetMails().length;
+      await post('/auth/lostPassword')
+        .send({ username: email })
+        .expect(200, {});
+      await eventually(
+        async () => expect(resetMails().length).toBeGreaterThan(before),
+        10_000,
+      );
+      return tokenFrom(resetMails()[before]);
     }
-    expect(accounts.passwords.get('acct-zoe')).toBe('second quiet lantern orbit 2024');
-    const failures = logs.lines.filter((line) => line.startsWith('error') && line.includes("The user store's endSessions failed for user acct-zoe"));
-    expect(failures).toEqual([expect.stringContaining('session store unreachable')]);
-    await post('/auth/resetPassword').send({ token, password: 'third quiet lantern orbit 2025' }).expect(400);
-  });
 
-  it('writes each audit event to the host table: requested (known users, within the account limit), mail-sent, mail-failed, refused, password-changed via link', async () => {
-    await clearAuditWhenSettled();
-    const token = await resetToken();
-    await post('/auth/lostPassword').send({ username: 'nobody@host.example' }).expect(200, {});
-    await post('/auth/resetPassword').send({ token: 'not-a-token', password: NEW_PASSWORD }).expect(400);
-    await post('/auth/resetPassword').send({ token, password: WEAK_PASSWORD }).expect(400);
-    await post('/auth/resetPassword').send({ token, password: 'fourth quiet lantern orbit 2026' }).expect(200, {});
-    await post('/auth/lostPassword').send({ username: 'bounce@host.example' }).expect(200, {});
-
-    await eventually(async () => {
-      expect((await auditRows(PasswordResetEvents.mailSent)).map((row) => JSON.parse(row.payload).kind)).toEqual(['reset-password', 'password-changed']);
-      expect(await auditRows(PasswordResetEvents.mailFailed)).toHaveLength(1);
-    }, 15_000);
-    const payloads = async (event: string) => (await auditRows(event)).map((row) => JSON.parse(row.payload));
-    expect(await payloads(PasswordResetEvents.requested)).toEqual([
-      { userId: 'acct-zoe', requestedAt: expect.any(String) },
-      { userId: 'acct-bounce', requestedAt: expect.any(String) },
-    ]);
-    expect(await payloads(PasswordResetEvents.mailSent)).toEqual([
-      { mailId: expect.any(Number), userId: 'acct-zoe', kind: 'reset-password', attempts: 1, sentAt: expect.any(String) },
-      { mailId: expect.any(Number), userId: 'acct-zoe', kind: 'password-changed', attempts: 1, sentAt: expect.any(String) },
-    ]);
-    expect(await payloads(PasswordResetEvents.mailFailed)).toEqual([
-      { mailId: expect.any(Number), userId: 'acct-bounce', kind: 'reset-password', outcome: 'dead', attempts: 2, failedAt: expect.any(String) },
-    ]);
-    expect(await payloads(PasswordResetEvents.refused)).toEqual([
-      { reason: 'invalid_token', refusedAt: expect.any(String) },
-      { reason: 'weak_password', userId: 'acct-zoe', refusedAt: expect.any(String) },
-    ]);
-    expect(await payloads(PasswordResetEvents.passwordChanged)).toEqual([{ userId: 'acct-zoe', changedAt: expect.any(String), via: 'link' }]);
-
-    // No token, password or hash in any payload.
-    const rawToken = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).tok;
-    const tokenHashes = (await app.get(DataSource).query('SELECT token_hash FROM password_reset_tokens')).map((row: { token_hash: string }) => row.token_hash);
-    const everything = (await audit.entries.find()).map((row) => row.payload).join('\n');
-    for (const secret of [token, rawToken, NEW_PASSWORD, 'fourth quiet lantern orbit 2026', OLD_PASSWORD, WEAK_PASSWORD, JWT_SECRET, ...tokenHashes]) {
-      expect(everything).not.toContain(secret);
+    /** Waits until every request is processed and every mail delivered, and their events written, then empties the audit table. */
+    async function clearAuditWhenSettled(): Promise<void> {
+      const dataSource = app.get(DataSource);
+      await eventually(async () => {
+        const [{ waiting }] = await dataSource.query(
+          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
+        );
+        expect(Number(waiting)).toBe(0);
+      }, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await audit.entries.clear();
     }
-  });
 
-  it('announces only the requests the per-account limit lets through (3 an hour)', async () => {
-    await clearAuditWhenSettled();
-    for (let i = 0; i < 4; i++) await post('/auth/lostPassword').send({ username: 'max@host.example' }).expect(200, {});
-    await eventually(async () => expect(await auditRows(PasswordResetEvents.mailSent)).toHaveLength(3), 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(smtp.mailsTo('max@host.example')).toHaveLength(3);
-    expect((await auditRows(PasswordResetEvents.requested)).map((row) => row.userId)).toEqual(['acct-max', 'acct-max', 'acct-max']);
-  });
+    const sessionsOf = async (userId: string) =>
+      (await accounts.sessions.findBy({ userId }))
+        .map((session) => session.id)
+        .sort();
+    const auditRows = async (event: string) =>
+      audit.entries.find({ where: { event }, order: { id: 'ASC' } });
 
-  it('lets a listener that hangs or throws change no answer; the failure is logged', async () => {
-    audit.misbehave = 'hang';
-    try {
-      await post('/auth/resetPassword').send({ token: 'not-a-token', password: NEW_PASSWORD }).expect(400);
-      audit.misbehave = 'throw';
-      await post('/auth/resetPassword').send({ token: 'not-a-token', password: NEW_PASSWORD }).expect(400);
-    } finally {
-      audit.misbehave = 'no';
-    }
-    await eventually(async () => expect(logs.lines.join('\n')).toMatch(/A listener of password-reset\.refused failed: audit table locked/), 5_000);
-  });
-});
+    it("ends the user's sessions, the rows of its sessions table, before it answers; other users' stay", async () => {
+      await accounts.sessions.insert([
+        { id: 'zoe-laptop', userId: 'acct-zoe' },
+        { id: 'zoe-phone', userId: 'acct-zoe' },
+        { id: 'bounce-laptop', userId: 'acct-bounce' },
+      ]);
+      const token = await resetToken();
+      await post('/auth/resetPassword')
+        .send({ token, password: NEW_PASSWORD })
+        .expect(200, {});
+      expect(accounts.passwords.get('acct-zoe')).toBe(NEW_PASSWORD);
+      expect(await sessionsOf('acct-zoe')).toEqual([]);
+      expect(await sessionsOf('acct-bounce')).toEqual(['bounce-laptop']);
+    });
+
+    it('does not warn at start: its user store ends sessions', () => {
+      expect(logs.lines.join('\n')).not.toMatch(NO_SESSIONS_WARNING);
+    });
+
+    it('logs a failing endSessions with the user, and answers 500 sessions_not_ended as asked; the password is changed all the same', async () => {
+      await accounts.sessions.insert({ id: 'zoe-tablet', userId: 'acct-zoe' });
+      const token = await resetToken();
+      accounts.failEndSessions = true;
+      try {
+        const failed = await post('/auth/resetPassword')
+          .send({ token, password: 'second quiet lantern orbit 2024' })
+          .expect(500);
+        expect(failed.body).toMatchObject({
+          statusCode: 500,
+          code: 'sessions_not_ended',
+          message: expect.stringMatching(/^your password was changed/),
+        });
+      } finally {
+        accounts.failEndSessions = false;
+      }
+      expect(accounts.passwords.get('acct-zoe')).toBe(
+        'second quiet lantern orbit 2024',
+      );
+      const failures = logs.lines.filter(
+        (line) =>
+          line.startsWith('error') &&
+          line.includes(
+            "The user store's endSessions failed for user acct-zoe",
+          ),
+      );
+      expect(failures).toEqual([
+        expect.stringContaining('session store unreachable'),
+      ]);
+      await post('/auth/resetPassword')
+        .send({ token, password: 'third quiet lantern orbit 2025' })
+        .expect(400);
+    });
+
+    it('writes each audit event to the host table: requested (known users, within the account limit), mail-sent, mail-failed, refused, password-changed via link', async () => {
+      await clearAuditWhenSettled();
+      const token = await resetToken();
+      await post('/auth/lostPassword')
+        .send({ username: 'nobody@host.example' })
+        .expect(200, {});
+      await post('/auth/resetPassword')
+        .send({ token: 'not-a-token', password: NEW_PASSWORD })
+        .expect(400);
+      await post('/auth/resetPassword')
+        .send({ token, password: WEAK_PASSWORD })
+        .expect(400);
+      await post('/auth/resetPassword')
+        .send({ token, password: 'fourth quiet lantern orbit 2026' })
+        .expect(200, {});
+      await post('/auth/lostPassword')
+        .send({ username: 'bounce@host.example' })
+        .expect(200, {});
+
+      await eventually(async () => {
+        expect(
+          (await auditRows(PasswordResetEvents.mailSent)).map(
+            (row) => JSON.parse(row.payload).kind,
+          ),
+        ).toEqual(['reset-password', 'password-changed']);
+        expect(await auditRows(PasswordResetEvents.mailFailed)).toHaveLength(1);
+      }, 15_000);
+      const payloads = async (event: string) =>
+        (await auditRows(event)).map((row) => JSON.parse(row.payload));
+      expect(await payloads(PasswordResetEvents.requested)).toEqual([
+        { userId: 'acct-zoe', requestedAt: expect.any(String) },
+        { userId: 'acct-bounce', requestedAt: expect.any(String) },
+      ]);
+      expect(await payloads(PasswordResetEvents.mailSent)).toEqual([
+        {
+          mailId: expect.any(Number),
+          userId: 'acct-zoe',
+          kind: 'reset-password',
+          attempts: 1,
+          sentAt: expect.any(String),
+        },
+        {
+          mailId: expect.any(Number),
+          userId: 'acct-zoe',
+          kind: 'password-changed',
+          attempts: 1,
+          sentAt: expect.any(String),
+        },
+      ]);
+      expect(await payloads(PasswordResetEvents.mailFailed)).toEqual([
+        {
+          mailId: expect.any(Number),
+          userId: 'acct-bounce',
+          kind: 'reset-password',
+          outcome: 'dead',
+          attempts: 2,
+          failedAt: expect.any(String),
+        },
+      ]);
+      expect(await payloads(PasswordResetEvents.refused)).toEqual([
+        { reason: 'invalid_token', refusedAt: expect.any(String) },
+        {
+          reason: 'weak_password',
+          userId: 'acct-zoe',
+          refusedAt: expect.any(String),
+        },
+      ]);
+      expect(await payloads(PasswordResetEvents.passwordChanged)).toEqual([
+        { userId: 'acct-zoe', changedAt: expect.any(String), via: 'link' },
+      ]);
+
+      // No token, password or hash in any payload.
+      const rawToken = JSON.parse(
+        Buffer.from(token.split('.')[1], 'base64url').toString('utf8'),
+      ).tok;
+      const tokenHashes = (
+        await app
+          .get(DataSource)
+          .query('SELECT token_hash FROM password_reset_tokens')
+      ).map((row: { token_hash: string }) => row.token_hash);
+      const everything = (await audit.entries.find())
+        .map((row) => row.payload)
+        .join('\n');
+      for (const secret of [
+        token,
+        rawToken,
+        NEW_PASSWORD,
+        'fourth quiet lantern orbit 2026',
+        OLD_PASSWORD,
+        WEAK_PASSWORD,
+        JWT_SECRET,
+        ...tokenHashes,
+      ]) {
+        expect(everything).not.toContain(secret);
+      }
+    });
+
+    it('announces only the requests the per-account limit lets through (3 an hour)', async () => {
+      await clearAuditWhenSettled();
+      for (let i = 0; i < 4; i++)
+        await post('/auth/lostPassword')
+          .send({ username: 'max@host.example' })
+          .expect(200, {});
+      await eventually(
+        async () =>
+          expect(await auditRows(PasswordResetEvents.mailSent)).toHaveLength(3),
+        15_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(smtp.mailsTo('max@host.example')).toHaveLength(3);
+      expect(
+        (await auditRows(PasswordResetEvents.requested)).map(
+          (row) => row.userId,
+        ),
+      ).toEqual(['acct-max', 'acct-max', 'acct-max']);
+    });
+
+    it('lets a listener that hangs or throws change no answer; the failure is logged', async () => {
+      audit.misbehave = 'hang';
+      try {
+        await post('/auth/resetPassword')
+          .send({ token: 'not-a-token', password: NEW_PASSWORD })
+          .expect(400);
+        audit.misbehave = 'throw';
+        await post('/auth/resetPassword')
+          .send({ token: 'not-a-token', password: NEW_PASSWORD })
+          .expect(400);
+      } finally {
+        audit.misbehave = 'no';
+      }
+      await eventually(
+        async () =>
+          expect(logs.lines.join('\n')).toMatch(
+            /A listener of password-reset\.refused failed: audit table locked/,
+          ),
+        5_000,
+      );
+    });
+  },
+);
 
 /** A user store with the three methods every store has, and nothing that ends sessions. */
 class PlainStore implements PasswordResetUserStore {
@@ -353,18 +510,35 @@ class SessionsListener {
 
 describe('a host that nothing ends sessions for is warned at start', () => {
   /** Starts a host (no HTTP) and returns what it logged at start. */
-  async function startLogs(userStore: PasswordResetUserStore, { emitter = false, listener = false } = {}): Promise<string> {
+  async function startLogs(
+    userStore: PasswordResetUserStore,
+    { emitter = false, listener = false } = {},
+  ): Promise<string> {
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: PASSWORD_RESET_ENTITIES, migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true }),
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: ':memory:',
+          entities: PASSWORD_RESET_ENTITIES,
+          migrations: PASSWORD_RESET_MIGRATIONS,
+          migrationsRun: true,
+        }),
         ...(emitter ? [EventEmitterModule.forRoot()] : []),
-        PasswordResetModule.forRoot({ userStore, jwtSecret: JWT_SECRET, resetUrl: 'https://host.example/reset', mail: { transport: { jsonTransport: true } } }),
+        PasswordResetModule.forRoot({
+          userStore,
+          jwtSecret: JWT_SECRET,
+          resetUrl: 'https://host.example/reset',
+          mail: { transport: { jsonTransport: true } },
+        }),
       ],
       providers: listener ? [SessionsListener] : [],
     })
     class StartingHostModule {}
     const logs = new CapturingLogger();
-    const context = await NestFactory.createApplicationContext(StartingHostModule, { logger: logs });
+    const context = await NestFactory.createApplicationContext(
+      StartingHostModule,
+      { logger: logs },
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     await context.close();
     return logs.lines.filter((line) => line.startsWith('warn')).join('\n');
@@ -372,13 +546,19 @@ describe('a host that nothing ends sessions for is warned at start', () => {
 
   it('naming both ways, when the store has no endSessions and nobody listens for password-changed', async () => {
     expect(await startLogs(new PlainStore())).toMatch(NO_SESSIONS_WARNING);
-    expect(await startLogs(new PlainStore(), { emitter: true })).toMatch(NO_SESSIONS_WARNING);
+    expect(await startLogs(new PlainStore(), { emitter: true })).toMatch(
+      NO_SESSIONS_WARNING,
+    );
   });
 
   it('not when the store has endSessions, or a listener of password-changed is there', async () => {
-    const ending = Object.assign(new PlainStore(), { endSessions: async () => undefined });
+    const ending = Object.assign(new PlainStore(), {
+      endSessions: async () => undefined,
+    });
     expect(await startLogs(ending)).not.toMatch(NO_SESSIONS_WARNING);
-    expect(await startLogs(new PlainStore(), { emitter: true, listener: true })).not.toMatch(NO_SESSIONS_WARNING);
+    expect(
+      await startLogs(new PlainStore(), { emitter: true, listener: true }),
+    ).not.toMatch(NO_SESSIONS_WARNING);
   });
 
   it('not for the standalone server, which signs nobody in', async () => {

@@ -24,12 +24,18 @@ class AccountsWithFailingSessions implements PasswordResetUserStore {
   password = OLD_PASSWORD;
   sessions = ['session-1', 'session-2'];
 
-  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
-    return identifier === 'mia' ? { id: 'u-1', username: 'mia', email: 'mia@host.example' } : null;
+  async findByIdentifier(
+    identifier: string,
+  ): Promise<PasswordResetUser | null> {
+    return identifier === 'mia'
+      ? { id: 'u-1', username: 'mia', email: 'mia@host.example' }
+      : null;
   }
 
   async findById(id: string): Promise<PasswordResetUser | null> {
-    return id === 'u-1' ? { id, username: 'mia', email: 'mia@host.example' } : null;
+    return id === 'u-1'
+      ? { id, username: 'mia', email: 'mia@host.example' }
+      : null;
   }
 
   async setPassword(_id: string, newPassword: string): Promise<void> {
@@ -43,106 +49,152 @@ class AccountsWithFailingSessions implements PasswordResetUserStore {
   }
 }
 
-@Module({ providers: [AccountsWithFailingSessions], exports: [AccountsWithFailingSessions] })
+@Module({
+  providers: [AccountsWithFailingSessions],
+  exports: [AccountsWithFailingSessions],
+})
 class AccountsModule {}
 
-describe.each(testPlatforms())('a password-changed listener that fails (%s)', (platform) => {
-  let smtp: SmtpSink;
-  const drops: Array<() => Promise<void>> = [];
-  const apps: INestApplication[] = [];
+describe.each(testPlatforms())(
+  'a password-changed listener that fails (%s)',
+  (platform) => {
+    let smtp: SmtpSink;
+    const drops: Array<() => Promise<void>> = [];
+    const apps: INestApplication[] = [];
 
-  beforeAll(async () => {
-    smtp = await new SmtpSink().start();
-  });
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    for (const drop of drops) await drop();
-    await smtp.stop();
-  });
-
-  async function host(failRequestOnListenerError: boolean): Promise<{ app: INestApplication; logs: CapturingLogger; accounts: AccountsWithFailingSessions }> {
-    const database = await createTestDatabase('sqlite');
-    drops.push(database.drop);
-    @Module({
-      imports: [
-        hostDatabase(database.url),
-        EventEmitterModule.forRoot(),
-        AccountsModule,
-        PasswordResetModule.forRootAsync({
-          imports: [AccountsModule],
-          inject: [AccountsWithFailingSessions],
-          useFactory: (accounts: AccountsWithFailingSessions) => ({
-            userStore: accounts,
-            jwtSecret: 'host-secret-host-secret-host-secret-host',
-            resetUrl: 'https://host.example/reset',
-            mail: { transport: smtp.url },
-            events: { failRequestOnListenerError },
-            delivery: { pollIntervalMs: 25 },
-          }),
-        }),
-      ],
-    })
-    class HostModule {}
-    const logs = new CapturingLogger();
-    const app = await initialised(await NestFactory.create(HostModule, hostAdapter(platform), { logger: logs }));
-    apps.push(app);
-    return { app, logs, accounts: app.get(AccountsWithFailingSessions) };
-  }
-
-  async function resetToken(app: INestApplication): Promise<string> {
-    const before = smtp.mailsTo('mia@host.example').length;
-    await request(app.getHttpServer()).post('/auth/lostPassword').send({ username: 'mia' }).expect(200, {});
-    const mails = await smtp.waitForMails('mia@host.example', before + 1);
-    return tokenFrom(mails[before]);
-  }
-
-  /** The "your password was changed" notice arrives whatever the listener did: it was queued with the change. */
-  async function expectNoticeAfter(mailsBefore: number): Promise<void> {
-    const mails = await smtp.waitForMails('mia@host.example', mailsBefore + 1);
-    expect(mails[mailsBefore].parsed.subject).toMatch(/was changed/);
-  }
-
-  it('by default is logged as an error with the user, and the reset answers 200: the password was changed', async () => {
-    const { app, logs, accounts } = await host(false);
-    const token = await resetToken(app);
-    const mailsBefore = smtp.mailsTo('mia@host.example').length;
-    await request(app.getHttpServer()).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD }).expect(200, {});
-    expect(accounts.password).toBe(NEW_PASSWORD);
-    const failures = logs.lines.filter((line) => line.startsWith('error') && line.includes(PasswordResetEvents.passwordChanged));
-    expect(failures).toHaveLength(1);
-    expect(failures[0]).toContain('for user u-1');
-    expect(failures[0]).toContain('session store unreachable');
-    await expectNoticeAfter(mailsBefore);
-  });
-
-  it('with failRequestOnListenerError answers 500 sessions_not_ended, saying the password was changed and the link is spent, which it is', async () => {
-    const { app, logs, accounts } = await host(true);
-    const token = await resetToken(app);
-    const mailsBefore = smtp.mailsTo('mia@host.example').length;
-    const failed = await request(app.getHttpServer()).post('/auth/resetPassword').send({ token, password: NEW_PASSWORD }).expect(500);
-    expect(failed.body).toEqual({
-      statusCode: 500,
-      error: 'Internal Server Error',
-      code: 'sessions_not_ended',
-      message: expect.stringMatching(/^your password was changed and this link is used up, but your other sessions could not be ended/),
+    beforeAll(async () => {
+      smtp = await new SmtpSink().start();
     });
-    expect(accounts.password).toBe(NEW_PASSWORD);
-    expect(logs.lines.filter((line) => line.startsWith('error') && line.includes('for user u-1'))).toHaveLength(1);
-    await expectNoticeAfter(mailsBefore);
-    // Exactly as the message says: the link cannot be used again, and no second change happens.
-    const again = await request(app.getHttpServer()).post('/auth/resetPassword').send({ token, password: 'another quiet lantern 2024' }).expect(400);
-    expect(again.body.code).toBe('invalid_token');
-    expect(accounts.password).toBe(NEW_PASSWORD);
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      for (const drop of drops) await drop();
+      await smtp.stop();
+    });
 
-    // A browser's form post gets a page saying the same, in the reader's language.
-    const page = await request(app.getHttpServer())
-      .post('/auth/resetPassword')
-      .set('Accept', 'text/html')
-      .set('Accept-Language', 'de')
-      .type('form')
-      .send({ token: await resetToken(app), password: 'third quiet lantern 2025' })
-      .expect(500);
-    expect(page.text).toContain('Ihr Passwort wurde geändert und dieser Link ist verbraucht, aber Ihre anderen Sitzungen konnten nicht beendet werden');
-    expect(accounts.password).toBe('third quiet lantern 2025');
-  });
-});
+    async function host(
+      failRequestOnListenerError: boolean,
+    ): Promise<{
+      app: INestApplication;
+      logs: CapturingLogger;
+      accounts: AccountsWithFailingSessions;
+    }> {
+      const database = await createTestDatabase('sqlite');
+      drops.push(database.drop);
+      @Module({
+        imports: [
+          hostDatabase(database.url),
+          EventEmitterModule.forRoot(),
+          AccountsModule,
+          PasswordResetModule.forRootAsync({
+            imports: [AccountsModule],
+            inject: [AccountsWithFailingSessions],
+            useFactory: (accounts: AccountsWithFailingSessions) => ({
+              userStore: accounts,
+              jwtSecret: 'host-secret-host-secret-host-secret-host',
+              resetUrl: 'https://host.example/reset',
+              mail: { transport: smtp.url },
+              events: { failRequestOnListenerError },
+              delivery: { pollIntervalMs: 25 },
+            }),
+          }),
+        ],
+      })
+      class HostModule {}
+      const logs = new CapturingLogger();
+      const app = await initialised(
+        await NestFactory.create(HostModule, hostAdapter(platform), {
+          logger: logs,
+        }),
+      );
+      apps.push(app);
+      return { app, logs, accounts: app.get(AccountsWithFailingSessions) };
+    }
+
+    async function resetToken(app: INestApplication): Promise<string> {
+      const before = smtp.mailsTo('mia@host.example').length;
+      await request(app.getHttpServer())
+        .post('/auth/lostPassword')
+        .send({ username: 'mia' })
+        .expect(200, {});
+      const mails = await smtp.waitForMails('mia@host.example', before + 1);
+      return tokenFrom(mails[before]);
+    }
+
+    /** The "your password was changed" notice arrives whatever the listener did: it was queued with the change. */
+    async function expectNoticeAfter(mailsBefore: number): Promise<void> {
+      const mails = await smtp.waitForMails(
+        'mia@host.example',
+        mailsBefore + 1,
+      );
+      expect(mails[mailsBefore].parsed.subject).toMatch(/was changed/);
+    }
+
+    it('by default is logged as an error with the user, and the reset answers 200: the password was changed', async () => {
+      const { app, logs, accounts } = await host(false);
+      const token = await resetToken(app);
+      const mailsBefore = smtp.mailsTo('mia@host.example').length;
+      await request(app.getHttpServer())
+        .post('/auth/resetPassword')
+        .send({ token, password: NEW_PASSWORD })
+        .expect(200, {});
+      expect(accounts.password).toBe(NEW_PASSWORD);
+      const failures = logs.lines.filter(
+        (line) =>
+          line.startsWith('error') &&
+          line.includes(PasswordResetEvents.passwordChanged),
+      );
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toContain('for user u-1');
+      expect(failures[0]).toContain('session store unreachable');
+      await expectNoticeAfter(mailsBefore);
+    });
+
+    it('with failRequestOnListenerError answers 500 sessions_not_ended, saying the password was changed and the link is spent, which it is', async () => {
+      const { app, logs, accounts } = await host(true);
+      const token = await resetToken(app);
+      const mailsBefore = smtp.mailsTo('mia@host.example').length;
+      const failed = await request(app.getHttpServer())
+        .post('/auth/resetPassword')
+        .send({ token, password: NEW_PASSWORD })
+        .expect(500);
+      expect(failed.body).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        code: 'sessions_not_ended',
+        message: expect.stringMatching(
+          /^your password was changed and this link is used up, but your other sessions could not be ended/,
+        ),
+      });
+      expect(accounts.password).toBe(NEW_PASSWORD);
+      expect(
+        logs.lines.filter(
+          (line) => line.startsWith('error') && line.includes('for user u-1'),
+        ),
+      ).toHaveLength(1);
+      await expectNoticeAfter(mailsBefore);
+      // Exactly as the message says: the link cannot be used again, and no second change happens.
+      const again = await request(app.getHttpServer())
+        .post('/auth/resetPassword')
+        .send({ token, password: 'another quiet lantern 2024' })
+        .expect(400);
+      expect(again.body.code).toBe('invalid_token');
+      expect(accounts.password).toBe(NEW_PASSWORD);
+
+      // A browser's form post gets a page saying the same, in the reader's language.
+      const page = await request(app.getHttpServer())
+        .post('/auth/resetPassword')
+        .set('Accept', 'text/html')
+        .set('Accept-Language', 'de')
+        .type('form')
+        .send({
+          token: await resetToken(app),
+          password: 'third quiet lantern 2025',
+        })
+        .expect(500);
+      expect(page.text).toContain(
+        'Ihr Passwort wurde geändert und dieser Link ist verbraucht, aber Ihre anderen Sitzungen konnten nicht beendet werden',
+      );
+      expect(accounts.password).toBe('third quiet lantern 2025');
+    });
+  },
+);

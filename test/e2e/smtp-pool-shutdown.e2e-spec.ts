@@ -12,22 +12,33 @@ describe('the SMTP connection pool, closed mid-send', () => {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData: (stream, _session, callback) => stream.on('end', () => setTimeout(callback, 300)).resume(),
+      onData: (stream, _session, callback) =>
+        stream.on('end', () => setTimeout(callback, 300)).resume(),
       onClose: () => (closedSessions += 1),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', resolve),
+    );
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('quits the connection of a mail that was being sent when the pool closed', async () => {
-    const pool = new SmtpConnectionPool({ url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}` });
+    const pool = new SmtpConnectionPool({
+      url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    });
     const transporter = createTransport(pool);
-    const sent = transporter.sendMail({ from: 'no-reply@example.test', to: 'someone@example.test', subject: 'hello', text: 'hello' });
+    const sent = transporter.sendMail({
+      from: 'no-reply@example.test',
+      to: 'someone@example.test',
+      subject: 'hello',
+      text: 'hello',
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     transporter.close();
     await sent;
     const deadline = Date.now() + 5000;
-    while (closedSessions === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (closedSessions === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(closedSessions).toBe(1);
   });
 });

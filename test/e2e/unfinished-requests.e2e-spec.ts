@@ -12,7 +12,10 @@ const DRIPS = 40;
  * Sends `head`, then one byte every DRIP_INTERVAL_MS, as a slowloris client
  * does, until the server closes the connection or DRIPS bytes are sent.
  */
-function drip(port: number, head: string): Promise<{ closedByServer: boolean; received: string }> {
+function drip(
+  port: number,
+  head: string,
+): Promise<{ closedByServer: boolean; received: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
@@ -35,7 +38,12 @@ function drip(port: number, head: string): Promise<{ closedByServer: boolean; re
 
 const TIMED_OUT = {
   status: 'HTTP/1.1 408 Request Timeout',
-  body: { statusCode: 408, error: 'Request Timeout', message: 'the request did not arrive in time', code: 'request_timeout' },
+  body: {
+    statusCode: 408,
+    error: 'Request Timeout',
+    message: 'the request did not arrive in time',
+    code: 'request_timeout',
+  },
 };
 
 function parsed(response: string): { status: string; body: unknown } {
@@ -55,44 +63,76 @@ function exchange(port: number, raw: string): Promise<string> {
 }
 
 /** Requests that never arrive whole, or never were HTTP: answered, the same way on both platforms, and closed. */
-describe.each(testPlatforms())('unfinished and malformed requests (%s)', (platform) => {
-  let server: TestServer;
-  let port: number;
+describe.each(testPlatforms())(
+  'unfinished and malformed requests (%s)',
+  (platform) => {
+    let server: TestServer;
+    let port: number;
 
-  beforeAll(async () => {
-    server = await startTestServer(platform, 'sqlite', { env: { HEADERS_TIMEOUT: '1s', REQUEST_TIMEOUT: '2s' } });
-    await server.app.listen(0, '127.0.0.1');
-    port = (server.http.address() as AddressInfo).port;
-  });
-  afterAll(() => server.close());
-
-  it('a slow client is answered 408 and disconnected when a small body does not arrive within REQUEST_TIMEOUT', async () => {
-    const head = 'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"username":"';
-    const { closedByServer, received } = await drip(port, head);
-    expect(closedByServer).toBe(true);
-    expect(parsed(received)).toEqual(TIMED_OUT);
-  });
-
-  it('a slow client is answered 408 and disconnected when the headers do not arrive within HEADERS_TIMEOUT', async () => {
-    const { closedByServer, received } = await drip(port, 'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
-    expect(closedByServer).toBe(true);
-    expect(parsed(received)).toEqual(TIMED_OUT);
-  });
-
-  it('a slow client leaves the server answering others meanwhile', async () => {
-    const slow = drip(port, 'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
-    await request(server.http).post('/auth/lostPassword').send({ username: 'someone' }).expect(200, {});
-    expect((await slow).closedByServer).toBe(true);
-  });
-
-  it('something that is not HTTP, or headers past 16 kB, get a JSON error in the format of every other, and the connection closes', async () => {
-    expect(parsed(await exchange(port, 'NOT HTTP AT ALL\r\n\r\n'))).toEqual({
-      status: 'HTTP/1.1 400 Bad Request',
-      body: { statusCode: 400, error: 'Bad Request', message: 'the request is not well-formed HTTP', code: 'malformed_request' },
+    beforeAll(async () => {
+      server = await startTestServer(platform, 'sqlite', {
+        env: { HEADERS_TIMEOUT: '1s', REQUEST_TIMEOUT: '2s' },
+      });
+      await server.app.listen(0, '127.0.0.1');
+      port = (server.http.address() as AddressInfo).port;
     });
-    expect(parsed(await exchange(port, `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`))).toEqual({
-      status: 'HTTP/1.1 431 Request Header Fields Too Large',
-      body: { statusCode: 431, error: 'Request Header Fields Too Large', message: 'the request headers are too large', code: 'headers_too_large' },
+    afterAll(() => server.close());
+
+    it('a slow client is answered 408 and disconnected when a small body does not arrive within REQUEST_TIMEOUT', async () => {
+      const head =
+        'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"username":"';
+      const { closedByServer, received } = await drip(port, head);
+      expect(closedByServer).toBe(true);
+      expect(parsed(received)).toEqual(TIMED_OUT);
     });
-  });
-});
+
+    it('a slow client is answered 408 and disconnected when the headers do not arrive within HEADERS_TIMEOUT', async () => {
+      const { closedByServer, received } = await drip(
+        port,
+        'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nX-Slow: ',
+      );
+      expect(closedByServer).toBe(true);
+      expect(parsed(received)).toEqual(TIMED_OUT);
+    });
+
+    it('a slow client leaves the server answering others meanwhile', async () => {
+      const slow = drip(
+        port,
+        'POST /auth/lostPassword HTTP/1.1\r\nHost: localhost\r\nX-Slow: ',
+      );
+      await request(server.http)
+        .post('/auth/lostPassword')
+        .send({ username: 'someone' })
+        .expect(200, {});
+      expect((await slow).closedByServer).toBe(true);
+    });
+
+    it('something that is not HTTP, or headers past 16 kB, get a JSON error in the format of every other, and the connection closes', async () => {
+      expect(parsed(await exchange(port, 'NOT HTTP AT ALL\r\n\r\n'))).toEqual({
+        status: 'HTTP/1.1 400 Bad Request',
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'the request is not well-formed HTTP',
+          code: 'malformed_request',
+        },
+      });
+      expect(
+        parsed(
+          await exchange(
+            port,
+            `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`,
+          ),
+        ),
+      ).toEqual({
+        status: 'HTTP/1.1 431 Request Header Fields Too Large',
+        body: {
+          statusCode: 431,
+          error: 'Request Header Fields Too Large',
+          message: 'the request headers are too large',
+          code: 'headers_too_large',
+        },
+      });
+    });
+  },
+);

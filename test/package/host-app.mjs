@@ -9,7 +9,11 @@ const run = promisify(execFile);
 // `npm run` exports the repository's npm settings and package as npm_*
 // variables (its local prefix, include, allow-scripts, …), which are not the
 // hosts': their npm reads its settings from the usual files instead.
-const cleanEnvironment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+const cleanEnvironment = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) => !name.toLowerCase().startsWith('npm_'),
+  ),
+);
 
 async function timed(step) {
   const started = performance.now();
@@ -19,15 +23,23 @@ async function timed(step) {
 
 async function runIn(directory, command, args) {
   try {
-    return await run(command, args, { cwd: directory, env: cleanEnvironment, maxBuffer: 64 * 1024 * 1024 });
+    return await run(command, args, {
+      cwd: directory,
+      env: cleanEnvironment,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${directory}:\n${error.stderr || error.stdout || error.message}`);
+    throw new Error(
+      `\`${command} ${args.join(' ')}\` failed in ${directory}:\n${error.stderr || error.stdout || error.message}`,
+    );
   }
 }
 
 /** The example's package.json with the combination's versions, and the packed module instead of the registry's. */
 async function writeManifest(directory, combination, tarball) {
-  const manifest = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8'));
+  const manifest = JSON.parse(
+    await readFile(join(directory, 'package.json'), 'utf8'),
+  );
   for (const section of ['dependencies', 'devDependencies']) {
     for (const [name, version] of Object.entries(combination[section] ?? {})) {
       if (version === null) delete manifest[section][name];
@@ -35,14 +47,18 @@ async function writeManifest(directory, combination, tarball) {
     }
   }
   manifest.dependencies['nestjs-password-reset'] = `file:${tarball}`;
-  await writeFile(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(
+    join(directory, 'package.json'),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
 }
 
 /** Replaces each `[from, to]` once; a `from` the file no longer holds is an error, not a host quietly left as the example. */
 async function editFile(path, edits) {
   let text = await readFile(path, 'utf8');
   for (const [from, to] of edits) {
-    if (!text.includes(from)) throw new Error(`${path} does not hold ${JSON.stringify(from)}`);
+    if (!text.includes(from))
+      throw new Error(`${path} does not hold ${JSON.stringify(from)}`);
     text = text.replace(from, () => to);
   }
   await writeFile(path, text);
@@ -53,21 +69,45 @@ async function editFile(path, edits) {
  * (devDependencies too, whatever NODE_ENV says: the host compiles with tsc) and built.
  */
 export async function buildHost({ example, combination, tarball, directory }) {
-  await cp(example, directory, { recursive: true, filter: (path) => !/\/(node_modules|dist|var)$|\.sqlite$/.test(path) });
+  await cp(example, directory, {
+    recursive: true,
+    filter: (path) => !/\/(node_modules|dist|var)$|\.sqlite$/.test(path),
+  });
   await writeManifest(directory, combination, tarball);
-  for (const [path, text] of Object.entries(combination.files ?? {})) await writeFile(join(directory, path), text);
-  for (const [path, edits] of Object.entries(combination.edits ?? {})) await editFile(join(directory, path), edits);
-  const installSeconds = await timed(() => runIn(directory, 'npm', ['install', '--include=dev', '--no-audit', '--no-fund']));
-  const buildSeconds = await timed(() => runIn(directory, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']));
+  for (const [path, text] of Object.entries(combination.files ?? {}))
+    await writeFile(join(directory, path), text);
+  for (const [path, edits] of Object.entries(combination.edits ?? {}))
+    await editFile(join(directory, path), edits);
+  const installSeconds = await timed(() =>
+    runIn(directory, 'npm', [
+      'install',
+      '--include=dev',
+      '--no-audit',
+      '--no-fund',
+    ]),
+  );
+  const buildSeconds = await timed(() =>
+    runIn(directory, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']),
+  );
   return { directory, installSeconds, buildSeconds };
 }
 
 /** `npm ls` must exit 0, and there must be one copy of each package named. */
 export async function installedCopies(directory, names) {
   await runIn(directory, 'npm', ['ls']);
-  const { stdout } = await runIn(directory, 'npm', ['ls', '--all', '--parseable', ...names]);
+  const { stdout } = await runIn(directory, 'npm', [
+    'ls',
+    '--all',
+    '--parseable',
+    ...names,
+  ]);
   const paths = [...new Set(stdout.split('\n').filter(Boolean))];
-  return Object.fromEntries(names.map((name) => [name, paths.filter((path) => path.endsWith(`/node_modules/${name}`))]));
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      paths.filter((path) => path.endsWith(`/node_modules/${name}`)),
+    ]),
+  );
 }
 
 async function freePort() {
@@ -81,7 +121,10 @@ async function freePort() {
 /** Starts the built host and waits until it answers HTTP; its output is kept for failure messages. */
 export async function startHost(directory, environment) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: directory, env: { ...cleanEnvironment, ...environment, PORT: String(port) } });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: directory,
+    env: { ...cleanEnvironment, ...environment, PORT: String(port) },
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -96,7 +139,10 @@ export async function startHost(directory, environment) {
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the host exited with code ${child.exitCode} before it answered:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `the host exited with code ${child.exitCode} before it answered:\n${output}`,
+      );
     if (Date.now() > deadline) {
       await host.stop();
       throw new Error(`the host did not answer within 60 s:\n${output}`);

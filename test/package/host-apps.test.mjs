@@ -15,7 +15,9 @@ import { resetTokenIn, startSmtpSink } from './smtp-sink.mjs';
 import { packRepository, unpack } from './tarball.mjs';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const manifest = JSON.parse(await readFile(join(repositoryRoot, 'package.json'), 'utf8'));
+const manifest = JSON.parse(
+  await readFile(join(repositoryRoot, 'package.json'), 'utf8'),
+);
 const workRoot = await mkdtemp(join(tmpdir(), 'password-reset-package-'));
 
 /** A promise awaited later, by whichever test needs it: its failure belongs to those tests, not to the process. */
@@ -31,7 +33,12 @@ const builtHosts = new Map(
     combination.id,
     awaitedLater(
       packed.then(({ path }) =>
-        buildHost({ example: join(repositoryRoot, 'examples', 'host-app'), combination, tarball: path, directory: join(workRoot, combination.id) }),
+        buildHost({
+          example: join(repositoryRoot, 'examples', 'host-app'),
+          combination,
+          tarball: path,
+          directory: join(workRoot, combination.id),
+        }),
       ),
     ),
   ]),
@@ -54,10 +61,23 @@ async function* sourceFilesUnder(directory) {
 
 /** What the tarball must hold: the module's compiled code and typings, its templates, and npm's usual files. */
 async function expectedTarballFiles() {
-  const expected = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts'];
-  for await (const path of sourceFilesUnder(join(repositoryRoot, 'src', 'password-reset'))) {
+  const expected = [
+    'package.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+  ];
+  for await (const path of sourceFilesUnder(
+    join(repositoryRoot, 'src', 'password-reset'),
+  )) {
     const packed = join('dist', relative(repositoryRoot, path));
-    if (packed.endsWith('.ts')) expected.push(packed.replace(/\.ts$/, '.js'), packed.replace(/\.ts$/, '.d.ts'));
+    if (packed.endsWith('.ts'))
+      expected.push(
+        packed.replace(/\.ts$/, '.js'),
+        packed.replace(/\.ts$/, '.d.ts'),
+      );
     else expected.push(packed);
   }
   return expected.sort();
@@ -66,41 +86,77 @@ async function expectedTarballFiles() {
 function packageHasOwnTypes(name) {
   const directory = join(repositoryRoot, 'node_modules', name);
   try {
-    const installed = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
-    return Boolean(installed.types ?? installed.typings) || existsSync(join(directory, 'index.d.ts')) || JSON.stringify(installed.exports ?? {}).includes('.d.ts');
+    const installed = JSON.parse(
+      readFileSync(join(directory, 'package.json'), 'utf8'),
+    );
+    return (
+      Boolean(installed.types ?? installed.typings) ||
+      existsSync(join(directory, 'index.d.ts')) ||
+      JSON.stringify(installed.exports ?? {}).includes('.d.ts')
+    );
   } catch {
     return false;
   }
 }
 
 describe('the packed tarball', () => {
-  const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
+  const declared = new Set([
+    ...Object.keys(manifest.dependencies),
+    ...Object.keys(manifest.peerDependencies),
+  ]);
   let unpacked;
-  before(async () => (unpacked = await unpack((await packed).path, join(workRoot, 'unpacked'))));
+  before(
+    async () =>
+      (unpacked = await unpack(
+        (await packed).path,
+        join(workRoot, 'unpacked'),
+      )),
+  );
 
   it('holds the compiled module with its typings, templates and migrations, and nothing else', async (t) => {
     const { files, size } = await packed;
-    t.diagnostic(`${files.length} files, ${(size / 1024).toFixed(1)} kB packed`);
+    t.diagnostic(
+      `${files.length} files, ${(size / 1024).toFixed(1)} kB packed`,
+    );
     assert.deepEqual(files, await expectedTarballFiles());
   });
 
   it('requires at run time only its dependencies, its peers and Node built-ins', async () => {
-    const undeclared = [...(await packagesImportedBy(unpacked, '.js'))].filter(([name]) => !declared.has(name));
-    assert.deepEqual(Object.fromEntries(undeclared), {}, 'packages required by the packed code but neither dependencies nor peers (and by which files)');
+    const undeclared = [...(await packagesImportedBy(unpacked, '.js'))].filter(
+      ([name]) => !declared.has(name),
+    );
+    assert.deepEqual(
+      Object.fromEntries(undeclared),
+      {},
+      'packages required by the packed code but neither dependencies nor peers (and by which files)',
+    );
   });
 
   it('has no dependency that neither its code nor its typings use', async () => {
     const required = await packagesImportedBy(unpacked, '.js');
     const typed = await packagesImportedBy(unpacked, '.d.ts');
-    const typingsOf = (name) => name.slice('@types/'.length).replace(/^(.*)__/, '@$1/');
-    const unused = Object.keys(manifest.dependencies).filter((name) => (name.startsWith('@types/') ? !typed.has(typingsOf(name)) : !required.has(name)));
+    const typingsOf = (name) =>
+      name.slice('@types/'.length).replace(/^(.*)__/, '@$1/');
+    const unused = Object.keys(manifest.dependencies).filter((name) =>
+      name.startsWith('@types/')
+        ? !typed.has(typingsOf(name))
+        : !required.has(name),
+    );
     assert.deepEqual(unused, [], 'dependencies a host installs for nothing');
   });
 
   it('names in its typings only packages a host has, with their types', async () => {
-    const typed = (name) => packageHasOwnTypes(name) || `@types/${name.replace(/^@(.*)\//, '$1__')}` in manifest.dependencies;
-    const missing = [...(await packagesImportedBy(unpacked, '.d.ts'))].filter(([name]) => !declared.has(name) || !typed(name));
-    assert.deepEqual(Object.fromEntries(missing), {}, 'packages the typings import that a host does not get (with types) from this package (and by which files)');
+    const typed = (name) =>
+      packageHasOwnTypes(name) ||
+      `@types/${name.replace(/^@(.*)\//, '$1__')}` in manifest.dependencies;
+    const missing = [...(await packagesImportedBy(unpacked, '.d.ts'))].filter(
+      ([name]) => !declared.has(name) || !typed(name),
+    );
+    assert.deepEqual(
+      Object.fromEntries(missing),
+      {},
+      'packages the typings import that a host does not get (with types) from this package (and by which files)',
+    );
   });
 });
 
@@ -110,14 +166,28 @@ for (const combination of hostCombinations) {
     before(async () => (built = await builtHosts.get(combination.id)));
 
     it('installs from the tarball with one copy of Nest and TypeORM, and `npm ls` exits 0', async (t) => {
-      t.diagnostic(`npm install ${built.installSeconds} s, tsc ${built.buildSeconds} s`);
-      const copies = await installedCopies(built.directory, ['@nestjs/common', '@nestjs/core', 'typeorm']);
-      for (const [name, paths] of Object.entries(copies)) assert.equal(paths.length, 1, `${name}: ${paths.length} copies\n${paths.join('\n')}`);
+      t.diagnostic(
+        `npm install ${built.installSeconds} s, tsc ${built.buildSeconds} s`,
+      );
+      const copies = await installedCopies(built.directory, [
+        '@nestjs/common',
+        '@nestjs/core',
+        'typeorm',
+      ]);
+      for (const [name, paths] of Object.entries(copies))
+        assert.equal(
+          paths.length,
+          1,
+          `${name}: ${paths.length} copies\n${paths.join('\n')}`,
+        );
     });
 
     // The module's OpenAPI decorators come from an optional peer: these hosts run the whole flow below without it.
     it('does not install @nestjs/swagger, an optional peer', async () => {
-      assert.equal(existsSync(join(built.directory, 'node_modules', '@nestjs', 'swagger')), false);
+      assert.equal(
+        existsSync(join(built.directory, 'node_modules', '@nestjs', 'swagger')),
+        false,
+      );
     });
 
     describe('running', () => {
@@ -134,14 +204,23 @@ for (const combination of hostCombinations) {
       });
       after(() => host?.stop());
 
-      const hostLogTail = () => `host log (end):\n${host.output().slice(-2000)}`;
+      const hostLogTail = () =>
+        `host log (end):\n${host.output().slice(-2000)}`;
 
-      async function send(path, body, { contentType = 'application/json', headers = {} } = {}) {
+      async function send(
+        path,
+        body,
+        { contentType = 'application/json', headers = {} } = {},
+      ) {
         let response;
         try {
           response = await fetch(`${host.url}${path}`, {
             method: 'POST',
-            headers: { 'content-type': contentType, accept: 'application/json', ...headers },
+            headers: {
+              'content-type': contentType,
+              accept: 'application/json',
+              ...headers,
+            },
             body: typeof body === 'string' ? body : JSON.stringify(body),
             signal: AbortSignal.timeout(10_000),
           });
@@ -150,34 +229,53 @@ for (const combination of hostCombinations) {
         }
         const text = await response.text();
         try {
-          return { status: response.status, headers: response.headers, body: JSON.parse(text) };
+          return {
+            status: response.status,
+            headers: response.headers,
+            body: JSON.parse(text),
+          };
         } catch {
-          return { status: response.status, headers: response.headers, body: text };
+          return {
+            status: response.status,
+            headers: response.headers,
+            body: text,
+          };
         }
       }
 
       /** A route of the module's, under the host's prefix. */
-      const post = (path, body, contentType) => send(`${combination.prefix}${path}`, body, { contentType });
+      const post = (path, body, contentType) =>
+        send(`${combination.prefix}${path}`, body, { contentType });
       /** A route of the host's own, under its version, with the headers its guard wants (if it has one). */
-      const hostPath = (path) => `${combination.hostPrefix ?? combination.prefix}${path}`;
-      const postToHost = (path, body, headers = combination.hostHeaders) => send(hostPath(path), body, { headers });
+      const hostPath = (path) =>
+        `${combination.hostPrefix ?? combination.prefix}${path}`;
+      const postToHost = (path, body, headers = combination.hostHeaders) =>
+        send(hostPath(path), body, { headers });
 
       /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
       function assertAnswer(answer, status, expected) {
         const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
         assert.equal(answer.status, status, `${described}\n${hostLogTail()}`);
         if (expected === undefined) return;
-        if (Object.keys(expected).length === 0) return assert.deepEqual(answer.body, {}, described);
+        if (Object.keys(expected).length === 0)
+          return assert.deepEqual(answer.body, {}, described);
         for (const [field, value] of Object.entries(expected)) {
-          if (value instanceof RegExp) assert.match(String(answer.body?.[field]), value, described);
+          if (value instanceof RegExp)
+            assert.match(String(answer.body?.[field]), value, described);
           else assert.equal(answer.body?.[field], value, described);
         }
       }
 
       /** The status `GET /me` answers for the session. */
       async function sessionStatus(session) {
-        const headers = { ...combination.hostHeaders, authorization: `Bearer ${session}` };
-        const response = await fetch(`${host.url}${hostPath('/me')}`, { headers, signal: AbortSignal.timeout(10_000) });
+        const headers = {
+          ...combination.hostHeaders,
+          authorization: `Bearer ${session}`,
+        };
+        const response = await fetch(`${host.url}${hostPath('/me')}`, {
+          headers,
+          signal: AbortSignal.timeout(10_000),
+        });
         return response.status;
       }
 
@@ -186,47 +284,148 @@ for (const combination of hostCombinations) {
         const email = `alice@${combination.id}.example`;
         const oldPassword = 'correct horse battery staple';
         const newPassword = 'violet kettle drums at noon';
-        assertAnswer(await postToHost('/users', { username, email, password: oldPassword }), 201);
-        const { session } = (await postToHost('/login', { username, password: oldPassword })).body;
+        assertAnswer(
+          await postToHost('/users', {
+            username,
+            email,
+            password: oldPassword,
+          }),
+          201,
+        );
+        const { session } = (
+          await postToHost('/login', { username, password: oldPassword })
+        ).body;
         assert.equal(await sessionStatus(session), 200);
 
         assertAnswer(await post('/auth/lostPassword', { username }), 200, {});
         const token = resetTokenIn(await smtp.waitForMailTo(email));
-        assertAnswer(await post('/auth/resetPassword', { token, password: newPassword }), 200, {});
-        assert.equal(await sessionStatus(session), 401, 'the session from before the reset still works');
+        assertAnswer(
+          await post('/auth/resetPassword', { token, password: newPassword }),
+          200,
+          {},
+        );
+        assert.equal(
+          await sessionStatus(session),
+          401,
+          'the session from before the reset still works',
+        );
 
-        assertAnswer(await postToHost('/login', { username, password: newPassword }), 200);
-        assertAnswer(await postToHost('/login', { username, password: oldPassword }), 401);
-        assertAnswer(await post('/auth/resetPassword', { token, password: 'another fresh passphrase 7' }), 400, { code: 'invalid_token' });
+        assertAnswer(
+          await postToHost('/login', { username, password: newPassword }),
+          200,
+        );
+        assertAnswer(
+          await postToHost('/login', { username, password: oldPassword }),
+          401,
+        );
+        assertAnswer(
+          await post('/auth/resetPassword', {
+            token,
+            password: 'another fresh passphrase 7',
+          }),
+          400,
+          { code: 'invalid_token' },
+        );
       });
 
-      if (combination.hostHeaders) it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
-        const signUp = { username: `bob-${combination.id}`, email: `bob@${combination.id}.example`, password: 'correct horse battery staple' };
-        assertAnswer(await postToHost('/users', signUp, {}), 401);
-        const own = await postToHost('/users', signUp);
-        assertAnswer(own, 201);
-        assert.ok(own.headers.has('x-ratelimit-limit'), 'no throttler headers on the host route');
-        const module = await post('/auth/lostPassword', { username: 'nobody-here' });
-        assertAnswer(module, 200, {});
-        assert.deepEqual([...module.headers.keys()].filter((name) => name.startsWith('x-ratelimit')), []);
-      });
+      if (combination.hostHeaders)
+        it("keeps the host's guard and throttler on its own routes, and off the module's, mounted with `decorators`", async () => {
+          const signUp = {
+            username: `bob-${combination.id}`,
+            email: `bob@${combination.id}.example`,
+            password: 'correct horse battery staple',
+          };
+          assertAnswer(await postToHost('/users', signUp, {}), 401);
+          const own = await postToHost('/users', signUp);
+          assertAnswer(own, 201);
+          assert.ok(
+            own.headers.has('x-ratelimit-limit'),
+            'no throttler headers on the host route',
+          );
+          const module = await post('/auth/lostPassword', {
+            username: 'nobody-here',
+          });
+          assertAnswer(module, 200, {});
+          assert.deepEqual(
+            [...module.headers.keys()].filter((name) =>
+              name.startsWith('x-ratelimit'),
+            ),
+            [],
+          );
+        });
 
       // Under a prefix the Tangerine365 API's URL is not the host's; without one it must work.
-      if (!combination.prefix) it("answers the Tangerine365 API's exact URL, //auth/lostPassword, as /auth/lostPassword", async () => {
-        assertAnswer(await post('//auth/lostPassword', { username: 'nobody-here' }), 200, {});
-      });
+      if (!combination.prefix)
+        it("answers the Tangerine365 API's exact URL, //auth/lostPassword, as /auth/lostPassword", async () => {
+          assertAnswer(
+            await post('//auth/lostPassword', { username: 'nobody-here' }),
+            200,
+            {},
+          );
+        });
 
       const badInputs = [
-        ['a missing username', {}, 'application/json', 400, { statusCode: 400, error: 'Bad Request', message: 'username is required', code: 'invalid_request' }],
-        ['an unknown field', { username: 'alice', admin: true }, 'application/json', 400, { message: /admin/, code: 'invalid_request' }],
-        ['a __proto__ key', '{"__proto__":{}}', 'application/json', 400, { code: 'invalid_body' }],
-        ['malformed JSON', '{"username":', 'application/json', 400, { code: 'invalid_body' }],
-        ['%ZZ in a form', 'username=%ZZ', 'application/x-www-form-urlencoded', 400, { code: 'invalid_body' }],
-        ['a body over 8 kB', { username: 'x'.repeat(9000) }, 'application/json', 413, { statusCode: 413 }],
+        [
+          'a missing username',
+          {},
+          'application/json',
+          400,
+          {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: 'username is required',
+            code: 'invalid_request',
+          },
+        ],
+        [
+          'an unknown field',
+          { username: 'alice', admin: true },
+          'application/json',
+          400,
+          { message: /admin/, code: 'invalid_request' },
+        ],
+        [
+          'a __proto__ key',
+          '{"__proto__":{}}',
+          'application/json',
+          400,
+          { code: 'invalid_body' },
+        ],
+        [
+          'malformed JSON',
+          '{"username":',
+          'application/json',
+          400,
+          { code: 'invalid_body' },
+        ],
+        [
+          '%ZZ in a form',
+          'username=%ZZ',
+          'application/x-www-form-urlencoded',
+          400,
+          { code: 'invalid_body' },
+        ],
+        [
+          'a body over 8 kB',
+          { username: 'x'.repeat(9000) },
+          'application/json',
+          413,
+          { statusCode: 413 },
+        ],
       ];
-      for (const [input, body, contentType, status, expectedBody] of badInputs) {
+      for (const [
+        input,
+        body,
+        contentType,
+        status,
+        expectedBody,
+      ] of badInputs) {
         it(`answers ${input} with ${status} as documented`, async () => {
-          assertAnswer(await post('/auth/lostPassword', body, contentType), status, expectedBody);
+          assertAnswer(
+            await post('/auth/lostPassword', body, contentType),
+            status,
+            expectedBody,
+          );
         });
       }
     });

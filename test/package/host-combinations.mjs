@@ -101,10 +101,21 @@ export class AppModule {}`,
 /** Its only connection named `main`, the host's own repositories and the module on it. */
 const namedConnectionEdits = {
   'src/app.module.ts': [
-    ['    TypeOrmModule.forRoot({', "    TypeOrmModule.forRoot({\n      name: 'main',"],
-    ['    PasswordResetModule.forRootAsync({', "    PasswordResetModule.forRootAsync({\n      dataSource: 'main',"],
+    [
+      '    TypeOrmModule.forRoot({',
+      "    TypeOrmModule.forRoot({\n      name: 'main',",
+    ],
+    [
+      '    PasswordResetModule.forRootAsync({',
+      "    PasswordResetModule.forRootAsync({\n      dataSource: 'main',",
+    ],
   ],
-  'src/users/users.module.ts': [['TypeOrmModule.forFeature([User, Session])', "TypeOrmModule.forFeature([User, Session], 'main')"]],
+  'src/users/users.module.ts': [
+    [
+      'TypeOrmModule.forFeature([User, Session])',
+      "TypeOrmModule.forFeature([User, Session], 'main')",
+    ],
+  ],
   'src/users/users.service.ts': [
     ['@InjectRepository(User)', "@InjectRepository(User, 'main')"],
     ['@InjectRepository(Session)', "@InjectRepository(Session, 'main')"],
@@ -116,11 +127,19 @@ const namedConnectionEdits = {
 };
 
 export const hostCombinations = [
-  { id: 'nest11-typeorm03-express', name: 'Nest 11 + TypeORM 0.3 + Express', dependencies: nest11, prefix: '' },
+  {
+    id: 'nest11-typeorm03-express',
+    name: 'Nest 11 + TypeORM 0.3 + Express',
+    dependencies: nest11,
+    prefix: '',
+  },
   {
     id: 'nest12-typeorm1-fastify',
     name: 'Nest 12 + TypeORM 1.x + Fastify',
-    dependencies: { '@nestjs/platform-express': null, '@nestjs/platform-fastify': '^12.0.0' },
+    dependencies: {
+      '@nestjs/platform-express': null,
+      '@nestjs/platform-fastify': '^12.0.0',
+    },
     files: { 'src/main.ts': fastifyMain },
     prefix: '',
   },
@@ -152,11 +171,19 @@ export const hostCombinations = [
     id: 'nest11-typeorm0320-typescript50-lib-check',
     name: 'Nest 11 + TypeORM 0.3.20 + Express, compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false',
     // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts, prom-client is what PasswordResetMetrics' declarations name.
-    dependencies: { ...nest11, typeorm: '0.3.20', 'better-sqlite3': '^9.0.0', 'prom-client': '^15.0.0' },
+    dependencies: {
+      ...nest11,
+      typeorm: '0.3.20',
+      'better-sqlite3': '^9.0.0',
+      'prom-client': '^15.0.0',
+    },
     devDependencies: { typescript: '~5.0.4' },
     edits: {
       'tsconfig.json': [
-        ['"module": "nodenext"', '"module": "commonjs",\n    "esModuleInterop": true'],
+        [
+          '"module": "nodenext"',
+          '"module": "commonjs",\n    "esModuleInterop": true',
+        ],
         ['"skipLibCheck": true', '"skipLibCheck": false'],
       ],
     },

@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 
-const importedSpecifier = /\b(?:require(?:\.resolve)?|import)\(\s*['"]([^'"]+)['"]\s*\)|\bfrom\s+['"]([^'"]+)['"]/g;
+const importedSpecifier =
+  /\b(?:require(?:\.resolve)?|import)\(\s*['"]([^'"]+)['"]\s*\)|\bfrom\s+['"]([^'"]+)['"]/g;
 
 /** `@scope/name/deep/path` → `@scope/name`; `name/deep` → `name`. */
 function packageNameOf(specifier) {
@@ -23,11 +24,16 @@ export async function packagesImportedBy(directory, suffix) {
   const importers = new Map();
   for await (const path of filesUnder(directory)) {
     if (!path.endsWith(suffix)) continue;
-    for (const [, call, from] of (await readFile(path, 'utf8')).matchAll(importedSpecifier)) {
+    for (const [, call, from] of (await readFile(path, 'utf8')).matchAll(
+      importedSpecifier,
+    )) {
       const specifier = call ?? from;
       if (specifier.startsWith('.') || isBuiltin(specifier)) continue;
       const name = packageNameOf(specifier);
-      importers.set(name, [...(importers.get(name) ?? []), relative(directory, path)]);
+      importers.set(name, [
+        ...(importers.get(name) ?? []),
+        relative(directory, path),
+      ]);
     }
   }
   return importers;

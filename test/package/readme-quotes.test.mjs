@@ -14,8 +14,19 @@ it('quotes the files of examples/host-app whole and as they are, the module wiri
   const readme = await readFile(join(repositoryRoot, 'README.md'), 'utf8');
   const quotes = [...readme.matchAll(quotation)];
   const quoted = quotes.map(([, path]) => path);
-  for (const essential of ['examples/host-app/src/app.module.ts', 'examples/host-app/src/users/users-reset.store.ts']) {
-    assert.ok(quoted.includes(essential), `the README does not quote ${essential}`);
+  for (const essential of [
+    'examples/host-app/src/app.module.ts',
+    'examples/host-app/src/users/users-reset.store.ts',
+  ]) {
+    assert.ok(
+      quoted.includes(essential),
+      `the README does not quote ${essential}`,
+    );
   }
-  for (const [, path, text] of quotes) assert.equal(text, await readFile(join(repositoryRoot, path), 'utf8'), `the README's quote of ${path} differs from the file`);
+  for (const [, path, text] of quotes)
+    assert.equal(
+      text,
+      await readFile(join(repositoryRoot, path), 'utf8'),
+      `the README's quote of ${path} differs from the file`,
+    );
 });

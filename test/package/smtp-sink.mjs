@@ -12,7 +12,12 @@ export async function startSmtpSink() {
       // smtp-server resets the envelope once onData returns: copy it first.
       const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
       simpleParser(stream).then((parsed) => {
-        mails.push({ to, text: parsed.text ?? '', messageId: parsed.messageId, receivedAt: Date.now() });
+        mails.push({
+          to,
+          text: parsed.text ?? '',
+          messageId: parsed.messageId,
+          receivedAt: Date.now(),
+        });
         callback();
       }, callback);
     },
@@ -27,7 +32,10 @@ export async function startSmtpSink() {
       for (;;) {
         const mail = mails.find((candidate) => candidate.to.includes(address));
         if (mail) return mail;
-        if (Date.now() > deadline) throw new Error(`no mail to ${address} arrived within ${timeoutMs / 1000} s`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no mail to ${address} arrived within ${timeoutMs / 1000} s`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

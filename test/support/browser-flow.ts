@@ -1,14 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, Browser, BrowserContextOptions, Page, Response } from 'playwright-core';
+import {
+  chromium,
+  Browser,
+  BrowserContextOptions,
+  Page,
+  Response,
+} from 'playwright-core';
 import { chromiumBrowser } from './chromium';
 import { required } from './debian-package';
 import type { TestPlatform } from './platforms';
 import { freePort, ServerProcess } from './server-process';
 import { SmtpSink } from './smtp-sink';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface BrowserFlow {
   smtp: SmtpSink;
@@ -48,12 +62,24 @@ export async function startBrowserFlow(
   server.addUser(user.username, user.email, user.password);
   await server.start();
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   const page = await (await browser.newContext(contextOptions)).newPage();
   const consoleErrors: string[] = [];
   // A deliberate 400 (a refused password) shows up as "Failed to load resource", which is expected.
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of 400')) consoleErrors.push(message.text());
+    if (
+      message.type() === 'error' &&
+      !message
+        .text()
+        .startsWith(
+          'Failed to load resource: the server responded with a status of 400',
+        )
+    )
+      consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
 
@@ -68,8 +94,14 @@ export async function startBrowserFlow(
 }
 
 /** Clicks a form's submit button and waits for the page the form post leads to. */
-export async function submit(page: Page, selector = 'button[type=submit]'): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+export async function submit(
+  page: Page,
+  selector = 'button[type=submit]',
+): Promise<Response> {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.click(selector),
+  ]);
   if (!response) throw new Error('the form post led to no new document');
   return response;
 }

@@ -13,9 +13,17 @@ export interface SystemRequirement {
 }
 
 /** What the test needs, or an error saying in one sentence what to install. */
-export function required({ neededFor, debianPackage, alternative, find }: SystemRequirement): string {
+export function required({
+  neededFor,
+  debianPackage,
+  alternative,
+  find,
+}: SystemRequirement): string {
   const found = find();
-  if (found === undefined) throw new Error(`${neededFor}: install Debian's \`${debianPackage}\` package (apt-get install ${debianPackage}) or ${alternative}.`);
+  if (found === undefined)
+    throw new Error(
+      `${neededFor}: install Debian's \`${debianPackage}\` package (apt-get install ${debianPackage}) or ${alternative}.`,
+    );
   return found;
 }
 
@@ -32,17 +40,36 @@ function aptGet(args: string[]): void {
  * run, when this is root on a machine with apt-get. Anything else is left to the
  * tests that need it, which then fail saying what to install.
  */
-export function installMissingPackages(requirements: SystemRequirement[]): void {
-  const packages = [...new Set(requirements.filter((requirement) => requirement.find() === undefined).map((requirement) => requirement.debianPackage))];
-  if (packages.length === 0 || process.getuid?.() !== 0 || !findOnPath('apt-get')) return;
+export function installMissingPackages(
+  requirements: SystemRequirement[],
+): void {
+  const packages = [
+    ...new Set(
+      requirements
+        .filter((requirement) => requirement.find() === undefined)
+        .map((requirement) => requirement.debianPackage),
+    ),
+  ];
+  if (
+    packages.length === 0 ||
+    process.getuid?.() !== 0 ||
+    !findOnPath('apt-get')
+  )
+    return;
   const started = Date.now();
-  console.log(`Installing Debian's ${packages.join(', ')} (apt-get) for the selected test suites…`);
+  console.log(
+    `Installing Debian's ${packages.join(', ')} (apt-get) for the selected test suites…`,
+  );
   try {
     aptGet(['update', '-qq']);
     aptGet(['install', '-y', '-qq', ...packages]);
   } catch (error) {
-    console.warn(`apt-get could not install ${packages.join(', ')}: ${(error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message}`);
+    console.warn(
+      `apt-get could not install ${packages.join(', ')}: ${(error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message}`,
+    );
     return;
   }
-  console.log(`Installed ${packages.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  console.log(
+    `Installed ${packages.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  );
 }

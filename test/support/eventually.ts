@@ -1,5 +1,8 @@
 /** Runs `check` until it passes; past `withinMs`, its last failure is the test's. */
-export async function eventually(check: () => Promise<void>, withinMs = 30_000): Promise<void> {
+export async function eventually(
+  check: () => Promise<void>,
+  withinMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     try {

@@ -13,7 +13,8 @@ interface Pair {
 }
 
 /** Where an SMTP session can be dropped: before the greeting, on each envelope command, or once the server answered the message's final dot. */
-export type SmtpStage = 'greeting' | 'MAIL FROM' | 'RCPT TO' | 'DATA' | 'final dot';
+export type SmtpStage =
+  'greeting' | 'MAIL FROM' | 'RCPT TO' | 'DATA' | 'final dot';
 
 /**
  * A TCP proxy between the server and one of its dependencies (PostgreSQL,
@@ -55,7 +56,9 @@ export class FaultProxy {
     const through = new URL(serviceUrl);
     through.port = String((server.address() as { port: number }).port);
     const proxy = new FaultProxy(server, through.href);
-    server.on('connection', (client) => proxy.accept(client, target.hostname, Number(target.port)));
+    server.on('connection', (client) =>
+      proxy.accept(client, target.hostname, Number(target.port)),
+    );
     return proxy;
   }
 
@@ -72,7 +75,8 @@ export class FaultProxy {
 
   heal(): void {
     this.blackHoled = false;
-    if (this.isCut) this.server.listen(Number(new URL(this.url).port), '127.0.0.1');
+    if (this.isCut)
+      this.server.listen(Number(new URL(this.url).port), '127.0.0.1');
     this.isCut = false;
   }
 
@@ -97,19 +101,27 @@ export class FaultProxy {
 
   async stop(): Promise<void> {
     for (const pair of this.pairs) this.close(pair);
-    if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
+    if (this.server.listening)
+      await new Promise((resolve) => this.server.close(resolve));
   }
 
   private accept(client: Socket, host: string, port: number): void {
     const pair: Pair = { client, blackHoled: this.blackHoled };
     this.pairs.add(pair);
     this.connectionsOpened += 1;
-    client.on('error', () => this.close(pair)).on('close', () => this.close(pair));
+    client
+      .on('error', () => this.close(pair))
+      .on('close', () => this.close(pair));
     // A black-holed socket still reads, so the sender never sees back-pressure: only silence.
     client.on('data', (chunk: Buffer) => {
       if (pair.blackHoled) return;
       const sent = chunk.toString('latin1');
-      if (this.smtpDropStage && this.smtpDropStage !== 'greeting' && this.smtpDropStage !== 'final dot' && sent.split('\r\n').some((line) => line.startsWith(this.smtpDropStage!))) {
+      if (
+        this.smtpDropStage &&
+        this.smtpDropStage !== 'greeting' &&
+        this.smtpDropStage !== 'final dot' &&
+        sent.split('\r\n').some((line) => line.startsWith(this.smtpDropStage!))
+      ) {
         this.smtpDropStage = undefined;
         return this.close(pair);
       }
@@ -123,7 +135,9 @@ export class FaultProxy {
     if (pair.blackHoled) return;
     client.pause();
     pair.upstream = connect(port, host, () => client.resume());
-    pair.upstream.on('error', () => this.close(pair)).on('close', () => this.close(pair));
+    pair.upstream
+      .on('error', () => this.close(pair))
+      .on('close', () => this.close(pair));
     pair.upstream.on('data', (chunk: Buffer) => {
       const greeting = !pair.greeted;
       pair.greeted = true;
@@ -132,7 +146,14 @@ export class FaultProxy {
         return this.close(pair);
       }
       if (pair.blackHoled) return;
-      client.write(this.hideSmtpPipelining ? Buffer.from(chunk.toString('latin1').replace(/^250-PIPELINING\r\n/m, ''), 'latin1') : chunk);
+      client.write(
+        this.hideSmtpPipelining
+          ? Buffer.from(
+              chunk.toString('latin1').replace(/^250-PIPELINING\r\n/m, ''),
+              'latin1',
+            )
+          : chunk,
+      );
     });
   }
 

@@ -5,7 +5,10 @@ import { tokenFrom } from './smtp-sink';
 let userCount = 0;
 
 /** A fresh user of the standalone store, so that no test runs into another's per-account limit. */
-export async function newUser(server: TestServer, password = 'correct horse battery staple'): Promise<{ username: string; email: string; password: string }> {
+export async function newUser(
+  server: TestServer,
+  password = 'correct horse battery staple',
+): Promise<{ username: string; email: string; password: string }> {
   userCount += 1;
   const username = `user${userCount}-${Date.now()}`;
   const email = `${username}@example.com`;
@@ -14,9 +17,16 @@ export async function newUser(server: TestServer, password = 'correct horse batt
 }
 
 /** Asks for a reset through HTTP and returns the token of the link in the mail that arrived. */
-export async function requestToken(server: TestServer, username: string, email: string): Promise<string> {
+export async function requestToken(
+  server: TestServer,
+  username: string,
+  email: string,
+): Promise<string> {
   const before = server.smtp.mailsTo(email).length;
-  await request(server.http).post('/auth/lostPassword').send({ username }).expect(200, {});
+  await request(server.http)
+    .post('/auth/lostPassword')
+    .send({ username })
+    .expect(200, {});
   const mails = await server.smtp.waitForMails(email, before + 1);
   return tokenFrom(mails[mails.length - 1]);
 }

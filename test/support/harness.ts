@@ -23,10 +23,19 @@ export class TestClock implements Clock {
 /** Keeps every line the server logs, at every level, so tests can look for secrets in them. */
 export class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
-  private keep = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    this.lines.push([level, message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
-    if (level === 'error' && process.env.TEST_SHOW_ERRORS) console.error(message, ...rest);
-  };
+  private keep =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      this.lines.push(
+        [level, message, ...rest]
+          .map((part) =>
+            typeof part === 'string' ? part : JSON.stringify(part),
+          )
+          .join(' '),
+      );
+      if (level === 'error' && process.env.TEST_SHOW_ERRORS)
+        console.error(message, ...rest);
+    };
   log = this.keep('log');
   error = this.keep('error');
   warn = this.keep('warn');
@@ -37,7 +46,8 @@ export class CapturingLogger implements LoggerService {
 
 export const TEST_RESET_URL = 'https://reset.example.test/auth/resetPassword';
 /** The test server's signing secret, with which tests make links the server takes as its own. */
-export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+export const TEST_JWT_SECRET =
+  'test-secret-that-is-long-enough-for-hs256-signing';
 
 export interface TestServer {
   app: INestApplication;
@@ -70,7 +80,9 @@ export async function startTestServer(
   const clock = new TestClock();
   const settings = standaloneSettings({
     HTTP_ADAPTER: platform,
-    DATABASE_URL: options.routeDatabase ? await options.routeDatabase(database.url) : database.url,
+    DATABASE_URL: options.routeDatabase
+      ? await options.routeDatabase(database.url)
+      : database.url,
     SMTP_URL: options.routeSmtp ? await options.routeSmtp(smtp.url) : smtp.url,
     JWT_SECRET: TEST_JWT_SECRET,
     RESET_URL: TEST_RESET_URL,
@@ -84,7 +96,12 @@ export async function startTestServer(
     logger: logs,
     moduleOverrides: {
       clock,
-      delivery: { pollIntervalMs: 25, retryBaseMs: 100, retryMaxMs: 400, maxAttempts: 50 },
+      delivery: {
+        pollIntervalMs: 25,
+        retryBaseMs: 100,
+        retryMaxMs: 400,
+        maxAttempts: 50,
+      },
       ...options.moduleOverrides,
     },
   });

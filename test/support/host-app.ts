@@ -13,7 +13,14 @@ type EntityClass = abstract new (...args: never[]) => object;
 type MigrationClass = new () => MigrationInterface;
 
 /** A host's TypeORM connection to its SQLite file (unnamed unless `own.name` is given), with its own tables and the module's added as the README says. */
-export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?: EntityClass[]; migrations?: MigrationClass[] } = {}): DynamicModule {
+export function hostDatabase(
+  sqliteUrl: string,
+  own: {
+    name?: string;
+    entities?: EntityClass[];
+    migrations?: MigrationClass[];
+  } = {},
+): DynamicModule {
   return TypeOrmModule.forRoot({
     name: own.name,
     type: 'better-sqlite3',
@@ -29,15 +36,28 @@ export function hostDatabase(sqliteUrl: string, own: { name?: string; entities?:
  * `mariadb://`), nothing of the module's in it yet; on MariaDB with the
  * TypeORM driver type the host chose, `mariadb` or `mysql`.
  */
-export function hostConnection(databaseUrl: string, mariaDbDriver: 'mariadb' | 'mysql' = 'mariadb'): DataSourceOptions {
-  if (databaseUrl.startsWith('sqlite:')) return { type: 'better-sqlite3', database: databaseUrl.slice('sqlite:'.length) };
-  if (databaseUrl.startsWith('postgres')) return { type: 'postgres', url: databaseUrl };
-  return { type: mariaDbDriver, url: databaseUrl.replace(/^mariadb:/, 'mysql:') };
+export function hostConnection(
+  databaseUrl: string,
+  mariaDbDriver: 'mariadb' | 'mysql' = 'mariadb',
+): DataSourceOptions {
+  if (databaseUrl.startsWith('sqlite:'))
+    return {
+      type: 'better-sqlite3',
+      database: databaseUrl.slice('sqlite:'.length),
+    };
+  if (databaseUrl.startsWith('postgres'))
+    return { type: 'postgres', url: databaseUrl };
+  return {
+    type: mariaDbDriver,
+    url: databaseUrl.replace(/^mariadb:/, 'mysql:'),
+  };
 }
 
 /** As the README tells a host: on Fastify the router itself must match the Tangerine365 API's `//auth/lostPassword`. */
 export function hostAdapter(platform: TestPlatform): AbstractHttpAdapter {
-  return platform === 'fastify' ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } }) : new ExpressAdapter();
+  return platform === 'fastify'
+    ? new FastifyAdapter({ routerOptions: { ignoreDuplicateSlashes: true } })
+    : new ExpressAdapter();
 }
 
 /** What a host under test stands on: a database of its own for its connection, and an SMTP server on loopback. */

@@ -13,8 +13,10 @@ export class Instances {
   /** Starts `count` more instances. The very first starts alone: it runs the migrations, which the others then find done. */
   async start(count: number): Promise<ServerProcess[]> {
     const started: ServerProcess[] = [];
-    for (let index = 0; index < count; index++) started.push(await ServerProcess.create(this.env));
-    const [first, ...rest] = this.servers.length === 0 ? started : [undefined, ...started];
+    for (let index = 0; index < count; index++)
+      started.push(await ServerProcess.create(this.env));
+    const [first, ...rest] =
+      this.servers.length === 0 ? started : [undefined, ...started];
     await first?.start();
     await Promise.all(rest.map((server) => server!.start()));
     this.servers.push(...started);
@@ -29,7 +31,15 @@ export class Instances {
   async addUsers(users: { username: string; email: string }[]): Promise<void> {
     const dataSource = await this.dataSource();
     try {
-      await dataSource.getRepository(User).insert(users.map((user) => ({ ...user, passwordHash: 'not a hash', createdAt: Date.now() })));
+      await dataSource
+        .getRepository(User)
+        .insert(
+          users.map((user) => ({
+            ...user,
+            passwordHash: 'not a hash',
+            createdAt: Date.now(),
+          })),
+        );
     } finally {
       await dataSource.destroy();
     }
@@ -37,11 +47,21 @@ export class Instances {
 
   /** A connection of the test's own to the instances' database, for looking at what they left there. */
   dataSource(): Promise<DataSource> {
-    return new DataSource({ ...databaseOptions(this.env.DATABASE_URL), logging: false }).initialize();
+    return new DataSource({
+      ...databaseOptions(this.env.DATABASE_URL),
+      logging: false,
+    }).initialize();
   }
 }
 
 /** Mails to the address, one per Message-ID: a mail sent twice (the at-least-once case) counts once. */
-export function distinctMailsTo(smtp: SmtpSink, address: string): ReceivedMail[] {
-  return [...new Map(smtp.mailsTo(address).map((mail) => [mail.parsed.messageId, mail])).values()];
+export function distinctMailsTo(
+  smtp: SmtpSink,
+  address: string,
+): ReceivedMail[] {
+  return [
+    ...new Map(
+      smtp.mailsTo(address).map((mail) => [mail.parsed.messageId, mail]),
+    ).values(),
+  ];
 }

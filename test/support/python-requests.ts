@@ -17,8 +17,12 @@ function canImportRequests(python: string): boolean {
  * (pyenv, a virtualenv).
  */
 export const pythonWithRequests: SystemRequirement = {
-  neededFor: "The HTTPS test needs python3 with the requests library (it runs the Tangerine365 API document's Python client)",
+  neededFor:
+    "The HTTPS test needs python3 with the requests library (it runs the Tangerine365 API document's Python client)",
   debianPackage: 'python3-requests',
   alternative: 'run `pip install requests` for the python3 on PATH',
-  find: () => [findOnPath('python3'), '/usr/bin/python3'].find((python): python is string => !!python && canImportRequests(python)),
+  find: () =>
+    [findOnPath('python3'), '/usr/bin/python3'].find(
+      (python): python is string => !!python && canImportRequests(python),
+    ),
 };

@@ -1,5 +1,10 @@
 /** The module's POST routes as clients reach them, the Tangerine365 API's `//auth/lostPassword` among them. */
-export const POST_ROUTES = ['/auth/lostPassword', '//auth/lostPassword', '/auth/resetPassword', '/auth/resetPassword/check'];
+export const POST_ROUTES = [
+  '/auth/lostPassword',
+  '//auth/lostPassword',
+  '/auth/resetPassword',
+  '/auth/resetPassword/check',
+];
 
 /** Content types a client may send: the two the module reads, with charsets and odd casing, and ones it refuses. */
 export const CONTENT_TYPES = [

@@ -9,7 +9,9 @@ const TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 
 /** What a reset link's JWT says, read without checking it. */
 export function claimsOf(link: string): ResetLinkClaims {
-  return JSON.parse(Buffer.from(link.split('.')[1], 'base64url').toString('utf8'));
+  return JSON.parse(
+    Buffer.from(link.split('.')[1], 'base64url').toString('utf8'),
+  );
 }
 
 /** Signs claims with the test server's secret: a link whose JWT the server takes as its own, whatever it says. */
@@ -22,7 +24,10 @@ export function signLink(claims: object): Promise<string> {
  * another instance at the same moment can leave one, and the link to it. The
  * row holds the SHA-256 of the raw value, as the module stores every token.
  */
-export async function plantLiveToken(server: TestServer, userId: string): Promise<string> {
+export async function plantLiveToken(
+  server: TestServer,
+  userId: string,
+): Promise<string> {
   const raw = randomBytes(32);
   const now = server.clock.now();
   const token: ResetToken = {

@@ -1,4 +1,9 @@
-import { ChildProcess, spawn, execFile, execFileSync } from 'node:child_process';
+import {
+  ChildProcess,
+  spawn,
+  execFile,
+  execFileSync,
+} from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -55,22 +60,51 @@ export class ServerProcess {
     return { PATH: process.env.PATH, NODE_ENV: 'test', ...this.env };
   }
 
-  private addUserArguments(username: string, email: string, password: string): string[] {
-    return [USERS_CLI, 'add', '--username', username, '--email', email, '--password', password];
+  private addUserArguments(
+    username: string,
+    email: string,
+    password: string,
+  ): string[] {
+    return [
+      USERS_CLI,
+      'add',
+      '--username',
+      username,
+      '--email',
+      email,
+      '--password',
+      password,
+    ];
   }
 
   addUser(username: string, email: string, password: string): void {
-    execFileSync(process.execPath, this.addUserArguments(username, email, password), { cwd: this.cwd, env: this.processEnv() });
+    execFileSync(
+      process.execPath,
+      this.addUserArguments(username, email, password),
+      { cwd: this.cwd, env: this.processEnv() },
+    );
   }
 
   /** `users add` without blocking, so that several can run at once; rejects with the CLI's output when it fails. */
-  async addUserAsync(username: string, email: string, password: string): Promise<void> {
-    await promisify(execFile)(process.execPath, this.addUserArguments(username, email, password), { cwd: this.cwd, env: this.processEnv() });
+  async addUserAsync(
+    username: string,
+    email: string,
+    password: string,
+  ): Promise<void> {
+    await promisify(execFile)(
+      process.execPath,
+      this.addUserArguments(username, email, password),
+      { cwd: this.cwd, env: this.processEnv() },
+    );
   }
 
   verifyPassword(username: string, password: string): boolean {
     try {
-      execFileSync(process.execPath, [USERS_CLI, 'verify', '--username', username, '--password', password], { cwd: this.cwd, env: this.processEnv() });
+      execFileSync(
+        process.execPath,
+        [USERS_CLI, 'verify', '--username', username, '--password', password],
+        { cwd: this.cwd, env: this.processEnv() },
+      );
       return true;
     } catch {
       return false;
@@ -79,24 +113,34 @@ export class ServerProcess {
 
   /** Resolves once /health answers 200; `timeoutMs` is longer where several start on one machine at once. */
   async start(timeoutMs = 20000): Promise<void> {
-    this.child = spawn(process.execPath, [MAIN], { cwd: this.cwd, env: this.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN], {
+      cwd: this.cwd,
+      env: this.processEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk) => (this.output += chunk));
     this.child.stderr!.on('data', (chunk) => (this.output += chunk));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`server exited: ${this.output}`);
       try {
         if (await this.isHealthy()) return;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`server did not start: ${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`server did not start: ${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
   get isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined &&
+      this.child.exitCode === null &&
+      this.child.signalCode === null
+    );
   }
 
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */

@@ -43,12 +43,18 @@ export class SmtpSink {
       logger: false,
       onRcptTo: (address, _session, callback) => {
         if (!this.refuseFor.has(address.address)) return callback();
-        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        callback(
+          Object.assign(new Error('mailbox unavailable'), {
+            responseCode: 550,
+          }),
+        );
       },
       onData: (stream, session, callback) => {
         // smtp-server resets the envelope once onData returns: copy it first.
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const from = session.envelope.mailFrom
+          ? session.envelope.mailFrom.address
+          : '';
         if (to.some((address) => this.stallFor.has(address))) {
           stream.on('end', () => this.stalled.push(...to)).resume();
           return;
@@ -61,7 +67,10 @@ export class SmtpSink {
               if (this.holdingReplies) this.heldReplies.push(reply);
               else reply();
             };
-            const holdMs = Math.max(0, ...to.map((address) => this.holdFirstMailTo.get(address) ?? 0));
+            const holdMs = Math.max(
+              0,
+              ...to.map((address) => this.holdFirstMailTo.get(address) ?? 0),
+            );
             for (const address of to) this.holdFirstMailTo.delete(address);
             if (holdMs > 0) setTimeout(keep, holdMs);
             else keep();
@@ -69,7 +78,9 @@ export class SmtpSink {
           .catch(callback);
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      this.server!.listen(this.port, '127.0.0.1', resolve),
+    );
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }
@@ -98,10 +109,17 @@ export class SmtpSink {
     return this.mails.filter((mail) => mail.to.includes(address));
   }
 
-  async waitForMails(address: string, count = 1, timeoutMs = 10000): Promise<ReceivedMail[]> {
+  async waitForMails(
+    address: string,
+    count = 1,
+    timeoutMs = 10000,
+  ): Promise<ReceivedMail[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.mailsTo(address).length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${address}, got ${this.mailsTo(address).length}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `expected ${count} mail(s) to ${address}, got ${this.mailsTo(address).length}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return this.mailsTo(address);
@@ -110,7 +128,9 @@ export class SmtpSink {
 
 /** The reset link's token, read from a mail's text part. */
 export function tokenFrom(mail: ReceivedMail): string {
-  const match = /https?:\/\/\S+[?&]token=([\w.-]+)/.exec(mail.parsed.text ?? '');
+  const match = /https?:\/\/\S+[?&]token=([\w.-]+)/.exec(
+    mail.parsed.text ?? '',
+  );
   if (!match) throw new Error('no reset link in the mail');
   return match[1];
 }

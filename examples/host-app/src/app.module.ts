@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS, PasswordResetModule } from 'nestjs-password-reset';
+import {
+  PASSWORD_RESET_ENTITIES,
+  PASSWORD_RESET_MIGRATIONS,
+  PasswordResetModule,
+} from 'nestjs-password-reset';
 import { CreateUsers1700000000000 } from './migrations/1700000000000-create-users';
 import { CreateSessions1700000000001 } from './migrations/1700000000001-create-sessions';
 import { Session } from './users/session.entity';
@@ -14,7 +18,11 @@ import { UsersResetStore } from './users/users-reset.store';
       type: 'better-sqlite3',
       database: process.env.DATABASE_PATH ?? 'host-app.sqlite',
       entities: [User, Session, ...PASSWORD_RESET_ENTITIES],
-      migrations: [CreateUsers1700000000000, CreateSessions1700000000001, ...PASSWORD_RESET_MIGRATIONS],
+      migrations: [
+        CreateUsers1700000000000,
+        CreateSessions1700000000001,
+        ...PASSWORD_RESET_MIGRATIONS,
+      ],
       migrationsRun: true,
     }),
     UsersModule,
@@ -24,9 +32,14 @@ import { UsersResetStore } from './users/users-reset.store';
       useFactory: (users: UsersResetStore) => ({
         userStore: users,
         jwtSecret: process.env.RESET_JWT_SECRET!,
-        resetUrl: process.env.RESET_URL ?? 'http://localhost:3000/reset-password',
+        resetUrl:
+          process.env.RESET_URL ?? 'http://localhost:3000/reset-password',
         // With SMTP_URL unset, outside production, each mail is written as an .eml file under var/mail.
-        mail: { transport: process.env.SMTP_URL, from: 'no-reply@example.com', productName: 'Host App' },
+        mail: {
+          transport: process.env.SMTP_URL,
+          from: 'no-reply@example.com',
+          productName: 'Host App',
+        },
       }),
     }),
   ],

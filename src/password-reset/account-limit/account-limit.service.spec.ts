@@ -1,5 +1,8 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, describeEachNetworkedDatabase } from '../../../test/support/databases';
+import {
+  createTestDatabase,
+  describeEachNetworkedDatabase,
+} from '../../../test/support/databases';
 import { databaseOptions } from '../../database/database-options';
 import { runMigrationsInTurn } from '../../database/migrations-in-turn';
 import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
@@ -20,10 +23,30 @@ describe('AccountLimitService', () => {
   });
   afterEach(() => dataSource.destroy());
 
-  const limitWith = (accountLimit?: { max: number; windowMs: number }) => new AccountLimitService(dataSource, { now: () => now }, { accountLimit } as never);
-  const queued = (userId: string, createdAt: number, kind: OutboxMailKind = 'reset-password') =>
-    dataSource.manager.insert(OutboxMail, { kind, userId, createdAt, status: 'sent', attempts: 1, nextAttemptAt: createdAt, sentAt: createdAt, lastError: null });
-  const allowance = (limit: AccountLimitService, userId: string, wanted: number) => limit.allowance(dataSource.manager, userId, wanted);
+  const limitWith = (accountLimit?: { max: number; windowMs: number }) =>
+    new AccountLimitService(dataSource, { now: () => now }, {
+      accountLimit,
+    } as never);
+  const queued = (
+    userId: string,
+    createdAt: number,
+    kind: OutboxMailKind = 'reset-password',
+  ) =>
+    dataSource.manager.insert(OutboxMail, {
+      kind,
+      userId,
+      createdAt,
+      status: 'sent',
+      attempts: 1,
+      nextAttemptAt: createdAt,
+      sentAt: createdAt,
+      lastError: null,
+    });
+  const allowance = (
+    limit: AccountLimitService,
+    userId: string,
+    wanted: number,
+  ) => limit.allowance(dataSource.manager, userId, wanted);
 
   it('allows three reset mails an hour by default', async () => {
     const limit = limitWith();
@@ -66,77 +89,122 @@ describe('AccountLimitService', () => {
   });
 
   it('locks nothing where rows do not lock (SQLite), so no account is held by another', async () => {
-    expect(await limitWith().lockUnlessHeld(dataSource.manager, ['7', '8'])).toEqual(new Set());
+    expect(
+      await limitWith().lockUnlessHeld(dataSource.manager, ['7', '8']),
+    ).toEqual(new Set());
   });
 });
 
-describeEachNetworkedDatabase('AccountLimitService where rows lock (%s)', (databaseKind) => {
-  let dataSource: DataSource;
-  let drop: () => Promise<void>;
-  let limit: AccountLimitService;
-  const now = Date.UTC(2026, 10, 27, 12);
+describeEachNetworkedDatabase(
+  'AccountLimitService where rows lock (%s)',
+  (databaseKind) => {
+    let dataSource: DataSource;
+    let drop: () => Promise<void>;
+    let limit: AccountLimitService;
+    const now = Date.UTC(2026, 10, 27, 12);
 
-  beforeEach(async () => {
-    const database = await createTestDatabase(databaseKind);
-    drop = database.drop;
-    dataSource = await runMigrationsInTurn(await new DataSource(databaseOptions(database.url)).initialize());
-    limit = new AccountLimitService(dataSource, { now: () => now }, { accountLimit: { max: 1, windowMs: HOUR } } as never);
-  });
-  afterEach(async () => {
-    await dataSource.destroy();
-    await drop();
-  });
-
-  /** A transaction that runs `work`, then holds its locks until released. */
-  const heldTransaction = <T>(work: (manager: EntityManager) => Promise<T>) => {
-    let release!: () => void;
-    let reached!: (value: T) => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const result = new Promise<T>((resolve) => (reached = resolve));
-    const done = dataSource.transaction('READ COMMITTED', async (manager) => {
-      reached(await work(manager));
-      await released;
+    beforeEach(async () => {
+      const database = await createTestDatabase(databaseKind);
+      drop = database.drop;
+      dataSource = await runMigrationsInTurn(
+        await new DataSource(databaseOptions(database.url)).initialize(),
+      );
+      limit = new AccountLimitService(dataSource, { now: () => now }, {
+        accountLimit: { max: 1, windowMs: HOUR },
+      } as never);
     });
-    return { result, release, done };
-  };
-  const queueMail = (manager: EntityManager, userId: string) =>
-    manager.insert(OutboxMail, { kind: 'reset-password', userId, createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null });
-
-  it("makes the account's row, and makes a second instance wait for the first one's mail before counting", async () => {
-    const first = heldTransaction(async (manager) => {
-      const allowed = await limit.allowance(manager, '7', 1);
-      await queueMail(manager, '7');
-      return allowed;
+    afterEach(async () => {
+      await dataSource.destroy();
+      await drop();
     });
-    expect(await first.result).toBe(1);
-    let secondCounted = false;
-    const second = dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, '7', 1)).finally(() => (secondCounted = true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(secondCounted).toBe(false);
-    first.release();
-    await first.done;
-    expect(await second).toBe(0);
-    expect(await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' })).not.toBeNull();
-  });
 
-  it("locks the account's own row, also where other accounts have theirs", async () => {
-    await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, '8', 1));
-    await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, '7', 1));
-    expect(await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' })).not.toBeNull();
-  });
+    /** A transaction that runs `work`, then holds its locks until released. */
+    const heldTransaction = <T>(
+      work: (manager: EntityManager) => Promise<T>,
+    ) => {
+      let release!: () => void;
+      let reached!: (value: T) => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const result = new Promise<T>((resolve) => (reached = resolve));
+      const done = dataSource.transaction('READ COMMITTED', async (manager) => {
+        reached(await work(manager));
+        await released;
+      });
+      return { result, release, done };
+    };
+    const queueMail = (manager: EntityManager, userId: string) =>
+      manager.insert(OutboxMail, {
+        kind: 'reset-password',
+        userId,
+        createdAt: now,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        sentAt: null,
+        lastError: null,
+      });
 
-  it('names the accounts another transaction holds, without waiting for them, and locks the others', async () => {
-    for (const userId of ['7', '8', '10']) await dataSource.transaction('READ COMMITTED', (manager) => limit.allowance(manager, userId, 1));
-    const holder = heldTransaction(async (manager) => {
-      await limit.allowance(manager, '7', 1);
-      await limit.allowance(manager, '10', 1);
+    it("makes the account's row, and makes a second instance wait for the first one's mail before counting", async () => {
+      const first = heldTransaction(async (manager) => {
+        const allowed = await limit.allowance(manager, '7', 1);
+        await queueMail(manager, '7');
+        return allowed;
+      });
+      expect(await first.result).toBe(1);
+      let secondCounted = false;
+      const second = dataSource
+        .transaction('READ COMMITTED', (manager) =>
+          limit.allowance(manager, '7', 1),
+        )
+        .finally(() => (secondCounted = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(secondCounted).toBe(false);
+      first.release();
+      await first.done;
+      expect(await second).toBe(0);
+      expect(
+        await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' }),
+      ).not.toBeNull();
     });
-    await holder.result;
-    const held = await dataSource.transaction('READ COMMITTED', (manager) => limit.lockUnlessHeld(manager, ['7', '8', '9']));
-    expect(held).toEqual(new Set(['7']));
-    expect(await dataSource.transaction('READ COMMITTED', (manager) => limit.lockUnlessHeld(manager, []))).toEqual(new Set());
-    holder.release();
-    await holder.done;
-    expect(await dataSource.transaction('READ COMMITTED', (manager) => limit.lockUnlessHeld(manager, ['7', '8']))).toEqual(new Set());
-  });
-});
+
+    it("locks the account's own row, also where other accounts have theirs", async () => {
+      await dataSource.transaction('READ COMMITTED', (manager) =>
+        limit.allowance(manager, '8', 1),
+      );
+      await dataSource.transaction('READ COMMITTED', (manager) =>
+        limit.allowance(manager, '7', 1),
+      );
+      expect(
+        await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' }),
+      ).not.toBeNull();
+    });
+
+    it('names the accounts another transaction holds, without waiting for them, and locks the others', async () => {
+      for (const userId of ['7', '8', '10'])
+        await dataSource.transaction('READ COMMITTED', (manager) =>
+          limit.allowance(manager, userId, 1),
+        );
+      const holder = heldTransaction(async (manager) => {
+        await limit.allowance(manager, '7', 1);
+        await limit.allowance(manager, '10', 1);
+      });
+      await holder.result;
+      const held = await dataSource.transaction('READ COMMITTED', (manager) =>
+        limit.lockUnlessHeld(manager, ['7', '8', '9']),
+      );
+      expect(held).toEqual(new Set(['7']));
+      expect(
+        await dataSource.transaction('READ COMMITTED', (manager) =>
+          limit.lockUnlessHeld(manager, []),
+        ),
+      ).toEqual(new Set());
+      holder.release();
+      await holder.done;
+      expect(
+        await dataSource.transaction('READ COMMITTED', (manager) =>
+          limit.lockUnlessHeld(manager, ['7', '8']),
+        ),
+      ).toEqual(new Set());
+    });
+  },
+);

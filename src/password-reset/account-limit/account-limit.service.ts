@@ -5,7 +5,12 @@ import { locksRows } from '../database/row-locks';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { AccountLimit, DEFAULT_ACCOUNT_LIMIT, lockAccount, resetMailsQueuedSince } from './account-limit';
+import {
+  AccountLimit,
+  DEFAULT_ACCOUNT_LIMIT,
+  lockAccount,
+  resetMailsQueuedSince,
+} from './account-limit';
 import { AccountLock } from './account-lock.entity';
 
 /**
@@ -31,9 +36,17 @@ export class AccountLimitService {
    * within the caller's transaction. Lock accounts in one order (callers sort
    * them), so that two batches never wait on each other in a circle.
    */
-  async allowance(manager: EntityManager, userId: string, wanted: number): Promise<number> {
+  async allowance(
+    manager: EntityManager,
+    userId: string,
+    wanted: number,
+  ): Promise<number> {
     await lockAccount(manager, userId);
-    const queued = await resetMailsQueuedSince(manager, userId, this.clock.now() - this.limit.windowMs);
+    const queued = await resetMailsQueuedSince(
+      manager,
+      userId,
+      this.clock.now() - this.limit.windowMs,
+    );
     return Math.max(0, Math.min(wanted, this.limit.max - queued));
   }
 
@@ -42,11 +55,28 @@ export class AccountLimitService {
    * returns the accounts another does hold (one queueing their mails, or
    * claiming their mail in another instance), without waiting for any.
    */
-  async lockUnlessHeld(manager: EntityManager, userIds: string[]): Promise<Set<string>> {
+  async lockUnlessHeld(
+    manager: EntityManager,
+    userIds: string[],
+  ): Promise<Set<string>> {
     if (!locksRows(this.dataSource) || userIds.length === 0) return new Set();
-    const rows = () => manager.createQueryBuilder(AccountLock, 'account').where({ userId: In(userIds) });
+    const rows = () =>
+      manager
+        .createQueryBuilder(AccountLock, 'account')
+        .where({ userId: In(userIds) });
     const existing = await rows().getMany();
-    const locked = new Set((await rows().setLock('pessimistic_write').setOnLocked('skip_locked').getMany()).map((account) => account.userId));
-    return new Set(existing.map((account) => account.userId).filter((userId) => !locked.has(userId)));
+    const locked = new Set(
+      (
+        await rows()
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .getMany()
+      ).map((account) => account.userId),
+    );
+    return new Set(
+      existing
+        .map((account) => account.userId)
+        .filter((userId) => !locked.has(userId)),
+    );
   }
 }

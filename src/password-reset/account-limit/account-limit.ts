@@ -9,11 +9,22 @@ export interface AccountLimit {
   windowMs: number;
 }
 
-export const DEFAULT_ACCOUNT_LIMIT: AccountLimit = { max: 3, windowMs: 60 * 60 * 1000 };
+export const DEFAULT_ACCOUNT_LIMIT: AccountLimit = {
+  max: 3,
+  windowMs: 60 * 60 * 1000,
+};
 
 /** The reset mails queued for the account after `since`, whatever became of them: what the limit counts. */
-export function resetMailsQueuedSince(manager: EntityManager, userId: string, since: number): Promise<number> {
-  return manager.countBy(OutboxMail, { userId, kind: 'reset-password', createdAt: MoreThan(since) });
+export function resetMailsQueuedSince(
+  manager: EntityManager,
+  userId: string,
+  since: number,
+): Promise<number> {
+  return manager.countBy(OutboxMail, {
+    userId,
+    kind: 'reset-password',
+    createdAt: MoreThan(since),
+  });
 }
 
 /**
@@ -24,10 +35,24 @@ export function resetMailsQueuedSince(manager: EntityManager, userId: string, si
  * takes a shared lock, and two shared locks that both want to become exclusive
  * deadlock.
  */
-export async function lockAccount(manager: EntityManager, userId: string): Promise<void> {
+export async function lockAccount(
+  manager: EntityManager,
+  userId: string,
+): Promise<void> {
   if (!locksRows(manager.connection)) return;
-  const lockRow = () => manager.createQueryBuilder(AccountLock, 'account').setLock('pessimistic_write').where('account.user_id = :userId', { userId }).getOne();
+  const lockRow = () =>
+    manager
+      .createQueryBuilder(AccountLock, 'account')
+      .setLock('pessimistic_write')
+      .where('account.user_id = :userId', { userId })
+      .getOne();
   if (await lockRow()) return;
-  await manager.createQueryBuilder().insert().into(AccountLock).values({ userId }).orIgnore().execute();
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(AccountLock)
+    .values({ userId })
+    .orIgnore()
+    .execute();
   await lockRow();
 }

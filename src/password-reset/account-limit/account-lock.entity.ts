@@ -1,5 +1,8 @@
 import { Entity, PrimaryColumn } from 'typeorm';
-import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
+import {
+  ExactText,
+  PasswordResetEntity,
+} from '../database/password-reset-entity';
 
 /**
  * One row per account that was sent a reset mail: the row whose lock makes

@@ -22,11 +22,14 @@ export function isRefusedData(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const { code, sqlState } = error.driverError as DriverError;
   const state = sqlState ?? code ?? '';
-  return /^2[23]/.test(state) || /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(state);
+  return (
+    /^2[23]/.test(state) || /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(state)
+  );
 }
 
 /** pg and pg-pool say these in plain Errors: no connection could be made, or none came free in time. */
-const PG_CONNECTION_FAILURE = /^(timeout exceeded when trying to connect|Connection terminated)/;
+const PG_CONNECTION_FAILURE =
+  /^(timeout exceeded when trying to connect|Connection terminated)/;
 
 /**
  * Whether an error means that the database could not be used just now. A
@@ -38,5 +41,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof TypeORMError) return true;
   if (!(error instanceof Error)) return false;
   const { syscall, severity, sqlState, fatal } = error as DriverError;
-  return syscall !== undefined || severity !== undefined || sqlState !== undefined || fatal === true || PG_CONNECTION_FAILURE.test(error.message);
+  return (
+    syscall !== undefined ||
+    severity !== undefined ||
+    sqlState !== undefined ||
+    fatal === true ||
+    PG_CONNECTION_FAILURE.test(error.message)
+  );
 }

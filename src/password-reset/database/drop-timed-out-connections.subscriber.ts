@@ -2,8 +2,13 @@ import { EntitySubscriberInterface, EventSubscriber } from 'typeorm';
 
 /** How pg (`query_timeout`) and mysql2 (a query's `timeout`) say that the client stopped waiting. */
 function isClientSideTimeout(error: unknown): boolean {
-  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
-  return message === 'Query read timeout' || code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+  const { message, code } = (error ?? {}) as {
+    message?: unknown;
+    code?: unknown;
+  };
+  return (
+    message === 'Query read timeout' || code === 'PROTOCOL_SEQUENCE_TIMEOUT'
+  );
 }
 
 /** The driver's connection under a query runner: a pg `Client` or a mysql2 `PoolConnection`. */
@@ -36,8 +41,11 @@ export class DropTimedOutConnections implements EntitySubscriberInterface {
   afterQuery(event: FinishedQuery): void {
     if (event.success || !isClientSideTimeout(event.error)) return;
     // Not in QueryRunner's interface, but every driver's runner has it.
-    const connection = (event.queryRunner as unknown as { databaseConnection?: DriverConnection }).databaseConnection;
-    if (connection?.destroy) connection.destroy(); // mysql2: leaves the pool at once
+    const connection = (
+      event.queryRunner as unknown as { databaseConnection?: DriverConnection }
+    ).databaseConnection;
+    if (connection?.destroy)
+      connection.destroy(); // mysql2: leaves the pool at once
     else void connection?.end?.().catch(() => undefined); // pg: with a query outstanding, drops the socket; the pool discards an ended client
   }
 }

@@ -1,17 +1,27 @@
 import { BaseEntity, DataSource, EntityMetadata } from 'typeorm';
-import { isMariaDbOrMySql, MYSQL_EXACT_TEXT } from '../migrations/exact-collation';
+import {
+  isMariaDbOrMySql,
+  MYSQL_EXACT_TEXT,
+} from '../migrations/exact-collation';
 
 const exactTextProperties = new WeakMap<object, Set<string>>();
 
 /** Marks a text column whose values must compare exactly (ids, identifiers): a binary collation on MariaDB/MySQL, as the migrations make it. */
 export function ExactText(): PropertyDecorator {
   return (prototype, property) => {
-    const properties = exactTextProperties.get(prototype.constructor) ?? new Set<string>();
-    exactTextProperties.set(prototype.constructor, properties.add(String(property)));
+    const properties =
+      exactTextProperties.get(prototype.constructor) ?? new Set<string>();
+    exactTextProperties.set(
+      prototype.constructor,
+      properties.add(String(property)),
+    );
   };
 }
 
-export function isExactText(entity: EntityMetadata['target'], property: string): boolean {
+export function isExactText(
+  entity: EntityMetadata['target'],
+  property: string,
+): boolean {
   return exactTextProperties.get(entity as object)?.has(property) ?? false;
 }
 
@@ -25,7 +35,11 @@ export function isExactText(entity: EntityMetadata['target'], property: string):
  */
 function readsMariaDbNullDefaultAsText(dataSource: DataSource): boolean {
   const version = (dataSource.driver as { version?: string }).version;
-  return dataSource.options.type === 'mysql' && version !== undefined && parseInt(version, 10) >= 10;
+  return (
+    dataSource.options.type === 'mysql' &&
+    version !== undefined &&
+    parseInt(version, 10) >= 10
+  );
 }
 
 /**
@@ -34,12 +48,21 @@ function readsMariaDbNullDefaultAsText(dataSource: DataSource): boolean {
  * makes the tables the migrations make, and a host's `migration:generate`
  * finds nothing of the module's to change.
  */
-function fitColumnsToDatabase(metadata: EntityMetadata, dataSource: DataSource): void {
+function fitColumnsToDatabase(
+  metadata: EntityMetadata,
+  dataSource: DataSource,
+): void {
   if (!isMariaDbOrMySql(dataSource)) return;
   const nullDefaultReadAsText = readsMariaDbNullDefaultAsText(dataSource);
   for (const column of metadata.columns) {
-    if (isExactText(metadata.target, column.propertyName)) Object.assign(column, MYSQL_EXACT_TEXT);
-    if (nullDefaultReadAsText && column.isNullable && column.default === undefined) column.default = () => 'NULL';
+    if (isExactText(metadata.target, column.propertyName))
+      Object.assign(column, MYSQL_EXACT_TEXT);
+    if (
+      nullDefaultReadAsText &&
+      column.isNullable &&
+      column.default === undefined
+    )
+      column.default = () => 'NULL';
   }
 }
 
@@ -47,7 +70,9 @@ function fitColumnsToDatabase(metadata: EntityMetadata, dataSource: DataSource):
  * BaseEntity typed without its instance methods: the module treats rows as
  * plain objects (spread, built as literals) and never calls them.
  */
-const StaticallyBaseEntity = BaseEntity as unknown as (abstract new () => object) & Pick<typeof BaseEntity, 'useDataSource'>;
+const StaticallyBaseEntity =
+  BaseEntity as unknown as (abstract new () => object) &
+    Pick<typeof BaseEntity, 'useDataSource'>;
 
 /**
  * Base of the module's entities. TypeORM calls `useDataSource` of a
@@ -58,6 +83,7 @@ const StaticallyBaseEntity = BaseEntity as unknown as (abstract new () => object
 export abstract class PasswordResetEntity extends StaticallyBaseEntity {
   static useDataSource(dataSource: DataSource | null): void {
     super.useDataSource(dataSource);
-    if (dataSource) fitColumnsToDatabase(dataSource.getMetadata(this), dataSource);
+    if (dataSource)
+      fitColumnsToDatabase(dataSource.getMetadata(this), dataSource);
   }
 }

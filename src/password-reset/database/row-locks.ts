@@ -1,4 +1,9 @@
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  ObjectLiteral,
+  SelectQueryBuilder,
+} from 'typeorm';
 
 /**
  * Whether the database locks rows, so that workers of several instances can
@@ -18,11 +23,20 @@ export function locksRows(dataSource: DataSource): boolean {
  * process shares one connection, where a transaction would take in the
  * request path's INSERTs too.
  */
-export function claimTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return locksRows(dataSource) ? dataSource.transaction('READ COMMITTED', work) : work(dataSource.manager);
+export function claimTransaction<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  return locksRows(dataSource)
+    ? dataSource.transaction('READ COMMITTED', work)
+    : work(dataSource.manager);
 }
 
 /** The rows the query selects, locked until the transaction ends, skipping those another worker holds. */
-export function skippingLocked<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
-  return locksRows(query.connection) ? query.setLock('pessimistic_write').setOnLocked('skip_locked') : query;
+export function skippingLocked<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+): SelectQueryBuilder<T> {
+  return locksRows(query.connection)
+    ? query.setLock('pessimistic_write').setOnLocked('skip_locked')
+    : query;
 }

@@ -7,7 +7,12 @@ import { AdvancedConsoleLogger, QueryRunner } from 'typeorm';
  * leaves the parameters out.
  */
 export class StatementOnlyLogger extends AdvancedConsoleLogger {
-  override logQuerySlow(time: number, query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {
+  override logQuerySlow(
+    time: number,
+    query: string,
+    _parameters?: unknown[],
+    queryRunner?: QueryRunner,
+  ): void {
     super.logQuerySlow(time, query, undefined, queryRunner);
   }
 }

@@ -18,22 +18,38 @@ export const PASSWORD_RESET_ERROR_CODES = [
   'internal_error',
 ] as const;
 
-export type PasswordResetErrorCode = (typeof PASSWORD_RESET_ERROR_CODES)[number];
+export type PasswordResetErrorCode =
+  (typeof PASSWORD_RESET_ERROR_CODES)[number];
 
 /** The body of every error, as the OpenAPI document shows it. */
 export class PasswordResetErrorResponse implements PasswordResetErrorBody {
   @ApiProperty({ example: 400 })
   statusCode: number;
 
-  @ApiProperty({ description: 'The HTTP reason phrase', example: 'Bad Request' })
+  @ApiProperty({
+    description: 'The HTTP reason phrase',
+    example: 'Bad Request',
+  })
   error: string;
 
-  @ApiProperty({ description: 'One sentence a person can read, in the language of `Accept-Language`', example: 'username is required' })
+  @ApiProperty({
+    description:
+      'One sentence a person can read, in the language of `Accept-Language`',
+    example: 'username is required',
+  })
   message: string;
 
-  @ApiProperty({ description: 'Stable and machine-readable', enum: PASSWORD_RESET_ERROR_CODES, example: 'invalid_request' })
+  @ApiProperty({
+    description: 'Stable and machine-readable',
+    enum: PASSWORD_RESET_ERROR_CODES,
+    example: 'invalid_request',
+  })
   code: string;
 
-  @ApiPropertyOptional({ description: 'What is wrong with the new password or the code (`weak_password`, `password_mismatch`, `second_factor_required`, `invalid_second_factor`)', type: [String] })
+  @ApiPropertyOptional({
+    description:
+      'What is wrong with the new password or the code (`weak_password`, `password_mismatch`, `second_factor_required`, `invalid_second_factor`)',
+    type: [String],
+  })
   reasons?: string[];
 }

@@ -1,4 +1,10 @@
-import { IsDefined, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  IsDefined,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { failureText } from '../http/validate-body';
 import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
 
@@ -10,9 +16,16 @@ const MAX_PASSWORD_INPUT_LENGTH = 4096;
 const MAX_SECOND_FACTOR_CODE_LENGTH = 64;
 
 export class CheckResetTokenDto {
-  @ApiProperty({ description: 'The `token` parameter of the link in the reset mail', minLength: 1, maxLength: MAX_TOKEN_LENGTH })
+  @ApiProperty({
+    description: 'The `token` parameter of the link in the reset mail',
+    minLength: 1,
+    maxLength: MAX_TOKEN_LENGTH,
+  })
   // Checked bottom-up, and only the first failure is reported.
-  @MaxLength(MAX_TOKEN_LENGTH, failureText('tooLong', { max: MAX_TOKEN_LENGTH }))
+  @MaxLength(
+    MAX_TOKEN_LENGTH,
+    failureText('tooLong', { max: MAX_TOKEN_LENGTH }),
+  )
   @IsNotEmpty(failureText('empty'))
   @IsString()
   @IsDefined(failureText('required'))
@@ -21,26 +34,41 @@ export class CheckResetTokenDto {
 
 export class ResetPasswordDto extends CheckResetTokenDto {
   @ApiProperty({
-    description: 'The new password; the policy (by default 8 to 128 characters, not the username or address, not easily guessed) decides, and a refusal lists its reasons',
+    description:
+      'The new password; the policy (by default 8 to 128 characters, not the username or address, not easily guessed) decides, and a refusal lists its reasons',
     maxLength: MAX_PASSWORD_INPUT_LENGTH,
   })
-  @MaxLength(MAX_PASSWORD_INPUT_LENGTH, failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }))
+  @MaxLength(
+    MAX_PASSWORD_INPUT_LENGTH,
+    failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }),
+  )
   @IsString()
   @IsDefined(failureText('required'))
   password: string;
 
   /** The password typed a second time; the form sends it, an API client may leave it out. */
-  @ApiPropertyOptional({ description: 'The same password again; when given, it must match (`password_mismatch`)', maxLength: MAX_PASSWORD_INPUT_LENGTH })
-  @MaxLength(MAX_PASSWORD_INPUT_LENGTH, failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }))
+  @ApiPropertyOptional({
+    description:
+      'The same password again; when given, it must match (`password_mismatch`)',
+    maxLength: MAX_PASSWORD_INPUT_LENGTH,
+  })
+  @MaxLength(
+    MAX_PASSWORD_INPUT_LENGTH,
+    failureText('tooLong', { max: MAX_PASSWORD_INPUT_LENGTH }),
+  )
   @IsString()
   @IsOptional()
   passwordConfirmation?: string;
 
   @ApiPropertyOptional({
-    description: 'Needed for a user with a second factor (the check says `secondFactorRequired`): missing, `second_factor_required`; wrong, `invalid_second_factor`. Ignored for other users',
+    description:
+      'Needed for a user with a second factor (the check says `secondFactorRequired`): missing, `second_factor_required`; wrong, `invalid_second_factor`. Ignored for other users',
     maxLength: MAX_SECOND_FACTOR_CODE_LENGTH,
   })
-  @MaxLength(MAX_SECOND_FACTOR_CODE_LENGTH, failureText('tooLong', { max: MAX_SECOND_FACTOR_CODE_LENGTH }))
+  @MaxLength(
+    MAX_SECOND_FACTOR_CODE_LENGTH,
+    failureText('tooLong', { max: MAX_SECOND_FACTOR_CODE_LENGTH }),
+  )
   @IsNotEmpty(failureText('empty'))
   @IsString()
   @IsOptional()

@@ -5,9 +5,16 @@ export class ResetTokenStatusDto {
   @ApiProperty({ enum: [true] })
   usable: true;
 
-  @ApiProperty({ description: 'When the link stops working', format: 'date-time' })
+  @ApiProperty({
+    description: 'When the link stops working',
+    format: 'date-time',
+  })
   expiresAt: string;
 
-  @ApiPropertyOptional({ enum: [true], description: 'The user has a second factor: the reset needs `secondFactorCode`' })
+  @ApiPropertyOptional({
+    enum: [true],
+    description:
+      'The user has a second factor: the reset needs `secondFactorCode`',
+  })
   secondFactorRequired?: true;
 }

@@ -12,10 +12,14 @@ type NodeRequest = IncomingMessage & { url: string; method: string };
  * parsers the host adds later (Nest adds its parsers in `app.init()`), and
  * those parsers skip a request whose body has been read.
  */
-function readOnExpress(adapter: AbstractHttpAdapter, paths: PasswordResetPaths): void {
+function readOnExpress(
+  adapter: AbstractHttpAdapter,
+  paths: PasswordResetPaths,
+): void {
   adapter.use((request: NodeRequest, _response: unknown, next: () => void) => {
     request.url = paths.withoutExtraLeadingSlash(request.url) ?? request.url;
-    if (request.method === 'POST' && paths.isModuleRoute(request.url)) void readBeforeTheHost(request).then(() => next());
+    if (request.method === 'POST' && paths.isModuleRoute(request.url))
+      void readBeforeTheHost(request).then(() => next());
     else next();
   });
 }
@@ -27,8 +31,19 @@ interface FastifyRequest extends HttpRequest {
 }
 
 interface FastifyInstance {
-  addHook(name: 'preParsing', hook: (request: FastifyRequest, reply: unknown, payload: unknown, done: (error: null, payload: unknown) => void) => void): unknown;
-  addHook(name: 'preValidation', hook: (request: FastifyRequest, reply: unknown, done: () => void) => void): unknown;
+  addHook(
+    name: 'preParsing',
+    hook: (
+      request: FastifyRequest,
+      reply: unknown,
+      payload: unknown,
+      done: (error: null, payload: unknown) => void,
+    ) => void,
+  ): unknown;
+  addHook(
+    name: 'preValidation',
+    hook: (request: FastifyRequest, reply: unknown, done: () => void) => void,
+  ): unknown;
 }
 
 /** The headers by which Fastify decides that a request has a body to parse. */
@@ -36,7 +51,12 @@ const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'];
 const hiddenBodyHeaders = new WeakMap<IncomingMessage, IncomingHttpHeaders>();
 
 function hideBodyHeaders(request: IncomingMessage): void {
-  const hidden = Object.fromEntries(BODY_HEADERS.filter((name) => name in request.headers).map((name) => [name, request.headers[name]]));
+  const hidden = Object.fromEntries(
+    BODY_HEADERS.filter((name) => name in request.headers).map((name) => [
+      name,
+      request.headers[name],
+    ]),
+  );
   for (const name of BODY_HEADERS) delete request.headers[name];
   hiddenBodyHeaders.set(request, hidden);
 }
@@ -50,9 +70,16 @@ function hideBodyHeaders(request: IncomingMessage): void {
  * headers again. Both hooks are added while the application is created, so
  * they come before the host's.
  */
-function readOnFastify(fastify: FastifyInstance, paths: PasswordResetPaths): void {
+function readOnFastify(
+  fastify: FastifyInstance,
+  paths: PasswordResetPaths,
+): void {
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
-    if (request.method !== 'POST' || !paths.isModuleRoute(request.routeOptions.url)) return done(null, payload);
+    if (
+      request.method !== 'POST' ||
+      !paths.isModuleRoute(request.routeOptions.url)
+    )
+      return done(null, payload);
     void readBeforeTheHost(request.raw).then((body) => {
       request.body = body;
       hideBodyHeaders(request.raw);
@@ -66,7 +93,11 @@ function readOnFastify(fastify: FastifyInstance, paths: PasswordResetPaths): voi
 }
 
 /** Has the bodies of the module's routes read by the module, ahead of the host's parsers, on either platform. */
-export function readBodiesBeforeTheHost(adapter: AbstractHttpAdapter, paths: PasswordResetPaths): void {
-  if (adapter.getType() === 'fastify') readOnFastify(adapter.getInstance(), paths);
+export function readBodiesBeforeTheHost(
+  adapter: AbstractHttpAdapter,
+  paths: PasswordResetPaths,
+): void {
+  if (adapter.getType() === 'fastify')
+    readOnFastify(adapter.getInstance(), paths);
   else readOnExpress(adapter, paths);
 }

@@ -12,8 +12,17 @@ export interface PasswordResetErrorBody {
   reasons?: string[];
 }
 
-export function errorBody(status: HttpStatus, code: string, message: string): PasswordResetErrorBody {
-  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, code };
+export function errorBody(
+  status: HttpStatus,
+  code: string,
+  message: string,
+): PasswordResetErrorBody {
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Error',
+    message,
+    code,
+  };
 }
 
 /** An error of the module's: its message and reasons are texts, told in the reader's language when answered. */
@@ -25,26 +34,60 @@ export class PasswordResetHttpError extends HttpException {
     readonly messageText: Text | Text[],
     readonly reasonTexts?: Text[],
   ) {
-    super(PasswordResetHttpError.bodyOf(status, code, messageText, reasonTexts, inEnglish), status);
+    super(
+      PasswordResetHttpError.bodyOf(
+        status,
+        code,
+        messageText,
+        reasonTexts,
+        inEnglish,
+      ),
+      status,
+    );
   }
 
   /** The body in the language `translate` speaks. */
   bodyIn(translate: (text: Text) => string): PasswordResetErrorBody {
-    return PasswordResetHttpError.bodyOf(this.getStatus(), this.code, this.messageText, this.reasonTexts, translate);
+    return PasswordResetHttpError.bodyOf(
+      this.getStatus(),
+      this.code,
+      this.messageText,
+      this.reasonTexts,
+      translate,
+    );
   }
 
-  private static bodyOf(status: HttpStatus, code: string, message: Text | Text[], reasons: Text[] | undefined, translate: (text: Text) => string): PasswordResetErrorBody {
-    const body = errorBody(status, code, [message].flat().map(translate).join('; '));
+  private static bodyOf(
+    status: HttpStatus,
+    code: string,
+    message: Text | Text[],
+    reasons: Text[] | undefined,
+    translate: (text: Text) => string,
+  ): PasswordResetErrorBody {
+    const body = errorBody(
+      status,
+      code,
+      [message].flat().map(translate).join('; '),
+    );
     if (reasons) body.reasons = reasons.map(translate);
     return body;
   }
 }
 
-export function httpError(status: HttpStatus, code: string, message: Text | Text[], reasons?: Text[]): PasswordResetHttpError {
+export function httpError(
+  status: HttpStatus,
+  code: string,
+  message: Text | Text[],
+  reasons?: Text[],
+): PasswordResetHttpError {
   return new PasswordResetHttpError(status, code, message, reasons);
 }
 
 /** One code for a bad, expired, used or superseded token: which of them it was is nobody's business. */
 export function invalidToken(): PasswordResetHttpError {
-  return httpError(HttpStatus.BAD_REQUEST, 'invalid_token', text('errors.invalid_token'));
+  return httpError(
+    HttpStatus.BAD_REQUEST,
+    'invalid_token',
+    text('errors.invalid_token'),
+  );
 }

@@ -15,6 +15,10 @@ export class PasswordResetExceptionFilter implements ExceptionFilter {
 
   catch(exception: PasswordResetHttpError, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    return this.responder.sendError(http.getRequest<HttpRequest>(), http.getResponse(), exception);
+    return this.responder.sendError(
+      http.getRequest<HttpRequest>(),
+      http.getResponse(),
+      exception,
+    );
   }
 }

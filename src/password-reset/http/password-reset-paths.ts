@@ -22,7 +22,11 @@ export interface PasswordResetRoutes {
 
 export type PasswordResetRoute = Exclude<keyof PasswordResetRoutes, 'prefix'>;
 
-const ROUTE_NAMES: readonly PasswordResetRoute[] = ['lostPassword', 'resetPassword', 'checkResetToken'];
+const ROUTE_NAMES: readonly PasswordResetRoute[] = [
+  'lostPassword',
+  'resetPassword',
+  'checkResetToken',
+];
 
 /** Injection token of the resolved routes. */
 export const PASSWORD_RESET_ROUTES = Symbol('PASSWORD_RESET_ROUTES');
@@ -30,17 +34,32 @@ export const PASSWORD_RESET_ROUTES = Symbol('PASSWORD_RESET_ROUTES');
 const trimmed = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
 /** The Tangerine365 API's paths unless the host chose others. */
-export function resolveRoutes(options: PasswordResetRoutesOptions = {}): PasswordResetRoutes {
+export function resolveRoutes(
+  options: PasswordResetRoutesOptions = {},
+): PasswordResetRoutes {
   const resetPassword = trimmed(options.resetPassword ?? 'resetPassword');
-  const routes = { prefix: trimmed(options.prefix ?? 'auth'), lostPassword: trimmed(options.lostPassword ?? 'lostPassword'), resetPassword };
-  if (!routes.lostPassword || !routes.resetPassword || routes.lostPassword.toLowerCase() === routes.resetPassword.toLowerCase()) {
-    throw new Error('PasswordResetModule: routes.lostPassword and routes.resetPassword must be two different, non-empty paths');
+  const routes = {
+    prefix: trimmed(options.prefix ?? 'auth'),
+    lostPassword: trimmed(options.lostPassword ?? 'lostPassword'),
+    resetPassword,
+  };
+  if (
+    !routes.lostPassword ||
+    !routes.resetPassword ||
+    routes.lostPassword.toLowerCase() === routes.resetPassword.toLowerCase()
+  ) {
+    throw new Error(
+      'PasswordResetModule: routes.lostPassword and routes.resetPassword must be two different, non-empty paths',
+    );
   }
   return { ...routes, checkResetToken: `${resetPassword}/check` };
 }
 
 /** A route's path relative to the global prefix, with a leading slash. */
-function routePath(routes: PasswordResetRoutes, route: PasswordResetRoute): string {
+function routePath(
+  routes: PasswordResetRoutes,
+  route: PasswordResetRoute,
+): string {
   return `/${[routes.prefix, routes[route]].filter(Boolean).join('/')}`;
 }
 
@@ -50,9 +69,14 @@ function routePath(routes: PasswordResetRoutes, route: PasswordResetRoute): stri
  * prefix they are where Tangerine365's API has them, `//auth/lostPassword` too.
  * Give it the `routes` option the module was given.
  */
-export function passwordResetRoutes(options?: PasswordResetRoutesOptions): { path: string; method: RequestMethod }[] {
+export function passwordResetRoutes(
+  options?: PasswordResetRoutesOptions,
+): { path: string; method: RequestMethod }[] {
   const routes = resolveRoutes(options);
-  return ROUTE_NAMES.map((route) => ({ path: routePath(routes, route), method: RequestMethod.ALL }));
+  return ROUTE_NAMES.map((route) => ({
+    path: routePath(routes, route),
+    method: RequestMethod.ALL,
+  }));
 }
 
 function pathOf(url: string): string {
@@ -75,7 +99,12 @@ export class PasswordResetPaths {
     private readonly applicationConfig: ApplicationConfig,
     @Inject(PASSWORD_RESET_ROUTES) private readonly routes: PasswordResetRoutes,
   ) {
-    this.routeByPath = new Map(ROUTE_NAMES.map((route) => [routePath(routes, route).toLowerCase(), route]));
+    this.routeByPath = new Map(
+      ROUTE_NAMES.map((route) => [
+        routePath(routes, route).toLowerCase(),
+        route,
+      ]),
+    );
   }
 
   /** Whether this URL is one of the module's routes. */
@@ -86,9 +115,16 @@ export class PasswordResetPaths {
   /** Which of the module's routes this URL (a request's, the Tangerine365 API's `//auth/…` too, or the pattern of the route it matched) is, if any. */
   routeOf(url: string | undefined): PasswordResetRoute | undefined {
     if (url === undefined) return undefined;
-    const path = pathOf(url).replace(/^\/\//, '/').toLowerCase().replace(/(.)\/$/, '$1');
-    const prefix = `/${trimmed(this.applicationConfig.getGlobalPrefix())}`.toLowerCase();
-    const withinPrefix = prefix !== '/' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+    const path = pathOf(url)
+      .replace(/^\/\//, '/')
+      .toLowerCase()
+      .replace(/(.)\/$/, '$1');
+    const prefix =
+      `/${trimmed(this.applicationConfig.getGlobalPrefix())}`.toLowerCase();
+    const withinPrefix =
+      prefix !== '/' && path.startsWith(`${prefix}/`)
+        ? path.slice(prefix.length)
+        : path;
     return this.routeByPath.get(path) ?? this.routeByPath.get(withinPrefix);
   }
 
@@ -98,7 +134,9 @@ export class PasswordResetPaths {
    * slash; undefined for any other URL.
    */
   withoutExtraLeadingSlash(url: string): string | undefined {
-    return url.startsWith('//') && this.isModuleRoute(url.slice(1)) ? url.slice(1) : undefined;
+    return url.startsWith('//') && this.isModuleRoute(url.slice(1))
+      ? url.slice(1)
+      : undefined;
   }
 
   /**
@@ -106,6 +144,9 @@ export class PasswordResetPaths {
    * holds under whatever global prefix the host has.
    */
   relativeLink(from: PasswordResetRoute, to: PasswordResetRoute): string {
-    return posix.relative(posix.dirname(routePath(this.routes, from)), routePath(this.routes, to));
+    return posix.relative(
+      posix.dirname(routePath(this.routes, from)),
+      routePath(this.routes, to),
+    );
   }
 }

@@ -5,7 +5,12 @@ import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { text, Text } from '../i18n/text';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { Page, PasswordResetPages } from '../pages/password-reset-pages';
-import { errorBody, httpError, PasswordResetErrorBody, PasswordResetHttpError } from './http-errors';
+import {
+  errorBody,
+  httpError,
+  PasswordResetErrorBody,
+  PasswordResetHttpError,
+} from './http-errors';
 import { HttpRequest, nodeRequestOf } from './http-request';
 import { PasswordResetPaths } from './password-reset-paths';
 import { bodyOf } from './request-body';
@@ -18,17 +23,34 @@ export type Answer = object | Page;
  * The module's own errors carry their texts; a database that failed or did
  * not answer in time is a 503 the client may retry; anything else is a plain 500.
  */
-function moduleErrorOf(exception: unknown): PasswordResetHttpError | HttpException {
-  if (isDatabaseUnavailable(exception)) return httpError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', text('errors.database_unavailable'));
+function moduleErrorOf(
+  exception: unknown,
+): PasswordResetHttpError | HttpException {
+  if (isDatabaseUnavailable(exception))
+    return httpError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'unavailable',
+      text('errors.database_unavailable'),
+    );
   if (exception instanceof HttpException) return exception;
-  return httpError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', text('errors.internal_error'));
+  return httpError(
+    HttpStatus.INTERNAL_SERVER_ERROR,
+    'internal_error',
+    text('errors.internal_error'),
+  );
 }
 
 /** The token of the reset form a browser posted, and whether it had the second-factor field, to show the form again. */
-async function postedFormOf(request: HttpRequest): Promise<{ token?: string; hadSecondFactor: boolean }> {
+async function postedFormOf(
+  request: HttpRequest,
+): Promise<{ token?: string; hadSecondFactor: boolean }> {
   try {
-    const body = (await bodyOf(request)) as { token?: unknown; secondFactorCode?: unknown } | undefined;
-    return { token: typeof body?.token === 'string' ? body.token : undefined, hadSecondFactor: body?.secondFactorCode !== undefined };
+    const body = (await bodyOf(request)) as
+      { token?: unknown; secondFactorCode?: unknown } | undefined;
+    return {
+      token: typeof body?.token === 'string' ? body.token : undefined,
+      hadSecondFactor: body?.secondFactorCode !== undefined,
+    };
   } catch {
     return { hadSecondFactor: false };
   }
@@ -52,7 +74,11 @@ export class PasswordResetResponder {
   ) {}
 
   /** Answers 200 with what `answer` makes, or the error it throws. */
-  async respond(request: HttpRequest, response: unknown, answer: () => Promise<Answer>): Promise<void> {
+  async respond(
+    request: HttpRequest,
+    response: unknown,
+    answer: () => Promise<Answer>,
+  ): Promise<void> {
     try {
       this.send(response, HttpStatus.OK, await answer());
       this.count(request, HttpStatus.OK);
@@ -66,18 +92,32 @@ export class PasswordResetResponder {
    * browser (its form posts, and the pages), the message in the language of
    * `Accept-Language`. Never a stack trace.
    */
-  async sendError(request: HttpRequest, response: unknown, exception: unknown): Promise<void> {
+  async sendError(
+    request: HttpRequest,
+    response: unknown,
+    exception: unknown,
+  ): Promise<void> {
     const error = moduleErrorOf(exception);
     if (error.getStatus() >= 500 && !(exception instanceof HttpException)) {
       // The message only: a failed statement's text and parameters stay out of the log.
-      const reason = isDatabaseUnavailable(exception) ? 'Database unavailable' : 'Unexpected error';
-      this.logger.error(`${reason}: ${exception instanceof Error ? exception.message : String(exception)}`);
+      const reason = isDatabaseUnavailable(exception)
+        ? 'Database unavailable'
+        : 'Unexpected error';
+      this.logger.error(
+        `${reason}: ${exception instanceof Error ? exception.message : String(exception)}`,
+      );
     }
     const language = this.pages.languageOf(request);
-    const body = this.bodyOf(error, (message: Text) => this.translator.translate(language, message));
+    const body = this.bodyOf(error, (message: Text) =>
+      this.translator.translate(language, message),
+    );
     // The pages are GET routes: their errors are pages too.
     const html = request.method === 'GET' || wantsHtml(request.headers);
-    this.send(response, body.statusCode, html ? await this.errorPage(request, body) : body);
+    this.send(
+      response,
+      body.statusCode,
+      html ? await this.errorPage(request, body) : body,
+    );
     this.count(request, body.statusCode, body.code);
   }
 
@@ -87,31 +127,53 @@ export class PasswordResetResponder {
     // As the client sent it: the Tangerine365 API's `//auth/lostPassword` too.
     const route = this.paths.routeOf(nodeRequestOf(request).url);
     if (route === 'lostPassword') this.metrics.lostPasswordAnswered(status);
-    if (route === 'resetPassword') this.metrics.resetPasswordAnswered(status, code);
+    if (route === 'resetPassword')
+      this.metrics.resetPasswordAnswered(status, code);
   }
 
-  private bodyOf(error: PasswordResetHttpError | HttpException, translate: (message: Text) => string): PasswordResetErrorBody {
+  private bodyOf(
+    error: PasswordResetHttpError | HttpException,
+    translate: (message: Text) => string,
+  ): PasswordResetErrorBody {
     if (error instanceof PasswordResetHttpError) return error.bodyIn(translate);
     return errorBody(error.getStatus(), 'http_error', error.message);
   }
 
-  private async errorPage(request: HttpRequest, body: PasswordResetErrorBody): Promise<Page> {
-    const route = this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
-    if (body.code === 'invalid_token') return this.pages.render(request, 'link-invalid', route);
+  private async errorPage(
+    request: HttpRequest,
+    body: PasswordResetErrorBody,
+  ): Promise<Page> {
+    const route =
+      this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
+    if (body.code === 'invalid_token')
+      return this.pages.render(request, 'link-invalid', route);
     // A browser's `required` lets a blank username through: the form again, with what was wrong.
-    if (body.code === 'invalid_request' && route === 'lostPassword') return this.pages.render(request, 'lost-password-form', route, { reasons: [body.message] });
+    if (body.code === 'invalid_request' && route === 'lostPassword')
+      return this.pages.render(request, 'lost-password-form', route, {
+        reasons: [body.message],
+      });
     const form = body.reasons ? await postedFormOf(request) : undefined;
-    if (!form?.token) return this.pages.render(request, 'error', route, { message: body.message });
-    const secondFactorRequired = form.hadSecondFactor || body.code === 'second_factor_required';
-    return this.pages.render(request, 'reset-form', route, { token: form.token, reasons: body.reasons, secondFactorRequired });
+    if (!form?.token)
+      return this.pages.render(request, 'error', route, {
+        message: body.message,
+      });
+    const secondFactorRequired =
+      form.hadSecondFactor || body.code === 'second_factor_required';
+    return this.pages.render(request, 'reset-form', route, {
+      token: form.token,
+      reasons: body.reasons,
+      secondFactorRequired,
+    });
   }
 
   private send(response: unknown, status: HttpStatus, answer: Answer): void {
     const { httpAdapter } = this.adapterHost;
     // Answered already, and then a host's interceptor failed: the client has its answer.
     if (httpAdapter.isHeadersSent(response)) return;
-    if (!(answer instanceof Page)) return httpAdapter.reply(response, answer, status);
-    for (const [name, value] of Object.entries(answer.headers)) httpAdapter.setHeader(response, name, value);
+    if (!(answer instanceof Page))
+      return httpAdapter.reply(response, answer, status);
+    for (const [name, value] of Object.entries(answer.headers))
+      httpAdapter.setHeader(response, name, value);
     httpAdapter.reply(response, answer.html, status);
   }
 }

@@ -15,7 +15,8 @@ const BODY_LIMIT = '8kb';
  */
 function verifyForm(_req: unknown, _res: unknown, raw: Buffer): void {
   const body = raw.toString('latin1');
-  if (/%(?![0-9a-fA-F]{2})/.test(body)) throw new SyntaxError('malformed percent-encoding');
+  if (/%(?![0-9a-fA-F]{2})/.test(body))
+    throw new SyntaxError('malformed percent-encoding');
   const forbidden = [...new URLSearchParams(body).keys()].find(isForbiddenKey);
   if (forbidden) throw new SyntaxError(`forbidden key ${forbidden}`);
 }
@@ -25,7 +26,12 @@ function verifyForm(_req: unknown, _res: unknown, raw: Buffer): void {
 // `__proto__` key as a plain property, so validation refuses it, and deep nesting.
 const parsers = [
   bodyParser.json({ limit: BODY_LIMIT, strict: true }),
-  bodyParser.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 10, verify: verifyForm }),
+  bodyParser.urlencoded({
+    limit: BODY_LIMIT,
+    extended: false,
+    parameterLimit: 10,
+    verify: verifyForm,
+  }),
 ];
 
 interface BodyParserError {
@@ -37,12 +43,28 @@ function toHttpError(error: BodyParserError) {
   switch (error.type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return httpError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', text('errors.payload_too_large', { limit: BODY_LIMIT }));
+      return httpError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'payload_too_large',
+        text('errors.payload_too_large', { limit: BODY_LIMIT }),
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', text('errors.unsupported_media_type', { reason: error.message ?? 'unknown' }));
+      return httpError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported_media_type',
+        text('errors.unsupported_media_type', {
+          reason: error.message ?? 'unknown',
+        }),
+      );
     default:
-      return httpError(HttpStatus.BAD_REQUEST, 'invalid_body', text('errors.malformed_body', { reason: error.message ?? 'unreadable' }));
+      return httpError(
+        HttpStatus.BAD_REQUEST,
+        'invalid_body',
+        text('errors.malformed_body', {
+          reason: error.message ?? 'unreadable',
+        }),
+      );
   }
 }
 
@@ -54,7 +76,11 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   // body-parser hands the response only to `verify`, which does not use it.
   const response = {} as ServerResponse;
   for (const parse of parsers) {
-    await new Promise<void>((resolve, reject) => parse(request, response, (error?: unknown) => (error ? reject(toHttpError(error as BodyParserError)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      parse(request, response, (error?: unknown) =>
+        error ? reject(toHttpError(error as BodyParserError)) : resolve(),
+      ),
+    );
   }
   return (request as { body?: unknown }).body;
 }

@@ -15,13 +15,23 @@ describe('wantsHtml', () => {
     ['image/png', false],
     ['', false],
     [undefined, false],
-  ])('takes Accept %j from a form post as a browser: %s', (accept, expected) => {
-    expect(wantsHtml({ 'content-type': FORM, accept })).toBe(expected);
-  });
+  ])(
+    'takes Accept %j from a form post as a browser: %s',
+    (accept, expected) => {
+      expect(wantsHtml({ 'content-type': FORM, accept })).toBe(expected);
+    },
+  );
 
   it('answers JSON to anything but a form post, and reads the media type regardless of case and parameters', () => {
-    expect(wantsHtml({ 'content-type': 'application/json', accept: 'text/html' })).toBe(false);
+    expect(
+      wantsHtml({ 'content-type': 'application/json', accept: 'text/html' }),
+    ).toBe(false);
     expect(wantsHtml({ accept: 'text/html' })).toBe(false);
-    expect(wantsHtml({ 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8', accept: 'text/html' })).toBe(true);
+    expect(
+      wantsHtml({
+        'content-type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8',
+        accept: 'text/html',
+      }),
+    ).toBe(true);
   });
 });

@@ -9,31 +9,39 @@ export const ENGLISH_MESSAGES = {
     greeting: 'Hello {{name}},',
     resetPassword: {
       subject: 'Reset your password for {{productName}}',
-      intro: 'Someone, hopefully you, asked to reset the password of {{productName}}.',
+      intro:
+        'Someone, hopefully you, asked to reset the password of {{productName}}.',
       button: 'Choose a new password',
       linkLead: 'Choose a new password here:',
       expiry_one: 'The link works once and expires in {{count}} minute.',
       expiry_other: 'The link works once and expires in {{count}} minutes.',
-      expiry_seconds_one: 'The link works once and expires in {{count}} second.',
-      expiry_seconds_other: 'The link works once and expires in {{count}} seconds.',
-      notYou: 'If you did not ask for this, ignore this mail: your password stays as it is.',
+      expiry_seconds_one:
+        'The link works once and expires in {{count}} second.',
+      expiry_seconds_other:
+        'The link works once and expires in {{count}} seconds.',
+      notYou:
+        'If you did not ask for this, ignore this mail: your password stays as it is.',
     },
     passwordChanged: {
       subject: 'Your password for {{productName}} was changed',
-      intro: 'The password of {{productName}} was changed on {{changedAt}} through a reset link.',
-      notYou: 'If this was you, there is nothing to do. If it was not, reset your password now and contact support.',
+      intro:
+        'The password of {{productName}} was changed on {{changedAt}} through a reset link.',
+      notYou:
+        'If this was you, there is nothing to do. If it was not, reset your password now and contact support.',
     },
   },
   pages: {
     lostPasswordForm: {
       title: 'Forgot your password?',
-      intro: 'Enter your username or e-mail address. If it belongs to an account, we will mail a link to choose a new password.',
+      intro:
+        'Enter your username or e-mail address. If it belongs to an account, we will mail a link to choose a new password.',
       username: 'Username or e-mail address',
       submit: 'Send me a link',
     },
     lostPasswordSent: {
       title: 'Check your mail',
-      outcome: 'If an account matches what you entered, a mail with a link to choose a new password is on its way. The link works once and expires soon.',
+      outcome:
+        'If an account matches what you entered, a mail with a link to choose a new password is on its way. The link works once and expires soon.',
       hint: 'Nothing arrived? Check your spam folder, or',
       askAgain: 'ask again',
     },
@@ -41,7 +49,8 @@ export const ENGLISH_MESSAGES = {
       title: 'Choose a new password',
       password: 'New password',
       passwordConfirmation: 'The same password again',
-      secondFactorCode: 'Code from your second factor (authenticator app or backup code)',
+      secondFactorCode:
+        'Code from your second factor (authenticator app or backup code)',
       hint: 'At least {{minLength}} characters. A few unrelated words make a strong password that is easy to remember.',
       submit: 'Set my new password',
     },
@@ -51,7 +60,8 @@ export const ENGLISH_MESSAGES = {
     },
     linkInvalid: {
       title: 'This link no longer works',
-      outcome: 'This link has expired or was already used. Reset links work once, for a short time, and only the newest one works.',
+      outcome:
+        'This link has expired or was already used. Reset links work once, for a short time, and only the newest one works.',
       askAgain: 'Ask for a new link',
     },
     error: {
@@ -60,18 +70,23 @@ export const ENGLISH_MESSAGES = {
     },
   },
   errors: {
-    invalid_token: 'this reset link is invalid, has expired or was already used',
+    invalid_token:
+      'this reset link is invalid, has expired or was already used',
     password_mismatch: 'the two passwords differ',
-    second_factor_required: 'this account has a second factor: enter its code to set a new password',
+    second_factor_required:
+      'this account has a second factor: enter its code to set a new password',
     invalid_second_factor: 'the code of your second factor is wrong',
     payload_too_large: 'request body is larger than {{limit}}',
-    unsupported_media_type: 'the body is in an encoding or charset this service does not read: {{reason}}',
+    unsupported_media_type:
+      'the body is in an encoding or charset this service does not read: {{reason}}',
     malformed_body: 'request body is malformed: {{reason}}',
     too_many_requests: 'too many requests from this address; try again later',
-    database_unavailable: 'the service is unavailable just now; please try again',
+    database_unavailable:
+      'the service is unavailable just now; please try again',
     request_not_recorded: 'the request could not be recorded; please try again',
     identifier_not_stored: 'username could not be stored',
-    password_not_stored: 'the password could not be stored; the link still works, please try again',
+    password_not_stored:
+      'the password could not be stored; the link still works, please try again',
     sessions_not_ended:
       'your password was changed and this link is used up, but your other sessions could not be ended; sign in with the new password and sign out everywhere, or contact support',
     internal_error: 'internal error',
@@ -83,7 +98,8 @@ export const ENGLISH_MESSAGES = {
     empty: '{{field}} must not be empty',
     blank: '{{field}} must not be empty or blank',
     tooLong: '{{field}} must be shorter than or equal to {{max}} characters',
-    identifierTooLong: '{{field}} must be at most {{max}} characters of valid Unicode',
+    identifierTooLong:
+      '{{field}} must be at most {{max}} characters of valid Unicode',
     controlCharacters: '{{field}} must not contain control characters',
     unknownField: 'property {{field}} should not exist',
   },
@@ -93,7 +109,8 @@ export const ENGLISH_MESSAGES = {
     tooLong: 'password must be at most {{maxLength}} characters long',
     personal: 'password must not be your username or e-mail address',
     guessable: 'password is too easy to guess',
-    breached: 'password appeared in a data breach, so attackers try it first; choose another',
+    breached:
+      'password appeared in a data breach, so attackers try it first; choose another',
   },
 };
 
@@ -101,4 +118,8 @@ export const ENGLISH_MESSAGES = {
 export type PasswordResetMessages = typeof ENGLISH_MESSAGES;
 
 /** Part of the texts: what a translation, or a host's change of a few texts, supplies. */
-export type PasswordResetTranslation<T = PasswordResetMessages> = { [K in keyof T]?: T[K] extends string ? string : PasswordResetTranslation<T[K]> };
+export type PasswordResetTranslation<T = PasswordResetMessages> = {
+  [K in keyof T]?: T[K] extends string
+    ? string
+    : PasswordResetTranslation<T[K]>;
+};

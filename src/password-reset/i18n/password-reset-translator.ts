@@ -10,13 +10,21 @@ import type { Text } from './text';
 const FALLBACK_LANGUAGE = 'en';
 
 /** The languages the module ships; a host adds others, or changes texts, with `messages`. */
-const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = { en: ENGLISH_MESSAGES, de: GERMAN_MESSAGES };
+const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = {
+  en: ENGLISH_MESSAGES,
+  de: GERMAN_MESSAGES,
+};
 
 /** One i18next instance per module: a host's texts never leak into another's. Missing keys fall back to English. */
 function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
   const instance = i18next.createInstance();
   void instance.init({
-    resources: Object.fromEntries(Object.entries(SHIPPED_MESSAGES).map(([language, texts]) => [language, { translation: texts }])),
+    resources: Object.fromEntries(
+      Object.entries(SHIPPED_MESSAGES).map(([language, texts]) => [
+        language,
+        { translation: texts },
+      ]),
+    ),
     lng: FALLBACK_LANGUAGE,
     fallbackLng: FALLBACK_LANGUAGE,
     initAsync: false,
@@ -25,7 +33,8 @@ function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
     returnNull: false,
     returnEmptyString: false,
   });
-  for (const [language, texts] of Object.entries(messages)) instance.addResourceBundle(language, 'translation', texts, true, true);
+  for (const [language, texts] of Object.entries(messages))
+    instance.addResourceBundle(language, 'translation', texts, true, true);
   return instance;
 }
 
@@ -46,21 +55,34 @@ export class PasswordResetTranslator {
   readonly languages: string[];
   private readonly i18n: i18n;
 
-  constructor(@Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions) {
+  constructor(
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+  ) {
     const messages = options.messages ?? {};
     const defaultLanguage = options.defaultLanguage ?? FALLBACK_LANGUAGE;
-    const available = [...new Set([...Object.keys(SHIPPED_MESSAGES), ...Object.keys(messages)])];
+    const available = [
+      ...new Set([...Object.keys(SHIPPED_MESSAGES), ...Object.keys(messages)]),
+    ];
     if (!available.includes(defaultLanguage)) {
-      throw new Error(`PasswordResetModule: defaultLanguage ${defaultLanguage} has no messages (languages: ${available.join(', ')})`);
+      throw new Error(
+        `PasswordResetModule: defaultLanguage ${defaultLanguage} has no messages (languages: ${available.join(', ')})`,
+      );
     }
-    this.languages = [defaultLanguage, ...available.filter((language) => language !== defaultLanguage)];
+    this.languages = [
+      defaultLanguage,
+      ...available.filter((language) => language !== defaultLanguage),
+    ];
     this.i18n = createI18n(messages);
   }
 
   /** The best of the module's languages for an `Accept-Language` header; the default without one. */
   fromAcceptLanguage(header: string | undefined): string {
     if (!header) return this.languages[0];
-    return new Negotiator({ headers: { 'accept-language': header } }).language(this.languages) ?? this.languages[0];
+    return (
+      new Negotiator({ headers: { 'accept-language': header } }).language(
+        this.languages,
+      ) ?? this.languages[0]
+    );
   }
 
   /** The language for a user's `locale` (`de`, `de-AT`, `de_AT`): the exact one, else its primary language, else the default. */

@@ -4,7 +4,10 @@ import type { PasswordPolicyOptions } from '../password-policy/password-policy.s
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
 import type { PasswordResetTranslation } from '../i18n/messages.en';
 import type { PasswordResetTemplatesOptions } from '../templates/password-reset-templates';
-import type { PasswordResetUser, PasswordResetUserStore } from './password-reset-user-store.interface';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from './password-reset-user-store.interface';
 
 export interface PasswordResetModuleOptions {
   /** The host's users. */
@@ -65,7 +68,11 @@ export interface PasswordResetModuleOptions {
    * the counters live (default: this process's memory; share one, such as
    * @nest-lab/throttler-storage-redis, between instances).
    */
-  rateLimit?: { lostPasswordPerMinute?: number; resetPasswordPerMinute?: number; storage?: ThrottlerStorage };
+  rateLimit?: {
+    lostPasswordPerMinute?: number;
+    resetPasswordPerMinute?: number;
+    storage?: ThrottlerStorage;
+  };
   /** Where the module reads the time; tests pass one they can move. */
   clock?: Clock;
 }

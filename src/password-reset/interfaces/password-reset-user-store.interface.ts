@@ -34,7 +34,9 @@ export interface PasswordResetUserStore {
    * query per batch and does not delay a real user's mail. Without it the
    * worker calls `findByIdentifier` for each, a few at a time.
    */
-  findManyByIdentifiers?(identifiers: string[]): Promise<(PasswordResetUser | null)[]>;
+  findManyByIdentifiers?(
+    identifiers: string[],
+  ): Promise<(PasswordResetUser | null)[]>;
   findById(id: string): Promise<PasswordResetUser | null>;
   /** Hash (with a slow KDF) and store the new password. */
   setPassword(id: string, newPassword: string): Promise<void>;

@@ -36,12 +36,23 @@ export function mayHaveBeenDelivered(error: unknown): boolean {
   if (error instanceof DeliveryDeadlineExceeded) return true;
   if (error instanceof SmtpAttemptFailed) return error.messageHandedOver;
   const { code, timeoutType } = (error ?? {}) as TransportError;
-  return timeoutType === 'SOCKET_TIMEOUT' || code === 'ECONNECTION' || (code === 'ESOCKET' && (error as { syscall?: string }).syscall !== 'connect');
+  return (
+    timeoutType === 'SOCKET_TIMEOUT' ||
+    code === 'ECONNECTION' ||
+    (code === 'ESOCKET' &&
+      (error as { syscall?: string }).syscall !== 'connect')
+  );
 }
 
-export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeliveryDeadlineExceeded(ms)), ms)));
+  const deadline = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new DeliveryDeadlineExceeded(ms)), ms)),
+  );
   try {
     return await Promise.race([work, deadline]);
   } finally {

@@ -17,7 +17,10 @@ export class EmlFileTransport implements Transport<SentMessageInfo> {
 
   constructor(readonly directory: string) {}
 
-  send(mail: MailMessage, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
+  send(
+    mail: MailMessage,
+    callback: (error: Error | null, info?: SentMessageInfo) => void,
+  ): void {
     mail.message.build((buildError, raw) => {
       if (buildError) return callback(buildError);
       const path = join(this.directory, `${Date.now()}-${randomUUID()}.eml`);
@@ -25,7 +28,11 @@ export class EmlFileTransport implements Transport<SentMessageInfo> {
         .then(() => writeFile(path, raw, { mode: 0o600 }))
         .then(() => {
           this.logger.log(`Mail written to ${path}`);
-          callback(null, { envelope: mail.message.getEnvelope(), messageId: mail.message.messageId(), path });
+          callback(null, {
+            envelope: mail.message.getEnvelope(),
+            messageId: mail.message.messageId(),
+            path,
+          });
         })
         .catch((error: Error) => callback(error));
     });

@@ -12,7 +12,10 @@ import { ResetTokenService } from '../tokens/reset-token.service';
 import { ResetTokenSettings } from '../tokens/reset-token.settings';
 import { DEFAULT_DELIVERY, MailOutboxService } from './mail-outbox.service';
 import { OutboxMail, PRIORITY_OF } from './outbox-mail.entity';
-import type { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
+import type {
+  PasswordResetMail,
+  PasswordResetMailer,
+} from './password-reset-mailer';
 import { withoutListeners } from '../../../test/support/without-listeners';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
@@ -29,7 +32,8 @@ class Transport {
 
   async send(mail: PasswordResetMail): Promise<void> {
     await this.duringSend();
-    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    if (this.held)
+      await new Promise<void>((resolve) => this.held!.push(resolve));
     if (this.failure) throw this.failure;
     this.sent.push(mail);
   }
@@ -65,11 +69,20 @@ describe('MailOutboxService', () => {
     ]);
     findUser = async (id) => users.get(id) ?? null;
     transport = new Transport();
-    tokens = new ResetTokenService(dataSource.getRepository(ResetToken), new JwtService({ secret: SECRET }), { now: () => now }, new ResetTokenSettings('30m'));
+    tokens = new ResetTokenService(
+      dataSource.getRepository(ResetToken),
+      new JwtService({ secret: SECRET }),
+      { now: () => now },
+      new ResetTokenSettings('30m'),
+    );
     metrics = PasswordResetMetrics.off();
     jest.spyOn(metrics, 'mailAttempted');
-    warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    warnings = jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation(() => undefined);
+    errors = jest
+      .spyOn(Logger.prototype, 'error')
+      .mockImplementation(() => undefined);
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -77,7 +90,11 @@ describe('MailOutboxService', () => {
   });
 
   const outboxWith = (options: Partial<PasswordResetModuleOptions> = {}) => {
-    const settings = { jwtSecret: SECRET, resetUrl: RESET_URL, ...options } as PasswordResetModuleOptions;
+    const settings = {
+      jwtSecret: SECRET,
+      resetUrl: RESET_URL,
+      ...options,
+    } as PasswordResetModuleOptions;
     const clock = { now: () => now };
     return new MailOutboxService(
       dataSource.getRepository(OutboxMail),
@@ -93,31 +110,64 @@ describe('MailOutboxService', () => {
       withoutListeners(clock),
     );
   };
-  const queue = async (outbox: MailOutboxService, kind: OutboxMail['kind'], userIds: string[]) => outbox.enqueue(dataSource.manager, kind, userIds);
+  const queue = async (
+    outbox: MailOutboxService,
+    kind: OutboxMail['kind'],
+    userIds: string[],
+  ) => outbox.enqueue(dataSource.manager, kind, userIds);
   const deliver = async (outbox: MailOutboxService) => {
     const started = await outbox.deliverDue();
     await outbox.deliveriesEnded();
     return started;
   };
-  const mails = () => dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } });
-  const linkIn = (mail: PasswordResetMail) => new URL(mail.context.resetUrl as string).searchParams.get('token')!;
+  const mails = () =>
+    dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } });
+  const linkIn = (mail: PasswordResetMail) =>
+    new URL(mail.context.resetUrl as string).searchParams.get('token')!;
 
   describe('its options', () => {
     it('delivers by the defaults unless told otherwise', () => {
-      expect(DEFAULT_DELIVERY).toEqual({ pollIntervalMs: 1000, retryBaseMs: 5000, retryMaxMs: 900_000, maxAttempts: 12, attemptTimeoutMs: 60_000, leaseMs: 120_000, concurrency: 5 });
+      expect(DEFAULT_DELIVERY).toEqual({
+        pollIntervalMs: 1000,
+        retryBaseMs: 5000,
+        retryMaxMs: 900_000,
+        maxAttempts: 12,
+        attemptTimeoutMs: 60_000,
+        leaseMs: 120_000,
+        concurrency: 5,
+      });
     });
 
     it('needs a lease longer than an attempt', () => {
-      expect(() => outboxWith({ delivery: { leaseMs: 60_000, attemptTimeoutMs: 60_000 } })).toThrow('delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
-      expect(() => outboxWith({ delivery: { leaseMs: 60_001, attemptTimeoutMs: 60_000 } })).not.toThrow();
+      expect(() =>
+        outboxWith({ delivery: { leaseMs: 60_000, attemptTimeoutMs: 60_000 } }),
+      ).toThrow(
+        'delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
+      );
+      expect(() =>
+        outboxWith({ delivery: { leaseMs: 60_001, attemptTimeoutMs: 60_000 } }),
+      ).not.toThrow();
     });
 
     it('needs an http(s) resetUrl, or a resetLink', () => {
-      expect(() => outboxWith({ resetUrl: undefined })).toThrow('resetUrl or resetLink is required');
-      expect(() => outboxWith({ resetUrl: 'ftp://example.test/reset' })).toThrow('resetUrl must be an http(s) URL');
-      expect(() => outboxWith({ resetUrl: 'not a url' })).toThrow('resetUrl must be an http(s) URL');
-      expect(() => outboxWith({ resetUrl: 'http://example.test/reset' })).not.toThrow();
-      expect(() => outboxWith({ resetUrl: undefined, resetLink: () => 'https://example.test' })).not.toThrow();
+      expect(() => outboxWith({ resetUrl: undefined })).toThrow(
+        'resetUrl or resetLink is required',
+      );
+      expect(() =>
+        outboxWith({ resetUrl: 'ftp://example.test/reset' }),
+      ).toThrow('resetUrl must be an http(s) URL');
+      expect(() => outboxWith({ resetUrl: 'not a url' })).toThrow(
+        'resetUrl must be an http(s) URL',
+      );
+      expect(() =>
+        outboxWith({ resetUrl: 'http://example.test/reset' }),
+      ).not.toThrow();
+      expect(() =>
+        outboxWith({
+          resetUrl: undefined,
+          resetLink: () => 'https://example.test',
+        }),
+      ).not.toThrow();
     });
   });
 
@@ -126,7 +176,17 @@ describe('MailOutboxService', () => {
     await queue(outbox, 'reset-password', []);
     expect(await mails()).toEqual([]);
     await queue(outbox, 'reset-password', ['1', '1']);
-    const mail = { kind: 'reset-password', priority: PRIORITY_OF['reset-password'], userId: '1', createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
+    const mail = {
+      kind: 'reset-password',
+      priority: PRIORITY_OF['reset-password'],
+      userId: '1',
+      createdAt: now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      sentAt: null,
+      lastError: null,
+    };
     expect(await mails()).toEqual([
       { id: expect.any(Number), ...mail },
       { id: expect.any(Number), ...mail },
@@ -139,7 +199,9 @@ describe('MailOutboxService', () => {
     expect(await deliver(outbox)).toBe(1);
     const [sent] = transport.sent;
     const [row] = await mails();
-    const messageId = createHmac('sha256', SECRET).update(`outbox-mail:${row.id}`).digest('base64url');
+    const messageId = createHmac('sha256', SECRET)
+      .update(`outbox-mail:${row.id}`)
+      .digest('base64url');
     expect(sent).toMatchObject({
       to: 'margaret@example.com',
       messageId: `<${messageId}@mail.example.test>`,
@@ -149,18 +211,29 @@ describe('MailOutboxService', () => {
       context: { name: 'margaret', productName: 'Acme', minutes: 30 },
     });
     const url = new URL(sent.context.resetUrl as string);
-    expect(`${url.origin}${url.pathname}`).toBe('https://app.example.test/reset');
+    expect(`${url.origin}${url.pathname}`).toBe(
+      'https://app.example.test/reset',
+    );
     expect(url.searchParams.get('from')).toBe('mail');
     expect(await tokens.find(linkIn(sent))).not.toBeNull();
     expect(row).toMatchObject({ status: 'sent', sentAt: now, attempts: 1 });
-    expect(metrics.mailAttempted).toHaveBeenCalledWith('reset-password', 'sent', now, now);
+    expect(metrics.mailAttempted).toHaveBeenCalledWith(
+      'reset-password',
+      'sent',
+      now,
+      now,
+    );
   });
 
   it("writes in the user's language and names a user without a username by address", async () => {
     const outbox = outboxWith();
     await queue(outbox, 'password-changed', ['2']);
     await deliver(outbox);
-    expect(transport.sent[0]).toMatchObject({ language: 'de', template: 'password-changed', context: { name: 'grace@example.com' } });
+    expect(transport.sent[0]).toMatchObject({
+      language: 'de',
+      template: 'password-changed',
+      context: { name: 'grace@example.com' },
+    });
     expect(transport.sent[0].subject).toContain('Passwort');
   });
 
@@ -171,7 +244,11 @@ describe('MailOutboxService', () => {
     expect(transport.sent[0]).toMatchObject({
       subject: 'Your password for your account was changed',
       template: 'password-changed',
-      context: { name: 'margaret', productName: 'your account', changedAt: 'November 27, 2026 at 12:00 PM' },
+      context: {
+        name: 'margaret',
+        productName: 'your account',
+        changedAt: 'November 27, 2026 at 12:00 PM',
+      },
     });
     expect(await dataSource.getRepository(ResetToken).count()).toBe(0);
   });
@@ -185,28 +262,49 @@ describe('MailOutboxService', () => {
   });
 
   it("uses the host's own link when it has one, and refuses one that is not http(s)", async () => {
-    const outbox = outboxWith({ resetUrl: undefined, resetLink: (token, user) => `https://spa.example.test/#/reset/${user.id}/${token}` });
+    const outbox = outboxWith({
+      resetUrl: undefined,
+      resetLink: (token, user) =>
+        `https://spa.example.test/#/reset/${user.id}/${token}`,
+    });
     await queue(outbox, 'reset-password', ['1']);
     await deliver(outbox);
-    expect(transport.sent[0].context.resetUrl).toMatch(/^https:\/\/spa\.example\.test\/#\/reset\/1\/ey/);
+    expect(transport.sent[0].context.resetUrl).toMatch(
+      /^https:\/\/spa\.example\.test\/#\/reset\/1\/ey/,
+    );
 
-    const refused = outboxWith({ resetUrl: undefined, resetLink: () => 'javascript:alert(1)' });
+    const refused = outboxWith({
+      resetUrl: undefined,
+      resetLink: () => 'javascript:alert(1)',
+    });
     await queue(refused, 'reset-password', ['1']);
     now += 1;
     await deliver(refused);
-    expect((await mails())[1]).toMatchObject({ status: 'pending', lastError: 'resetLink returned no http(s) URL' });
+    expect((await mails())[1]).toMatchObject({
+      status: 'pending',
+      lastError: 'resetLink returned no http(s) URL',
+    });
   });
 
   it('retries a failed attempt later, backing off exponentially up to the maximum, with a new link each time', async () => {
-    const outbox = outboxWith({ delivery: { retryBaseMs: 1000, retryMaxMs: 3000 } });
+    const outbox = outboxWith({
+      delivery: { retryBaseMs: 1000, retryMaxMs: 3000 },
+    });
     await queue(outbox, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error('Connection refused'), { code: 'ESOCKET', syscall: 'connect' });
+    transport.failure = Object.assign(new Error('Connection refused'), {
+      code: 'ESOCKET',
+      syscall: 'connect',
+    });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
       const before = now;
       expect(await deliver(outbox)).toBe(1);
       const [row] = await mails();
-      expect(row).toMatchObject({ status: 'pending', attempts: attempt, lastError: 'Connection refused' });
+      expect(row).toMatchObject({
+        status: 'pending',
+        attempts: attempt,
+        lastError: 'Connection refused',
+      });
       delays.push(row.nextAttemptAt - before);
       now = row.nextAttemptAt - 1;
       expect(await deliver(outbox)).toBe(0);
@@ -216,7 +314,12 @@ describe('MailOutboxService', () => {
     const links = await dataSource.getRepository(ResetToken).find();
     expect(links).toHaveLength(4);
     expect(links.every((token) => token.revokedAt !== null)).toBe(true);
-    expect(metrics.mailAttempted).toHaveBeenCalledWith('reset-password', 'failed', expect.any(Number), expect.any(Number));
+    expect(metrics.mailAttempted).toHaveBeenCalledWith(
+      'reset-password',
+      'failed',
+      expect.any(Number),
+      expect.any(Number),
+    );
   });
 
   it('keeps at most 500 characters of an error, whatever became of the mail', async () => {
@@ -230,9 +333,13 @@ describe('MailOutboxService', () => {
     await deliver(buried);
     const unconfirmed = outboxWith();
     await queue(unconfirmed, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error(long), { timeoutType: 'SOCKET_TIMEOUT' });
+    transport.failure = Object.assign(new Error(long), {
+      timeoutType: 'SOCKET_TIMEOUT',
+    });
     await deliver(unconfirmed);
-    expect((await mails()).map((mail) => [mail.status, mail.lastError])).toEqual([
+    expect(
+      (await mails()).map((mail) => [mail.status, mail.lastError]),
+    ).toEqual([
       ['pending', 'x'.repeat(500)],
       ['dead', 'x'.repeat(500)],
       ['unconfirmed', 'x'.repeat(500)],
@@ -246,9 +353,20 @@ describe('MailOutboxService', () => {
     await deliver(outbox);
     now += 1;
     await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({ status: 'dead', attempts: 2, lastError: 'refused' });
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('is dead after 2 attempts: refused'));
-    expect(metrics.mailAttempted).toHaveBeenCalledWith('password-changed', 'dead', now - 1, now);
+    expect((await mails())[0]).toMatchObject({
+      status: 'dead',
+      attempts: 2,
+      lastError: 'refused',
+    });
+    expect(errors).toHaveBeenCalledWith(
+      expect.stringContaining('is dead after 2 attempts: refused'),
+    );
+    expect(metrics.mailAttempted).toHaveBeenCalledWith(
+      'password-changed',
+      'dead',
+      now - 1,
+      now,
+    );
     now += 60_000;
     expect(await deliver(outbox)).toBe(0);
   });
@@ -257,14 +375,20 @@ describe('MailOutboxService', () => {
     const outbox = outboxWith();
     await queue(outbox, 'reset-password', ['9']);
     await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({ status: 'dead', attempts: 0, lastError: 'the user no longer exists' });
+    expect((await mails())[0]).toMatchObject({
+      status: 'dead',
+      attempts: 0,
+      lastError: 'the user no longer exists',
+    });
     expect(transport.sent).toEqual([]);
   });
 
   it('sends no second link after an attempt that may have delivered the first: the mail ends unconfirmed, its link still works', async () => {
     const outbox = outboxWith();
     await queue(outbox, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' });
+    transport.failure = Object.assign(new Error('Connection closed'), {
+      code: 'ECONNECTION',
+    });
     let link: string | undefined;
     const issue = tokens.issue.bind(tokens);
     jest.spyOn(tokens, 'issue').mockImplementation(async (userId) => {
@@ -273,20 +397,35 @@ describe('MailOutboxService', () => {
       return issued;
     });
     await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({ status: 'unconfirmed', sentAt: now, attempts: 1, lastError: 'Connection closed' });
+    expect((await mails())[0]).toMatchObject({
+      status: 'unconfirmed',
+      sentAt: now,
+      attempts: 1,
+      lastError: 'Connection closed',
+    });
     expect(await tokens.find(link!)).not.toBeNull();
-    expect(metrics.mailAttempted).toHaveBeenCalledWith('reset-password', 'unconfirmed', now, now);
+    expect(metrics.mailAttempted).toHaveBeenCalledWith(
+      'reset-password',
+      'unconfirmed',
+      now,
+      now,
+    );
     now += 60 * 60 * 1000;
     expect(await deliver(outbox)).toBe(0);
   });
 
   it('gives up an attempt at its deadline: it may have delivered', async () => {
-    const outbox = outboxWith({ delivery: { attemptTimeoutMs: 20, leaseMs: 1000 } });
+    const outbox = outboxWith({
+      delivery: { attemptTimeoutMs: 20, leaseMs: 1000 },
+    });
     await queue(outbox, 'reset-password', ['1']);
     transport.hold();
     await deliver(outbox);
     transport.release();
-    expect((await mails())[0]).toMatchObject({ status: 'unconfirmed', lastError: 'no answer from the mail transport within 20 ms' });
+    expect((await mails())[0]).toMatchObject({
+      status: 'unconfirmed',
+      lastError: 'no answer from the mail transport within 20 ms',
+    });
   });
 
   it('has at most five deliveries under way, and starts more as they end', async () => {
@@ -315,7 +454,11 @@ describe('MailOutboxService', () => {
     transport.release();
     await outbox.deliveriesEnded();
     expect(await deliver(outbox)).toBe(1);
-    const toMargaret = transport.sent.filter((mail) => mail.template === 'reset-password' && mail.to === 'margaret@example.com');
+    const toMargaret = transport.sent.filter(
+      (mail) =>
+        mail.template === 'reset-password' &&
+        mail.to === 'margaret@example.com',
+    );
     expect(toMargaret).toHaveLength(2);
     expect(await tokens.find(linkIn(toMargaret[0]))).toBeNull();
     expect(await tokens.find(linkIn(toMargaret[1]))).not.toBeNull();
@@ -325,7 +468,9 @@ describe('MailOutboxService', () => {
     const outbox = outboxWith();
     await queue(outbox, 'reset-password', ['1']);
     const [row] = await mails();
-    await dataSource.getRepository(OutboxMail).update(row.id, { status: 'sending', nextAttemptAt: now + 1 });
+    await dataSource
+      .getRepository(OutboxMail)
+      .update(row.id, { status: 'sending', nextAttemptAt: now + 1 });
     expect(await deliver(outbox)).toBe(0);
     now += 1;
     expect(await deliver(outbox)).toBe(1);
@@ -336,16 +481,20 @@ describe('MailOutboxService', () => {
     const outbox = outboxWith();
     await queue(outbox, 'reset-password', ['1']);
     findUser = async (id) => {
-      await dataSource.getRepository(OutboxMail).update({ userId: id }, { nextAttemptAt: now + 5 });
+      await dataSource
+        .getRepository(OutboxMail)
+        .update({ userId: id }, { nextAttemptAt: now + 5 });
       return users.get(id)!;
     };
     await deliver(outbox);
     expect(transport.sent).toEqual([]);
     expect(await dataSource.getRepository(ResetToken).count()).toBe(0);
-    expect(warnings).toHaveBeenCalledWith(expect.stringContaining('the lease lapsed before the attempt'));
+    expect(warnings).toHaveBeenCalledWith(
+      expect.stringContaining('the lease lapsed before the attempt'),
+    );
   });
 
-  it("renews the lease before the attempt, and leaves the outcome to another worker that took the mail during it", async () => {
+  it('renews the lease before the attempt, and leaves the outcome to another worker that took the mail during it', async () => {
     const outbox = outboxWith();
     await queue(outbox, 'password-changed', ['1']);
     findUser = async (id) => {
@@ -355,25 +504,43 @@ describe('MailOutboxService', () => {
     transport.duringSend = async () => {
       const [row] = await mails();
       expect(row.nextAttemptAt).toBe(now + DEFAULT_DELIVERY.leaseMs);
-      await dataSource.getRepository(OutboxMail).update(row.id, { nextAttemptAt: row.nextAttemptAt + 1 });
+      await dataSource
+        .getRepository(OutboxMail)
+        .update(row.id, { nextAttemptAt: row.nextAttemptAt + 1 });
     };
     await deliver(outbox);
     expect(transport.sent).toHaveLength(1);
-    expect((await mails())[0]).toMatchObject({ status: 'sending', attempts: 0 });
-    expect(warnings).toHaveBeenCalledWith(expect.stringContaining('the lease lapsed during the attempt'));
+    expect((await mails())[0]).toMatchObject({
+      status: 'sending',
+      attempts: 0,
+    });
+    expect(warnings).toHaveBeenCalledWith(
+      expect.stringContaining('the lease lapsed during the attempt'),
+    );
   });
 
   it('forgets sent and unconfirmed mails queued before a time, and keeps dead and waiting ones', async () => {
     const outbox = outboxWith();
     const at = (createdAt: number, status: OutboxMail['status']) =>
-      dataSource.manager.insert(OutboxMail, { kind: 'password-changed', userId: '1', createdAt, status, attempts: 1, nextAttemptAt: createdAt, sentAt: null, lastError: null });
+      dataSource.manager.insert(OutboxMail, {
+        kind: 'password-changed',
+        userId: '1',
+        createdAt,
+        status,
+        attempts: 1,
+        nextAttemptAt: createdAt,
+        sentAt: null,
+        lastError: null,
+      });
     await at(now - 2, 'sent');
     await at(now - 2, 'unconfirmed');
     await at(now - 2, 'dead');
     await at(now - 2, 'pending');
     await at(now, 'sent');
     await outbox.prune(now);
-    expect((await mails()).map((mail) => [mail.status, mail.createdAt])).toEqual([
+    expect(
+      (await mails()).map((mail) => [mail.status, mail.createdAt]),
+    ).toEqual([
       ['dead', now - 2],
       ['pending', now - 2],
       ['sent', now],

@@ -1,21 +1,48 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
-import { DataSource, EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  In,
+  LessThan,
+  MoreThan,
+  Repository,
+} from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
 import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { claimTransaction, skippingLocked } from '../database/row-locks';
-import type { DeliveryOptions, PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
+import type {
+  DeliveryOptions,
+  PasswordResetModuleOptions,
+} from '../interfaces/password-reset-module-options.interface';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from '../interfaces/password-reset-user-store.interface';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_USER_STORE,
+} from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { IssuedResetToken, ResetTokenService } from '../tokens/reset-token.service';
+import {
+  IssuedResetToken,
+  ResetTokenService,
+} from '../tokens/reset-token.service';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
-import { PasswordResetMail, PasswordResetMailer } from './password-reset-mailer';
-import { OutboxMail, OutboxMailKind, OutboxMailStatus, PRIORITY_OF } from './outbox-mail.entity';
+import {
+  PasswordResetMail,
+  PasswordResetMailer,
+} from './password-reset-mailer';
+import {
+  OutboxMail,
+  OutboxMailKind,
+  OutboxMailStatus,
+  PRIORITY_OF,
+} from './outbox-mail.entity';
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   pollIntervalMs: 1000,
@@ -31,12 +58,21 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
  * How long a link has left, as its mail says it: in seconds under two minutes,
  * else in whole minutes rounded down, so never longer than true and never 0.
  */
-function expiresIn(secondsLeft: number): { count: number; unit: 'seconds' | 'minutes' } {
-  return secondsLeft < 120 ? { count: secondsLeft, unit: 'seconds' } : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
+function expiresIn(secondsLeft: number): {
+  count: number;
+  unit: 'seconds' | 'minutes';
+} {
+  return secondsLeft < 120
+    ? { count: secondsLeft, unit: 'seconds' }
+    : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
 }
 
 function isHttpUrl(value: unknown): boolean {
-  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+  return (
+    typeof value === 'string' &&
+    URL.canParse(value) &&
+    /^https?:$/.test(new URL(value).protocol)
+  );
 }
 
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
@@ -48,7 +84,9 @@ const CANDIDATES_PER_PLACE = 4;
  * up a notice, and reset mails go out first in, first out.
  */
 function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
-  return a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
+  return (
+    a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id
+  );
 }
 
 /** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
@@ -76,10 +114,13 @@ export class MailOutboxService {
   private deliveryEnded: () => void = () => undefined;
 
   constructor(
-    @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
+    @InjectRepository(OutboxMail)
+    private readonly outbox: Repository<OutboxMail>,
     private readonly dataSource: DataSource,
-    @Inject(PASSWORD_RESET_OPTIONS) private readonly options: PasswordResetModuleOptions,
-    @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
+    @Inject(PASSWORD_RESET_OPTIONS)
+    private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_USER_STORE)
+    private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly mailer: PasswordResetMailer,
     private readonly tokens: ResetTokenService,
@@ -89,23 +130,53 @@ export class MailOutboxService {
     private readonly audit: AuditTrail,
   ) {
     this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
-    if (!(Number.isInteger(this.delivery.concurrency) && this.delivery.concurrency > 0)) throw new Error('PasswordResetModule: delivery.concurrency must be a positive integer');
-    if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs)) throw new Error('PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs');
-    if (options.resetLink === undefined && options.resetUrl === undefined) throw new Error('PasswordResetModule: resetUrl or resetLink is required');
-    if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl)) throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
+    if (!(
+      Number.isInteger(this.delivery.concurrency) &&
+      this.delivery.concurrency > 0
+    ))
+      throw new Error(
+        'PasswordResetModule: delivery.concurrency must be a positive integer',
+      );
+    if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs))
+      throw new Error(
+        'PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
+      );
+    if (options.resetLink === undefined && options.resetUrl === undefined)
+      throw new Error('PasswordResetModule: resetUrl or resetLink is required');
+    if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl))
+      throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
   }
 
   /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
-  async enqueue(manager: EntityManager, kind: OutboxMailKind, userIds: string[]): Promise<void> {
+  async enqueue(
+    manager: EntityManager,
+    kind: OutboxMailKind,
+    userIds: string[],
+  ): Promise<void> {
     if (userIds.length === 0) return;
     const now = this.clock.now();
-    const mail = { kind, priority: PRIORITY_OF[kind], createdAt: now, status: 'pending' as const, attempts: 0, nextAttemptAt: now, sentAt: null, lastError: null };
-    await manager.insert(OutboxMail, userIds.map((userId) => ({ ...mail, userId })));
+    const mail = {
+      kind,
+      priority: PRIORITY_OF[kind],
+      createdAt: now,
+      status: 'pending' as const,
+      attempts: 0,
+      nextAttemptAt: now,
+      sentAt: null,
+      lastError: null,
+    };
+    await manager.insert(
+      OutboxMail,
+      userIds.map((userId) => ({ ...mail, userId })),
+    );
   }
 
   /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
   async prune(before: number): Promise<void> {
-    await this.outbox.delete({ status: In(['sent', 'unconfirmed']), createdAt: LessThan(before) });
+    await this.outbox.delete({
+      status: In(['sent', 'unconfirmed']),
+      createdAt: LessThan(before),
+    });
   }
 
   /**
@@ -130,11 +201,27 @@ export class MailOutboxService {
     return claimTransaction(this.dataSource, async (manager) => {
       const now = this.clock.now();
       const candidates = limit * CANDIDATES_PER_PLACE;
-      const due = [...(await this.due(manager, 'pending', now, candidates)), ...(await this.due(manager, 'sending', now, candidates))];
-      const mails = (await this.oneLinkAtATime(manager, due.sort(inSendingOrder).slice(0, candidates), now)).slice(0, limit);
+      const due = [
+        ...(await this.due(manager, 'pending', now, candidates)),
+        ...(await this.due(manager, 'sending', now, candidates)),
+      ];
+      const mails = (
+        await this.oneLinkAtATime(
+          manager,
+          due.sort(inSendingOrder).slice(0, candidates),
+          now,
+        )
+      ).slice(0, limit);
       if (mails.length === 0) return [];
-      const lease = { status: 'sending' as const, nextAttemptAt: now + this.delivery.leaseMs };
-      await manager.update(OutboxMail, { id: In(mails.map((mail) => mail.id)) }, lease);
+      const lease = {
+        status: 'sending' as const,
+        nextAttemptAt: now + this.delivery.leaseMs,
+      };
+      await manager.update(
+        OutboxMail,
+        { id: In(mails.map((mail) => mail.id)) },
+        lease,
+      );
       return mails.map((mail) => ({ ...mail, ...lease }));
     });
   }
@@ -144,11 +231,19 @@ export class MailOutboxService {
    * query, so that the database reads them off the (status, priority,
    * next_attempt_at, id) index in that order and stops at `count`.
    */
-  private due(manager: EntityManager, status: OutboxMailStatus, now: number, count: number): Promise<OutboxMail[]> {
+  private due(
+    manager: EntityManager,
+    status: OutboxMailStatus,
+    now: number,
+    count: number,
+  ): Promise<OutboxMail[]> {
     return skippingLocked(
       manager
         .createQueryBuilder(OutboxMail, 'mail')
-        .where('mail.status = :status AND mail.next_attempt_at <= :now', { status, now })
+        .where('mail.status = :status AND mail.next_attempt_at <= :now', {
+          status,
+          now,
+        })
         .orderBy('mail.priority', 'ASC')
         .addOrderBy('mail.next_attempt_at', 'ASC')
         .addOrderBy('mail.id', 'ASC')
@@ -163,11 +258,29 @@ export class MailOutboxService {
    * whose reset mail is being sent, or is being claimed by another instance
    * right now (it holds the account's row).
    */
-  private async oneLinkAtATime(manager: EntityManager, due: OutboxMail[], now: number): Promise<OutboxMail[]> {
-    const users = [...new Set(due.filter((mail) => mail.kind === 'reset-password').map((mail) => mail.userId))];
+  private async oneLinkAtATime(
+    manager: EntityManager,
+    due: OutboxMail[],
+    now: number,
+  ): Promise<OutboxMail[]> {
+    const users = [
+      ...new Set(
+        due
+          .filter((mail) => mail.kind === 'reset-password')
+          .map((mail) => mail.userId),
+      ),
+    ];
     if (users.length === 0) return due;
-    const sending = await manager.findBy(OutboxMail, { kind: 'reset-password', status: 'sending', nextAttemptAt: MoreThan(now), userId: In(users) });
-    const busy = new Set([...sending.map((mail) => mail.userId), ...(await this.accounts.lockUnlessHeld(manager, users))]);
+    const sending = await manager.findBy(OutboxMail, {
+      kind: 'reset-password',
+      status: 'sending',
+      nextAttemptAt: MoreThan(now),
+      userId: In(users),
+    });
+    const busy = new Set([
+      ...sending.map((mail) => mail.userId),
+      ...(await this.accounts.lockUnlessHeld(manager, users)),
+    ]);
     return due.filter((mail) => {
       if (mail.kind !== 'reset-password') return true;
       if (busy.has(mail.userId)) return false;
@@ -190,7 +303,9 @@ export class MailOutboxService {
     this.deliveries.add(delivery);
     delivery
       // A failure here (the database, while recording the outcome) leaves the claim to expire and the mail to be tried again.
-      .catch((error: Error) => this.logger.error(`Delivery failed: ${error.message}`))
+      .catch((error: Error) =>
+        this.logger.error(`Delivery failed: ${error.message}`),
+      )
       .finally(() => {
         this.deliveries.delete(delivery);
         this.deliveryEnded();
@@ -201,33 +316,66 @@ export class MailOutboxService {
     const user = await this.users.findById(claimed.userId);
     if (!user) return this.bury(claimed, 'the user no longer exists');
     const mail = await this.renewLease(claimed);
-    if (!mail) return this.logger.warn(`Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`);
-    if (mail.kind === 'reset-password' && (await this.passwordChangedSince(mail))) return this.drop(mail, 'the password changed after it was asked for');
+    if (!mail)
+      return this.logger.warn(
+        `Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`,
+      );
+    if (
+      mail.kind === 'reset-password' &&
+      (await this.passwordChangedSince(mail))
+    )
+      return this.drop(mail, 'the password changed after it was asked for');
     let token: IssuedResetToken | undefined;
     try {
-      if (mail.kind === 'reset-password') token = await this.tokens.issue(user.id);
-      const message = { to: user.email, messageId: this.messageIdOf(mail), ...this.compose(mail, user, token) };
-      await withDeadline(this.mailer.send(message), this.delivery.attemptTimeoutMs);
+      if (mail.kind === 'reset-password')
+        token = await this.tokens.issue(user.id);
+      const message = {
+        to: user.email,
+        messageId: this.messageIdOf(mail),
+        ...this.compose(mail, user, token),
+      };
+      await withDeadline(
+        this.mailer.send(message),
+        this.delivery.attemptTimeoutMs,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (token && mayHaveBeenDelivered(error)) return this.markUnconfirmed(mail, message);
+      if (token && mayHaveBeenDelivered(error))
+        return this.markUnconfirmed(mail, message);
       if (token) await this.tokens.revoke(token.tokenId);
       return this.retryLater(mail, message);
     }
     const sentAt = this.clock.now();
     this.metrics.mailAttempted(mail.kind, 'sent', mail.createdAt, sentAt);
-    await this.record(mail, { status: 'sent', sentAt, attempts: mail.attempts + 1 });
+    await this.record(mail, {
+      status: 'sent',
+      sentAt,
+      attempts: mail.attempts + 1,
+    });
   }
 
   /** Whether a reset succeeded after this mail was queued: its notice was queued after it. */
   private passwordChangedSince(mail: OutboxMail): Promise<boolean> {
-    return this.outbox.exists({ where: { userId: mail.userId, kind: 'password-changed', id: MoreThan(mail.id) } });
+    return this.outbox.exists({
+      where: {
+        userId: mail.userId,
+        kind: 'password-changed',
+        id: MoreThan(mail.id),
+      },
+    });
   }
 
   /** Forgets a mail that must not be sent, if the lease is still this worker's; it then counts against no limit either. */
   private async drop(mail: ClaimedMail, reason: string): Promise<void> {
-    const { affected } = await this.outbox.delete({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt });
-    if (affected === 1) this.logger.log(`Mail ${mail.id} (${mail.kind}) dropped unsent: ${reason}`);
+    const { affected } = await this.outbox.delete({
+      id: mail.id,
+      status: 'sending',
+      nextAttemptAt: mail.nextAttemptAt,
+    });
+    if (affected === 1)
+      this.logger.log(
+        `Mail ${mail.id} (${mail.kind}) dropped unsent: ${reason}`,
+      );
   }
 
   /**
@@ -236,9 +384,14 @@ export class MailOutboxService {
    * lease) ends before another worker may take the mail, so two attempts with
    * two links never overlap. Undefined if the lease already lapsed.
    */
-  private async renewLease(mail: ClaimedMail): Promise<ClaimedMail | undefined> {
+  private async renewLease(
+    mail: ClaimedMail,
+  ): Promise<ClaimedMail | undefined> {
     const nextAttemptAt = this.clock.now() + this.delivery.leaseMs;
-    const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, { nextAttemptAt });
+    const { affected } = await this.outbox.update(
+      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
+      { nextAttemptAt },
+    );
     return affected === 1 ? { ...mail, nextAttemptAt } : undefined;
   }
 
@@ -249,7 +402,9 @@ export class MailOutboxService {
    * many mails the service sends.
    */
   private messageIdOf(mail: OutboxMail): string {
-    const id = createHmac('sha256', this.options.jwtSecret).update(`outbox-mail:${mail.id}`).digest('base64url');
+    const id = createHmac('sha256', this.options.jwtSecret)
+      .update(`outbox-mail:${mail.id}`)
+      .digest('base64url');
     const domain = /@([^@>\s]+)>?$/.exec(this.mailer.from)?.[1] ?? 'localhost';
     return `<${id}@${domain}>`;
   }
@@ -259,9 +414,18 @@ export class MailOutboxService {
    * mid-send (the attempt outlived it: it cannot, by the deadline, unless the
    * database was slower still) is another worker's now, and its record wins.
    */
-  private async record(mail: ClaimedMail, outcome: Partial<OutboxMail>): Promise<void> {
-    const { affected } = await this.outbox.update({ id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt }, outcome);
-    if (affected !== 1) return this.logger.warn(`Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`);
+  private async record(
+    mail: ClaimedMail,
+    outcome: Partial<OutboxMail>,
+  ): Promise<void> {
+    const { affected } = await this.outbox.update(
+      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
+      outcome,
+    );
+    if (affected !== 1)
+      return this.logger.warn(
+        `Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`,
+      );
     this.audit.mailRecorded(mail, outcome);
   }
 
@@ -270,28 +434,57 @@ export class MailOutboxService {
    * password changed, which says when: the notice was queued with the change,
    * however late it goes out. In the user's language (`locale`), else the default.
    */
-  private compose(mail: OutboxMail, user: PasswordResetUser, token?: IssuedResetToken): Omit<PasswordResetMail, 'to' | 'messageId'> {
+  private compose(
+    mail: OutboxMail,
+    user: PasswordResetUser,
+    token?: IssuedResetToken,
+  ): Omit<PasswordResetMail, 'to' | 'messageId'> {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
-    const productName = this.options.mail?.productName ?? t('mail.defaultProductName');
+    const productName =
+      this.options.mail?.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
-      const changedAt = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(mail.createdAt);
+      const changedAt = new Intl.DateTimeFormat(language, {
+        dateStyle: 'long',
+        timeStyle: 'short',
+        timeZone: 'UTC',
+      }).format(mail.createdAt);
       const context = { name, productName, changedAt };
-      return { subject: t('mail.passwordChanged.subject', { productName }), template: 'password-changed', language, context };
+      return {
+        subject: t('mail.passwordChanged.subject', { productName }),
+        template: 'password-changed',
+        language,
+        context,
+      };
     }
     // To the nearest second, as the token was issued just before: a 30-minute link says 30 minutes, not 29.
-    const secondsLeft = Math.max(1, Math.round((token.expiresAt - this.clock.now()) / 1000));
+    const secondsLeft = Math.max(
+      1,
+      Math.round((token.expiresAt - this.clock.now()) / 1000),
+    );
     // `minutes` is for hosts' templates that count in minutes alone.
-    const context = { name, productName, resetUrl: this.resetLinkOf(token.link, user), expiresIn: expiresIn(secondsLeft), minutes: Math.floor(secondsLeft / 60) };
-    return { subject: t('mail.resetPassword.subject', { productName }), template: 'reset-password', language, context };
+    const context = {
+      name,
+      productName,
+      resetUrl: this.resetLinkOf(token.link, user),
+      expiresIn: expiresIn(secondsLeft),
+      minutes: Math.floor(secondsLeft / 60),
+    };
+    return {
+      subject: t('mail.resetPassword.subject', { productName }),
+      template: 'reset-password',
+      language,
+      context,
+    };
   }
 
   /** `resetUrl?token=…`, or the host's own link (an SPA route, say); never built from a request. */
   private resetLinkOf(token: string, user: PasswordResetUser): string {
     if (this.options.resetLink) {
       const link = this.options.resetLink(token, user);
-      if (!isHttpUrl(link)) throw new Error('resetLink returned no http(s) URL');
+      if (!isHttpUrl(link))
+        throw new Error('resetLink returned no http(s) URL');
       return link;
     }
     const resetUrl = new URL(this.options.resetUrl!);
@@ -301,22 +494,64 @@ export class MailOutboxService {
 
   private async retryLater(mail: ClaimedMail, error: string): Promise<void> {
     const attempts = mail.attempts + 1;
-    this.metrics.mailAttempted(mail.kind, 'failed', mail.createdAt, this.clock.now());
-    if (attempts >= this.delivery.maxAttempts) return this.bury({ ...mail, attempts }, error);
-    const delay = Math.min(this.delivery.retryBaseMs * 2 ** (attempts - 1), this.delivery.retryMaxMs);
-    this.logger.warn(`Mail ${mail.id} (${mail.kind}) failed, attempt ${attempts}; retrying in ${delay} ms: ${error}`);
-    await this.record(mail, { status: 'pending', attempts, nextAttemptAt: this.clock.now() + delay, lastError: error.slice(0, 500) });
+    this.metrics.mailAttempted(
+      mail.kind,
+      'failed',
+      mail.createdAt,
+      this.clock.now(),
+    );
+    if (attempts >= this.delivery.maxAttempts)
+      return this.bury({ ...mail, attempts }, error);
+    const delay = Math.min(
+      this.delivery.retryBaseMs * 2 ** (attempts - 1),
+      this.delivery.retryMaxMs,
+    );
+    this.logger.warn(
+      `Mail ${mail.id} (${mail.kind}) failed, attempt ${attempts}; retrying in ${delay} ms: ${error}`,
+    );
+    await this.record(mail, {
+      status: 'pending',
+      attempts,
+      nextAttemptAt: this.clock.now() + delay,
+      lastError: error.slice(0, 500),
+    });
   }
 
-  private async markUnconfirmed(mail: ClaimedMail, error: string): Promise<void> {
-    this.logger.warn(`Mail ${mail.id} (${mail.kind}) may have been delivered, not sending another link: ${error}`);
-    this.metrics.mailAttempted(mail.kind, 'unconfirmed', mail.createdAt, this.clock.now());
-    await this.record(mail, { status: 'unconfirmed', sentAt: this.clock.now(), attempts: mail.attempts + 1, lastError: error.slice(0, 500) });
+  private async markUnconfirmed(
+    mail: ClaimedMail,
+    error: string,
+  ): Promise<void> {
+    this.logger.warn(
+      `Mail ${mail.id} (${mail.kind}) may have been delivered, not sending another link: ${error}`,
+    );
+    this.metrics.mailAttempted(
+      mail.kind,
+      'unconfirmed',
+      mail.createdAt,
+      this.clock.now(),
+    );
+    await this.record(mail, {
+      status: 'unconfirmed',
+      sentAt: this.clock.now(),
+      attempts: mail.attempts + 1,
+      lastError: error.slice(0, 500),
+    });
   }
 
   private async bury(mail: ClaimedMail, error: string): Promise<void> {
-    this.logger.error(`Mail ${mail.id} (${mail.kind}) is dead after ${mail.attempts} attempts: ${error}`);
-    this.metrics.mailAttempted(mail.kind, 'dead', mail.createdAt, this.clock.now());
-    await this.record(mail, { status: 'dead', attempts: mail.attempts, lastError: error.slice(0, 500) });
+    this.logger.error(
+      `Mail ${mail.id} (${mail.kind}) is dead after ${mail.attempts} attempts: ${error}`,
+    );
+    this.metrics.mailAttempted(
+      mail.kind,
+      'dead',
+      mail.createdAt,
+      this.clock.now(),
+    );
+    await this.record(mail, {
+      status: 'dead',
+      attempts: mail.attempts,
+      lastError: error.slice(0, 500),
+    });
   }
 }

@@ -1,8 +1,16 @@
 import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
-import { DEFAULT_ACCOUNT_LIMIT, lockAccount, resetMailsQueuedSince } from '../account-limit/account-limit';
+import {
+  DEFAULT_ACCOUNT_LIMIT,
+  lockAccount,
+  resetMailsQueuedSince,
+} from '../account-limit/account-limit';
 import { locksRows } from '../database/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
-import { OutboxMail, OutboxMailKind, OutboxMailStatus } from './outbox-mail.entity';
+import {
+  OutboxMail,
+  OutboxMailKind,
+  OutboxMailStatus,
+} from './outbox-mail.entity';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -37,25 +45,41 @@ interface Group {
   oldest: string | number | null;
 }
 
-const ageSeconds = (now: number, since: string | number | null | undefined) => (since === null || since === undefined ? null : Math.max(0, Math.round((now - Number(since)) / 1000)));
+const ageSeconds = (now: number, since: string | number | null | undefined) =>
+  since === null || since === undefined
+    ? null
+    : Math.max(0, Math.round((now - Number(since)) / 1000));
 
 /** The queue as an operator (`npm run mail -- status`) and `/metrics` see it; the same on every instance. */
-export async function mailQueueStatus(manager: EntityManager, now: number): Promise<MailQueueStatus> {
+export async function mailQueueStatus(
+  manager: EntityManager,
+  now: number,
+): Promise<MailQueueStatus> {
   const groups: Group[] = await manager
     .createQueryBuilder(OutboxMail, 'mail')
     .select('mail.kind', 'kind')
     .addSelect('mail.status', 'status')
     .addSelect('COUNT(*)', 'count')
     .addSelect('MIN(mail.created_at)', 'oldest')
-    .where("mail.status IN ('pending', 'sending', 'dead') OR (mail.status IN ('sent', 'unconfirmed') AND mail.sent_at > :hourAgo)", { hourAgo: now - HOUR_MS })
+    .where(
+      "mail.status IN ('pending', 'sending', 'dead') OR (mail.status IN ('sent', 'unconfirmed') AND mail.sent_at > :hourAgo)",
+      { hourAgo: now - HOUR_MS },
+    )
     .groupBy('mail.kind')
     .addGroupBy('mail.status')
     .getRawMany();
-  const requests = await manager.createQueryBuilder(ResetRequest, 'request').select('COUNT(*)', 'count').addSelect('MIN(request.requested_at)', 'oldest').getRawOne<{ count: string | number; oldest: string | number | null }>();
+  const requests = await manager
+    .createQueryBuilder(ResetRequest, 'request')
+    .select('COUNT(*)', 'count')
+    .addSelect('MIN(request.requested_at)', 'oldest')
+    .getRawOne<{ count: string | number; oldest: string | number | null }>();
   const kinds = KINDS.map((kind) => {
-    const of = (status: OutboxMailStatus) => groups.find((group) => group.kind === kind && group.status === status);
+    const of = (status: OutboxMailStatus) =>
+      groups.find((group) => group.kind === kind && group.status === status);
     const count = (status: OutboxMailStatus) => Number(of(status)?.count ?? 0);
-    const undelivered = [of('pending')?.oldest, of('sending')?.oldest].filter((oldest) => oldest !== undefined && oldest !== null).map(Number);
+    const undelivered = [of('pending')?.oldest, of('sending')?.oldest]
+      .filter((oldest) => oldest !== undefined && oldest !== null)
+      .map(Number);
     return {
       kind,
       pending: count('pending'),
@@ -63,10 +87,17 @@ export async function mailQueueStatus(manager: EntityManager, now: number): Prom
       sentLastHour: count('sent'),
       unconfirmedLastHour: count('unconfirmed'),
       dead: count('dead'),
-      oldestPendingAgeSeconds: undelivered.length > 0 ? ageSeconds(now, Math.min(...undelivered)) : null,
+      oldestPendingAgeSeconds:
+        undelivered.length > 0
+          ? ageSeconds(now, Math.min(...undelivered))
+          : null,
     };
   });
-  return { requestsWaiting: Number(requests?.count ?? 0), oldestRequestAgeSeconds: ageSeconds(now, requests?.oldest), kinds };
+  return {
+    requestsWaiting: Number(requests?.count ?? 0),
+    oldestRequestAgeSeconds: ageSeconds(now, requests?.oldest),
+    kinds,
+  };
 }
 
 /**
@@ -75,7 +106,8 @@ export async function mailQueueStatus(manager: EntityManager, now: number): Prom
  * after it (`password-changed`), or its account has had as many reset mails as
  * the per-account limit allows (`account-limit`).
  */
-export type RetrySkipReason = 'superseded' | 'password-changed' | 'account-limit';
+export type RetrySkipReason =
+  'superseded' | 'password-changed' | 'account-limit';
 
 export interface DeadMailRetry {
   retried: number;
@@ -91,13 +123,21 @@ export interface DeadMailRetry {
  * does not know a host's own. A notice keeps its time, which is when the
  * password changed.
  */
-export async function retryDeadMail(dataSource: DataSource, now: number, id?: number): Promise<DeadMailRetry> {
-  const dead = await dataSource.manager.find(OutboxMail, { where: { status: 'dead', ...(id !== undefined && { id }) }, order: { id: 'ASC' } });
+export async function retryDeadMail(
+  dataSource: DataSource,
+  now: number,
+  id?: number,
+): Promise<DeadMailRetry> {
+  const dead = await dataSource.manager.find(OutboxMail, {
+    where: { status: 'dead', ...(id !== undefined && { id }) },
+    order: { id: 'ASC' },
+  });
   const result: DeadMailRetry = { retried: 0, skipped: [] };
   for (const mail of dead) {
     const outcome = await retryOne(dataSource, mail, now);
     if (outcome === 'retried') result.retried += 1;
-    else if (outcome !== 'no longer dead') result.skipped.push({ id: mail.id, kind: mail.kind, reason: outcome });
+    else if (outcome !== 'no longer dead')
+      result.skipped.push({ id: mail.id, kind: mail.kind, reason: outcome });
   }
   return result;
 }
@@ -105,13 +145,21 @@ export async function retryDeadMail(dataSource: DataSource, now: number, id?: nu
 type RetryOutcome = 'retried' | 'no longer dead' | RetrySkipReason;
 
 /** Commits the retry only when the rules let the mail go. */
-async function retryOne(dataSource: DataSource, mail: OutboxMail, now: number): Promise<RetryOutcome> {
+async function retryOne(
+  dataSource: DataSource,
+  mail: OutboxMail,
+  now: number,
+): Promise<RetryOutcome> {
   const runner = dataSource.createQueryRunner();
   try {
     // READ COMMITTED, as for every claim: the rules look at what other instances committed up to now.
-    await runner.startTransaction(locksRows(dataSource) ? 'READ COMMITTED' : undefined);
+    await runner.startTransaction(
+      locksRows(dataSource) ? 'READ COMMITTED' : undefined,
+    );
     const outcome = await queueAgain(runner.manager, mail, now);
-    await (outcome === 'retried' ? runner.commitTransaction() : runner.rollbackTransaction());
+    await (outcome === 'retried'
+      ? runner.commitTransaction()
+      : runner.rollbackTransaction());
     return outcome;
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -126,21 +174,50 @@ async function retryOne(dataSource: DataSource, mail: OutboxMail, now: number): 
  * account's lock, where rows lock) so that on SQLite this transaction is the
  * writer before it reads anything, and no write of a server slips in between.
  */
-async function queueAgain(manager: EntityManager, mail: OutboxMail, now: number): Promise<RetryOutcome> {
+async function queueAgain(
+  manager: EntityManager,
+  mail: OutboxMail,
+  now: number,
+): Promise<RetryOutcome> {
   const isReset = mail.kind === 'reset-password';
   if (isReset) await lockAccount(manager, mail.userId);
-  const { affected } = await manager.update(OutboxMail, { id: mail.id, status: 'dead' }, { status: 'pending', attempts: 0, nextAttemptAt: now, ...(isReset && { createdAt: now }) });
+  const { affected } = await manager.update(
+    OutboxMail,
+    { id: mail.id, status: 'dead' },
+    {
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      ...(isReset && { createdAt: now }),
+    },
+  );
   if (affected !== 1) return 'no longer dead';
   if (!isReset) return 'retried';
-  const queuedAfter = (kind: OutboxMailKind) => manager.exists(OutboxMail, { where: { userId: mail.userId, kind, id: MoreThan(mail.id) } });
+  const queuedAfter = (kind: OutboxMailKind) =>
+    manager.exists(OutboxMail, {
+      where: { userId: mail.userId, kind, id: MoreThan(mail.id) },
+    });
   if (await queuedAfter('reset-password')) return 'superseded';
   if (await queuedAfter('password-changed')) return 'password-changed';
-  if ((await resetMailsQueuedSince(manager, mail.userId, now - DEFAULT_ACCOUNT_LIMIT.windowMs)) > DEFAULT_ACCOUNT_LIMIT.max) return 'account-limit';
+  if (
+    (await resetMailsQueuedSince(
+      manager,
+      mail.userId,
+      now - DEFAULT_ACCOUNT_LIMIT.windowMs,
+    )) > DEFAULT_ACCOUNT_LIMIT.max
+  )
+    return 'account-limit';
   return 'retried';
 }
 
 /** Deletes dead mail queued before `before`; returns how many. */
-export async function purgeDeadMail(manager: EntityManager, before: number): Promise<number> {
-  const { affected } = await manager.delete(OutboxMail, { status: 'dead', createdAt: LessThan(before) });
+export async function purgeDeadMail(
+  manager: EntityManager,
+  before: number,
+): Promise<number> {
+  const { affected } = await manager.delete(OutboxMail, {
+    status: 'dead',
+    createdAt: LessThan(before),
+  });
   return affected ?? 0;
 }

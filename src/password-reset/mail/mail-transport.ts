@@ -11,7 +11,11 @@ export type PasswordResetMailTransport = Parameters<typeof createTransport>[0];
  * stage of a session, so that a stalled server delays a mail's retry rather
  * than holding a delivery for ten minutes. A host's own values win.
  */
-const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+const SMTP_TIMEOUTS = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 30_000,
+};
 
 /** Where mail goes when no transport is configured, outside production. */
 const DEVELOPMENT_MAIL_DIRECTORY = 'var/mail';
@@ -22,13 +26,26 @@ const DEVELOPMENT_MAIL_DIRECTORY = 'var/mail';
  * as it is. Without one, outside production,
  * each mail becomes an .eml file; in production that is a configuration mistake.
  */
-export function mailTransport(configured: PasswordResetMailTransport | undefined, environment = process.env.NODE_ENV): PasswordResetMailTransport {
+export function mailTransport(
+  configured: PasswordResetMailTransport | undefined,
+  environment = process.env.NODE_ENV,
+): PasswordResetMailTransport {
   if (configured === undefined) {
-    if (environment === 'production') throw new Error('PasswordResetModule: mail.transport is required when NODE_ENV=production');
-    new Logger('PasswordResetMail').warn(`No mail.transport: each mail is written as an .eml file under ${DEVELOPMENT_MAIL_DIRECTORY}`);
+    if (environment === 'production')
+      throw new Error(
+        'PasswordResetModule: mail.transport is required when NODE_ENV=production',
+      );
+    new Logger('PasswordResetMail').warn(
+      `No mail.transport: each mail is written as an .eml file under ${DEVELOPMENT_MAIL_DIRECTORY}`,
+    );
     return new EmlFileTransport(DEVELOPMENT_MAIL_DIRECTORY);
   }
-  if (typeof configured === 'string') return new SmtpConnectionPool({ url: configured, ...SMTP_TIMEOUTS });
-  if ('send' in configured && typeof configured.send === 'function') return configured;
-  return new SmtpConnectionPool({ ...SMTP_TIMEOUTS, ...(configured as SmtpSettings) });
+  if (typeof configured === 'string')
+    return new SmtpConnectionPool({ url: configured, ...SMTP_TIMEOUTS });
+  if ('send' in configured && typeof configured.send === 'function')
+    return configured;
+  return new SmtpConnectionPool({
+    ...SMTP_TIMEOUTS,
+    ...(configured as SmtpSettings),
+  });
 }

@@ -1,5 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
+import {
+  ExactText,
+  PasswordResetEntity,
+} from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
@@ -8,7 +11,10 @@ export type OutboxMailKind = 'reset-password' | 'password-changed';
  * The order in which kinds go out, lowest first: the notice that a password
  * changed, its owner's only alarm, before every reset mail waiting.
  */
-export const PRIORITY_OF: Record<OutboxMailKind, number> = { 'password-changed': 0, 'reset-password': 1 };
+export const PRIORITY_OF: Record<OutboxMailKind, number> = {
+  'password-changed': 0,
+  'reset-password': 1,
+};
 
 /**
  * `pending` until a worker claims it, `sending` while one holds its lease
@@ -19,7 +25,8 @@ export const PRIORITY_OF: Record<OutboxMailKind, number> = { 'password-changed':
  * went silent after taking the message); it is not sent again with another
  * link, and the link it carried stays usable.
  */
-export type OutboxMailStatus = 'pending' | 'sending' | 'sent' | 'unconfirmed' | 'dead';
+export type OutboxMailStatus =
+  'pending' | 'sending' | 'sent' | 'unconfirmed' | 'dead';
 
 /** A mail the module has promised to deliver. Sent rows are kept as the per-account limit's history. */
 @Entity('password_reset_outbox')

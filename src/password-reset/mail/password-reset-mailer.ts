@@ -2,7 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { MailTemplateName, PasswordResetTemplates } from '../templates/password-reset-templates';
+import {
+  MailTemplateName,
+  PasswordResetTemplates,
+} from '../templates/password-reset-templates';
 import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {
@@ -28,13 +31,29 @@ export class PasswordResetMailer implements OnApplicationShutdown {
     private readonly templates: PasswordResetTemplates,
   ) {
     this.from = options.mail?.from ?? DEFAULT_MAIL_FROM;
-    this.transporter = createTransport(mailTransport(options.mail?.transport), { from: this.from });
+    this.transporter = createTransport(mailTransport(options.mail?.transport), {
+      from: this.from,
+    });
   }
 
-  async send({ to, messageId, subject, template, language, context }: PasswordResetMail): Promise<void> {
+  async send({
+    to,
+    messageId,
+    subject,
+    template,
+    language,
+    context,
+  }: PasswordResetMail): Promise<void> {
     const html = this.templates.render(`${template}.hbs`, language, context);
     const text = this.templates.render(`${template}.txt`, language, context);
-    await this.transporter.sendMail({ to, messageId, subject, html, text, headers: { 'Content-Language': language } });
+    await this.transporter.sendMail({
+      to,
+      messageId,
+      subject,
+      html,
+      text,
+      headers: { 'Content-Language': language },
+    });
   }
 
   onApplicationShutdown(): void {

@@ -7,7 +7,11 @@ import wellKnown from 'nodemailer/lib/well-known';
 import { SmtpAttemptFailed } from './delivery-outcome';
 
 /** SMTP settings as nodemailer takes them: an `smtp://` URL and/or connection options, auth and a well-known `service`. */
-export type SmtpSettings = SMTPConnection.Options & { url?: string; service?: string; auth?: SMTPConnection.AuthenticationCredentials };
+export type SmtpSettings = SMTPConnection.Options & {
+  url?: string;
+  service?: string;
+  auth?: SMTPConnection.AuthenticationCredentials;
+};
 
 /**
  * Sends each mail over an SMTP session kept open from the last one, so that
@@ -33,10 +37,17 @@ export class SmtpConnectionPool implements Transport {
 
   constructor(settings: SmtpSettings) {
     const { url, service, ...options } = settings;
-    this.options = { ...(service ? wellKnown(service) || {} : {}), ...(url ? parseConnectionUrl(url) : {}), ...options } as SmtpSettings;
+    this.options = {
+      ...(service ? wellKnown(service) || {} : {}),
+      ...(url ? parseConnectionUrl(url) : {}),
+      ...options,
+    } as SmtpSettings;
   }
 
-  send(mail: MailMessage, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
+  send(
+    mail: MailMessage,
+    callback: (error: Error | null, info?: SentMessageInfo) => void,
+  ): void {
     this.deliver(mail).then((info) => callback(null, info), callback);
   }
 
@@ -61,8 +72,11 @@ export class SmtpConnectionPool implements Transport {
     let connection: SMTPConnection | undefined;
     try {
       connection = this.takeIdle() ?? (await this.open());
-      const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
-        connection!.send(envelope, message, (error, sent) => (error ? reject(error) : resolve(sent))),
+      const info = await new Promise<SMTPConnection.SentMessageInfo>(
+        (resolve, reject) =>
+          connection!.send(envelope, message, (error, sent) =>
+            error ? reject(error) : resolve(sent),
+          ),
       );
       if (this.closed) connection.quit();
       else this.idle.add(connection);
@@ -82,14 +96,21 @@ export class SmtpConnectionPool implements Transport {
   private async open(): Promise<SMTPConnection> {
     const connection = new SMTPConnection(this.options);
     // A connection the server ends or times out while idle leaves the pool; one in use reports it through its send.
-    connection.on('error', () => this.idle.delete(connection)).on('end', () => this.idle.delete(connection));
+    connection
+      .on('error', () => this.idle.delete(connection))
+      .on('end', () => this.idle.delete(connection));
     try {
       await new Promise<void>((resolve, reject) => {
         connection.once('error', reject);
         connection.connect((error) => (error ? reject(error) : resolve()));
       });
       const { auth } = this.options;
-      if (auth) await new Promise<void>((resolve, reject) => connection.login(auth, (error) => (error ? reject(error) : resolve())));
+      if (auth)
+        await new Promise<void>((resolve, reject) =>
+          connection.login(auth, (error) =>
+            error ? reject(error) : resolve(),
+          ),
+        );
       return connection;
     } catch (error) {
       connection.close();

@@ -39,18 +39,35 @@ export class PasswordResetMetrics {
     return new PasswordResetMetrics();
   }
 
-  static prometheus(queueStatus: () => Promise<MailQueueStatus>, clock: Clock): PasswordResetMetrics {
+  static prometheus(
+    queueStatus: () => Promise<MailQueueStatus>,
+    clock: Clock,
+  ): PasswordResetMetrics {
     // Loaded here, not at the top: a host that leaves metrics off need not install prom-client.
-    const { Counter, Gauge, Histogram, Registry } = require('prom-client') as typeof import('prom-client');
+    const { Counter, Gauge, Histogram, Registry } =
+      require('prom-client') as typeof import('prom-client');
     const logger = new Logger('PasswordResetMetrics');
     const queue = new SharedQueueStatus(queueStatus, clock, (error) =>
-      logger.warn(`Queue gauges left out: ${error instanceof Error ? error.message : String(error)}`),
+      logger.warn(
+        `Queue gauges left out: ${error instanceof Error ? error.message : String(error)}`,
+      ),
     );
     const registry = new Registry();
     const registers = [registry];
-    const mailCounter = (outcome: string, help: string) => new Counter({ name: `password_reset_mails_${outcome}_total`, help, labelNames: ['kind'], registers });
+    const mailCounter = (outcome: string, help: string) =>
+      new Counter({
+        name: `password_reset_mails_${outcome}_total`,
+        help,
+        labelNames: ['kind'],
+        registers,
+      });
     // Each gauge sets itself from the shared status when read; a database that does not answer leaves them out, not the counters.
-    const queueGauge = <Label extends string>(name: string, help: string, labelNames: Label[], fill: (gauge: Gauge<Label>, status: MailQueueStatus) => void) =>
+    const queueGauge = <Label extends string>(
+      name: string,
+      help: string,
+      labelNames: Label[],
+      fill: (gauge: Gauge<Label>, status: MailQueueStatus) => void,
+    ) =>
       new Gauge<Label>({
         name,
         help,
@@ -62,34 +79,98 @@ export class PasswordResetMetrics {
           if (status) fill(this, status);
         },
       });
-    queueGauge('password_reset_queue_mails', 'mails in the queue by status (sent: in the last hour)', ['kind', 'status'], (gauge, status) => {
-      for (const kind of status.kinds) {
-        for (const [name, count] of [['pending', kind.pending], ['sending', kind.sending], ['sent', kind.sentLastHour], ['unconfirmed', kind.unconfirmedLastHour], ['dead', kind.dead]] as const) {
-          gauge.set({ kind: kind.kind, status: name }, count);
+    queueGauge(
+      'password_reset_queue_mails',
+      'mails in the queue by status (sent: in the last hour)',
+      ['kind', 'status'],
+      (gauge, status) => {
+        for (const kind of status.kinds) {
+          for (const [name, count] of [
+            ['pending', kind.pending],
+            ['sending', kind.sending],
+            ['sent', kind.sentLastHour],
+            ['unconfirmed', kind.unconfirmedLastHour],
+            ['dead', kind.dead],
+          ] as const) {
+            gauge.set({ kind: kind.kind, status: name }, count);
+          }
         }
-      }
-    });
-    queueGauge('password_reset_queue_oldest_pending_seconds', 'age of the oldest mail not yet delivered', ['kind'], (gauge, status) => {
-      for (const kind of status.kinds) if (kind.oldestPendingAgeSeconds !== null) gauge.set({ kind: kind.kind }, kind.oldestPendingAgeSeconds);
-    });
-    queueGauge('password_reset_queue_requests', 'requests recorded and not yet processed', [], (gauge, status) => gauge.set(status.requestsWaiting));
-    queueGauge('password_reset_queue_oldest_request_seconds', 'age of the oldest request not yet processed', [], (gauge, status) => {
-      if (status.oldestRequestAgeSeconds !== null) gauge.set(status.oldestRequestAgeSeconds);
-    });
+      },
+    );
+    queueGauge(
+      'password_reset_queue_oldest_pending_seconds',
+      'age of the oldest mail not yet delivered',
+      ['kind'],
+      (gauge, status) => {
+        for (const kind of status.kinds)
+          if (kind.oldestPendingAgeSeconds !== null)
+            gauge.set({ kind: kind.kind }, kind.oldestPendingAgeSeconds);
+      },
+    );
+    queueGauge(
+      'password_reset_queue_requests',
+      'requests recorded and not yet processed',
+      [],
+      (gauge, status) => gauge.set(status.requestsWaiting),
+    );
+    queueGauge(
+      'password_reset_queue_oldest_request_seconds',
+      'age of the oldest request not yet processed',
+      [],
+      (gauge, status) => {
+        if (status.oldestRequestAgeSeconds !== null)
+          gauge.set(status.oldestRequestAgeSeconds);
+      },
+    );
     return new PasswordResetMetrics({
       registry,
-      requestsAccepted: new Counter({ name: 'password_reset_requests_accepted_total', help: 'lostPassword requests answered 200 (recorded)', registers }),
-      requestsRefused: new Counter({ name: 'password_reset_requests_refused_total', help: 'lostPassword requests refused, by HTTP status', labelNames: ['status'], registers }),
-      resets: new Counter({ name: 'password_reset_resets_total', help: 'passwords replaced through a reset link', registers }),
-      resetsRefused: new Counter({ name: 'password_reset_resets_refused_total', help: 'resetPassword requests refused, by error code', labelNames: ['code'], registers }),
+      requestsAccepted: new Counter({
+        name: 'password_reset_requests_accepted_total',
+        help: 'lostPassword requests answered 200 (recorded)',
+        registers,
+      }),
+      requestsRefused: new Counter({
+        name: 'password_reset_requests_refused_total',
+        help: 'lostPassword requests refused, by HTTP status',
+        labelNames: ['status'],
+        registers,
+      }),
+      resets: new Counter({
+        name: 'password_reset_resets_total',
+        help: 'passwords replaced through a reset link',
+        registers,
+      }),
+      resetsRefused: new Counter({
+        name: 'password_reset_resets_refused_total',
+        help: 'resetPassword requests refused, by error code',
+        labelNames: ['code'],
+        registers,
+      }),
       mails: {
         sent: mailCounter('sent', 'mails the transport accepted'),
-        failed: mailCounter('failed', 'delivery attempts that certainly delivered nothing (retried, or dead)'),
-        unconfirmed: mailCounter('unconfirmed', 'delivery attempts that may have delivered the mail, not sent again'),
+        failed: mailCounter(
+          'failed',
+          'delivery attempts that certainly delivered nothing (retried, or dead)',
+        ),
+        unconfirmed: mailCounter(
+          'unconfirmed',
+          'delivery attempts that may have delivered the mail, not sent again',
+        ),
         dead: mailCounter('dead', 'mails given up after the last attempt'),
       },
-      deliverySeconds: new Histogram({ name: 'password_reset_mail_delivery_seconds', help: 'from queued to accepted by the transport', labelNames: ['kind'], buckets: DELIVERY_BUCKETS, registers }),
-      breachCheckFailures: new Counter({ name: 'password_reset_breach_check_failures_total', help: 'breached-password checks that let the password through unchecked, by reason', labelNames: ['reason'], registers }),
+      deliverySeconds: new Histogram({
+        name: 'password_reset_mail_delivery_seconds',
+        help: 'from queued to accepted by the transport',
+        labelNames: ['kind'],
+        buckets: DELIVERY_BUCKETS,
+        registers,
+      }),
+      breachCheckFailures: new Counter({
+        name: 'password_reset_breach_check_failures_total',
+        help: 'breached-password checks that let the password through unchecked, by reason',
+        labelNames: ['reason'],
+        registers,
+      }),
     });
   }
 
@@ -103,9 +184,18 @@ export class PasswordResetMetrics {
     else this.instruments?.resetsRefused.inc({ code: code ?? String(status) });
   }
 
-  mailAttempted(kind: OutboxMailKind, outcome: MailOutcome, queuedAt: number, now: number): void {
+  mailAttempted(
+    kind: OutboxMailKind,
+    outcome: MailOutcome,
+    queuedAt: number,
+    now: number,
+  ): void {
     this.instruments?.mails[outcome].inc({ kind });
-    if (outcome === 'sent') this.instruments?.deliverySeconds.observe({ kind }, (now - queuedAt) / 1000);
+    if (outcome === 'sent')
+      this.instruments?.deliverySeconds.observe(
+        { kind },
+        (now - queuedAt) / 1000,
+      );
   }
 
   breachCheckFailed(reason: BreachCheckFailure): void {
@@ -118,12 +208,18 @@ export class PasswordResetMetrics {
    * gauges too.
    */
   get registry(): Registry {
-    if (!this.instruments) throw new Error('PasswordResetModule: metrics are off; mount the module with metrics: true');
+    if (!this.instruments)
+      throw new Error(
+        'PasswordResetModule: metrics are off; mount the module with metrics: true',
+      );
     return this.instruments.registry;
   }
 
   /** The text Prometheus scrapes, and its content type. */
   async scrape(): Promise<{ contentType: string; text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    return {
+      contentType: this.registry.contentType,
+      text: await this.registry.metrics(),
+    };
   }
 }

@@ -1,15 +1,38 @@
 import type { MailQueueStatus } from '../mail/mail-queue';
-import { QUEUE_STATUS_MAX_AGE_MS, SharedQueueStatus } from './shared-queue-status';
+import {
+  QUEUE_STATUS_MAX_AGE_MS,
+  SharedQueueStatus,
+} from './shared-queue-status';
 
-const STATUS: MailQueueStatus = { requestsWaiting: 3, oldestRequestAgeSeconds: 1, kinds: [] };
+const STATUS: MailQueueStatus = {
+  requestsWaiting: 3,
+  oldestRequestAgeSeconds: 1,
+  kinds: [],
+};
 
 function setUp() {
   let now = 1_000_000;
-  const reads: Array<{ resolve: (status: MailQueueStatus) => void; reject: (error: Error) => void }> = [];
+  const reads: Array<{
+    resolve: (status: MailQueueStatus) => void;
+    reject: (error: Error) => void;
+  }> = [];
   const failures: unknown[] = [];
-  const read = jest.fn(() => new Promise<MailQueueStatus>((resolve, reject) => reads.push({ resolve, reject })));
-  const shared = new SharedQueueStatus(read, { now: () => now }, (error) => failures.push(error));
-  return { shared, read, reads, failures, advance: (ms: number) => (now += ms) };
+  const read = jest.fn(
+    () =>
+      new Promise<MailQueueStatus>((resolve, reject) =>
+        reads.push({ resolve, reject }),
+      ),
+  );
+  const shared = new SharedQueueStatus(read, { now: () => now }, (error) =>
+    failures.push(error),
+  );
+  return {
+    shared,
+    read,
+    reads,
+    failures,
+    advance: (ms: number) => (now += ms),
+  };
 }
 
 describe('SharedQueueStatus', () => {

@@ -22,7 +22,11 @@ export class SharedQueueStatus {
   ) {}
 
   current(): Promise<MailQueueStatus | undefined> {
-    if (this.latest && this.clock.now() - this.latest.readAt < QUEUE_STATUS_MAX_AGE_MS) return Promise.resolve(this.latest.status);
+    if (
+      this.latest &&
+      this.clock.now() - this.latest.readAt < QUEUE_STATUS_MAX_AGE_MS
+    )
+      return Promise.resolve(this.latest.status);
     this.reading ??= this.readOnce().finally(() => (this.reading = undefined));
     return this.reading;
   }

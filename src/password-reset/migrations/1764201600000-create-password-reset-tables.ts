@@ -1,9 +1,30 @@
-import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
+import {
+  MigrationInterface,
+  QueryRunner,
+  Table,
+  TableColumnOptions,
+  TableIndex,
+} from 'typeorm';
 import { createTableOrMakeItExact, exactCollation } from './exact-collation';
 
-const epochMs = (name: string, isNullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable });
-const autoId: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
-const userId = (queryRunner: QueryRunner): TableColumnOptions => ({ name: 'user_id', type: 'varchar', length: '255', ...exactCollation(queryRunner) });
+const epochMs = (name: string, isNullable = false): TableColumnOptions => ({
+  name,
+  type: 'bigint',
+  isNullable,
+});
+const autoId: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
+const userId = (queryRunner: QueryRunner): TableColumnOptions => ({
+  name: 'user_id',
+  type: 'varchar',
+  length: '255',
+  ...exactCollation(queryRunner),
+});
 
 /** The module's tables, written once for SQLite, PostgreSQL and MariaDB alike; those `synchronize` made already are kept. */
 export class CreatePasswordResetTables1764201600000 implements MigrationInterface {
@@ -30,7 +51,11 @@ export class CreatePasswordResetTables1764201600000 implements MigrationInterfac
       queryRunner,
       new Table({
         name: 'password_reset_requests',
-        columns: [autoId, { name: 'identifier', type: 'varchar', length: '254' }, epochMs('requested_at')],
+        columns: [
+          autoId,
+          { name: 'identifier', type: 'varchar', length: '254' },
+          epochMs('requested_at'),
+        ],
       }),
     );
     await createTableOrMakeItExact(
@@ -46,7 +71,12 @@ export class CreatePasswordResetTables1764201600000 implements MigrationInterfac
           { name: 'attempts', type: 'integer' },
           epochMs('next_attempt_at'),
           epochMs('sent_at', true),
-          { name: 'last_error', type: 'varchar', length: '500', isNullable: true },
+          {
+            name: 'last_error',
+            type: 'varchar',
+            length: '500',
+            isNullable: true,
+          },
         ],
         indices: [
           new TableIndex({ columnNames: ['status', 'next_attempt_at'] }),

@@ -12,9 +12,19 @@ export class TrackResetsInFlight1764806400000 implements MigrationInterface {
   name = 'TrackResetsInFlight1764806400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await addColumnUnlessPresent(queryRunner, 'password_reset_tokens', new TableColumn({ name: 'completed_at', type: 'bigint', isNullable: true }));
+    await addColumnUnlessPresent(
+      queryRunner,
+      'password_reset_tokens',
+      new TableColumn({
+        name: 'completed_at',
+        type: 'bigint',
+        isNullable: true,
+      }),
+    );
     if (isMariaDbOrMySql(queryRunner.connection)) {
-      await queryRunner.query('ALTER TABLE password_reset_requests MODIFY identifier varchar(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL');
+      await queryRunner.query(
+        'ALTER TABLE password_reset_requests MODIFY identifier varchar(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL',
+      );
     }
   }
 

@@ -10,7 +10,15 @@ export class LockAccounts1765411200000 implements MigrationInterface {
       queryRunner,
       new Table({
         name: 'password_reset_account_locks',
-        columns: [{ name: 'user_id', type: 'varchar', length: '255', isPrimary: true, ...exactCollation(queryRunner) }],
+        columns: [
+          {
+            name: 'user_id',
+            type: 'varchar',
+            length: '255',
+            isPrimary: true,
+            ...exactCollation(queryRunner),
+          },
+        ],
       }),
     );
   }

@@ -1,5 +1,14 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
-import { addColumnUnlessPresent, createIndexUnlessPresent, dropIndexIfPresent } from './unless-synchronized';
+import {
+  MigrationInterface,
+  QueryRunner,
+  TableColumn,
+  TableIndex,
+} from 'typeorm';
+import {
+  addColumnUnlessPresent,
+  createIndexUnlessPresent,
+  dropIndexIfPresent,
+} from './unless-synchronized';
 
 const OUTBOX = 'password_reset_outbox';
 const BY_DUE_TIME = ['status', 'next_attempt_at'];
@@ -17,8 +26,14 @@ export class SendNoticesFirst1766016000000 implements MigrationInterface {
   name = 'SendNoticesFirst1766016000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await addColumnUnlessPresent(queryRunner, OUTBOX, new TableColumn({ name: 'priority', type: 'smallint', default: 1 }));
-    await queryRunner.query(`UPDATE ${OUTBOX} SET priority = 0 WHERE kind = 'password-changed'`);
+    await addColumnUnlessPresent(
+      queryRunner,
+      OUTBOX,
+      new TableColumn({ name: 'priority', type: 'smallint', default: 1 }),
+    );
+    await queryRunner.query(
+      `UPDATE ${OUTBOX} SET priority = 0 WHERE kind = 'password-changed'`,
+    );
     await createIndexUnlessPresent(queryRunner, OUTBOX, IN_SENDING_ORDER);
     await dropIndexIfPresent(queryRunner, OUTBOX, BY_DUE_TIME);
   }

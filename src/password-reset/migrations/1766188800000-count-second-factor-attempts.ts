@@ -6,10 +6,21 @@ export class CountSecondFactorAttempts1766188800000 implements MigrationInterfac
   name = 'CountSecondFactorAttempts1766188800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await addColumnUnlessPresent(queryRunner, 'password_reset_tokens', new TableColumn({ name: 'failed_second_factors', type: 'smallint', default: 0 }));
+    await addColumnUnlessPresent(
+      queryRunner,
+      'password_reset_tokens',
+      new TableColumn({
+        name: 'failed_second_factors',
+        type: 'smallint',
+        default: 0,
+      }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumn('password_reset_tokens', 'failed_second_factors');
+    await queryRunner.dropColumn(
+      'password_reset_tokens',
+      'failed_second_factors',
+    );
   }
 }

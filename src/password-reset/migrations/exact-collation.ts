@@ -1,6 +1,13 @@
-import type { DataSource, QueryRunner, Table, TableColumnOptions } from 'typeorm';
+import type {
+  DataSource,
+  QueryRunner,
+  Table,
+  TableColumnOptions,
+} from 'typeorm';
 
-export function isMariaDbOrMySql(connection: Pick<DataSource, 'options'>): boolean {
+export function isMariaDbOrMySql(
+  connection: Pick<DataSource, 'options'>,
+): boolean {
   return ['mysql', 'mariadb'].includes(connection.options.type);
 }
 
@@ -9,10 +16,15 @@ export function isMariaDbOrMySql(connection: Pick<DataSource, 'options'>): boole
  * fold case and accents ('ı' = 'i', 'Alice' = 'alice'); SQLite and PostgreSQL
  * already compare exactly. The start check accepts any binary collation.
  */
-export const MYSQL_EXACT_TEXT = { charset: 'utf8mb4', collation: 'utf8mb4_bin' } as const;
+export const MYSQL_EXACT_TEXT = {
+  charset: 'utf8mb4',
+  collation: 'utf8mb4_bin',
+} as const;
 
 /** Column options that make text compare exactly on the query runner's database. */
-export function exactCollation(queryRunner: QueryRunner): Partial<TableColumnOptions> {
+export function exactCollation(
+  queryRunner: QueryRunner,
+): Partial<TableColumnOptions> {
   return isMariaDbOrMySql(queryRunner.connection) ? MYSQL_EXACT_TEXT : {};
 }
 
@@ -21,8 +33,12 @@ export function exactCollation(queryRunner: QueryRunner): Partial<TableColumnOpt
  * its exact-text columns the binary collation that a `synchronize` of an
  * earlier version of the module, whose entities did not carry it, left out.
  */
-export async function createTableOrMakeItExact(queryRunner: QueryRunner, table: Table): Promise<void> {
-  if (!(await queryRunner.hasTable(table.name))) return queryRunner.createTable(table);
+export async function createTableOrMakeItExact(
+  queryRunner: QueryRunner,
+  table: Table,
+): Promise<void> {
+  if (!(await queryRunner.hasTable(table.name)))
+    return queryRunner.createTable(table);
   if (!isMariaDbOrMySql(queryRunner.connection)) return;
   for (const column of table.columns.filter((column) => column.collation)) {
     await queryRunner.query(

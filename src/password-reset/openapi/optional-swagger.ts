@@ -3,7 +3,11 @@ import type * as Swagger from '@nestjs/swagger';
 /** Whether a failed `require` failed because the package is not installed, rather than broken. */
 function isMissing(error: unknown, name: string): boolean {
   const { code, message } = error as { code?: string; message?: string };
-  return code === 'MODULE_NOT_FOUND' && typeof message === 'string' && message.includes(name);
+  return (
+    code === 'MODULE_NOT_FOUND' &&
+    typeof message === 'string' &&
+    message.includes(name)
+  );
 }
 
 /**
@@ -23,12 +27,18 @@ function installedSwagger(): typeof Swagger | undefined {
 const swagger = installedSwagger();
 const nothing = () => () => undefined;
 
-export const ApiProperty: typeof Swagger.ApiProperty = swagger?.ApiProperty ?? nothing;
-export const ApiPropertyOptional: typeof Swagger.ApiPropertyOptional = swagger?.ApiPropertyOptional ?? nothing;
-export const ApiOperation: typeof Swagger.ApiOperation = swagger?.ApiOperation ?? nothing;
+export const ApiProperty: typeof Swagger.ApiProperty =
+  swagger?.ApiProperty ?? nothing;
+export const ApiPropertyOptional: typeof Swagger.ApiPropertyOptional =
+  swagger?.ApiPropertyOptional ?? nothing;
+export const ApiOperation: typeof Swagger.ApiOperation =
+  swagger?.ApiOperation ?? nothing;
 export const ApiBody: typeof Swagger.ApiBody = swagger?.ApiBody ?? nothing;
-export const ApiConsumes: typeof Swagger.ApiConsumes = swagger?.ApiConsumes ?? nothing;
-export const ApiProduces: typeof Swagger.ApiProduces = swagger?.ApiProduces ?? nothing;
+export const ApiConsumes: typeof Swagger.ApiConsumes =
+  swagger?.ApiConsumes ?? nothing;
+export const ApiProduces: typeof Swagger.ApiProduces =
+  swagger?.ApiProduces ?? nothing;
 export const ApiQuery: typeof Swagger.ApiQuery = swagger?.ApiQuery ?? nothing;
-export const ApiResponse: typeof Swagger.ApiResponse = swagger?.ApiResponse ?? nothing;
+export const ApiResponse: typeof Swagger.ApiResponse =
+  swagger?.ApiResponse ?? nothing;
 export const ApiTags: typeof Swagger.ApiTags = swagger?.ApiTags ?? nothing;

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { ApplicationConfig } from '@nestjs/core';
-import { PasswordResetPaths, resolveRoutes } from '../http/password-reset-paths';
+import {
+  PasswordResetPaths,
+  resolveRoutes,
+} from '../http/password-reset-paths';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { systemClock } from '../clock';
 import { BreachedPasswords } from '../password-policy/breached-passwords';
 import { PasswordPolicyService } from '../password-policy/password-policy.service';
 import { StrengthEstimator } from '../password-policy/strength-estimator';
-import { PageName, PasswordResetTemplates } from '../templates/password-reset-templates';
+import {
+  PageName,
+  PasswordResetTemplates,
+} from '../templates/password-reset-templates';
 import { PasswordResetPages } from './password-reset-pages';
 
 describe('PasswordResetPages', () => {
@@ -17,9 +23,21 @@ describe('PasswordResetPages', () => {
     templates,
     translator,
     new PasswordResetPaths(new ApplicationConfig(), resolveRoutes()),
-    new PasswordPolicyService({} as never, new StrengthEstimator(), new BreachedPasswords({} as never, systemClock, PasswordResetMetrics.off())),
+    new PasswordPolicyService(
+      {} as never,
+      new StrengthEstimator(),
+      new BreachedPasswords(
+        {} as never,
+        systemClock,
+        PasswordResetMetrics.off(),
+      ),
+    ),
   );
-  const request = (acceptLanguage?: string | string[]) => ({ method: 'GET', headers: { 'accept-language': acceptLanguage } }) as never;
+  const request = (acceptLanguage?: string | string[]) =>
+    ({
+      method: 'GET',
+      headers: { 'accept-language': acceptLanguage },
+    }) as never;
   const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];
 
   it('sends every page with headers that keep its link from leaking, being stored or being framed', () => {
@@ -45,7 +63,14 @@ describe('PasswordResetPages', () => {
     ['link-invalid', 'This link no longer works'],
     ['error', 'Something went wrong'],
   ])('titles the %s page "%s"', (name, title) => {
-    expect(titleOf(pages.render(request(), name, 'resetPassword', { token: 't', message: 'm' }).html)).toBe(title);
+    expect(
+      titleOf(
+        pages.render(request(), name, 'resetPassword', {
+          token: 't',
+          message: 'm',
+        }).html,
+      ),
+    ).toBe(title);
   });
 
   it('speaks the language of Accept-Language, also when the header came more than once', () => {
@@ -57,8 +82,12 @@ describe('PasswordResetPages', () => {
   });
 
   it('links the pages to each other relative to where they are served, and tells the form the allowed lengths', () => {
-    expect(pages.render(request(), 'link-invalid', 'resetPassword').html).toContain('<a href="lostPassword">');
-    const { html } = pages.render(request(), 'reset-form', 'resetPassword', { token: 'the-token' });
+    expect(
+      pages.render(request(), 'link-invalid', 'resetPassword').html,
+    ).toContain('<a href="lostPassword">');
+    const { html } = pages.render(request(), 'reset-form', 'resetPassword', {
+      token: 'the-token',
+    });
     expect(html).toContain('action="resetPassword"');
     expect(html).toContain('minlength="8"');
     expect(html).toContain('maxlength="128"');

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { HttpRequest } from '../http/http-request';
-import { PasswordResetPaths, PasswordResetRoute } from '../http/password-reset-paths';
+import {
+  PasswordResetPaths,
+  PasswordResetRoute,
+} from '../http/password-reset-paths';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import { PasswordPolicyService } from '../password-policy/password-policy.service';
-import { PageName, PasswordResetTemplates } from '../templates/password-reset-templates';
+import {
+  PageName,
+  PasswordResetTemplates,
+} from '../templates/password-reset-templates';
 
 /** Where each page's texts are among the messages (`pages.<section>.title`, …). */
 const MESSAGE_SECTIONS: Record<PageName, string> = {
@@ -35,7 +41,10 @@ function contentSecurityPolicy(css: string): string {
  * nothing may leak it onward (no referrer), keep it (no store) or show it
  * inside another site (no framing).
  */
-function pageHeaders(css: string, language: string): Readonly<Record<string, string>> {
+function pageHeaders(
+  css: string,
+  language: string,
+): Readonly<Record<string, string>> {
   return {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Language': language,
@@ -68,16 +77,35 @@ export class PasswordResetPages {
   /** The language a request's pages and error messages are in. */
   languageOf(request: HttpRequest): string {
     const header = request.headers['accept-language'];
-    return this.translator.fromAcceptLanguage(Array.isArray(header) ? header.join(',') : header);
+    return this.translator.fromAcceptLanguage(
+      Array.isArray(header) ? header.join(',') : header,
+    );
   }
 
   /** A page as served at `route`: its links are relative to that route, so they hold under any global prefix. */
-  render(request: HttpRequest, name: PageName, route: PasswordResetRoute, values: Record<string, unknown> = {}): Page {
+  render(
+    request: HttpRequest,
+    name: PageName,
+    route: PasswordResetRoute,
+    values: Record<string, unknown> = {},
+  ): Page {
     const language = this.languageOf(request);
-    const links = { lostPassword: this.paths.relativeLink(route, 'lostPassword'), resetPassword: this.paths.relativeLink(route, 'resetPassword') };
-    const body = this.templates.render(`${name}.hbs`, language, { ...this.policy.lengths, ...values, links });
-    const title = this.translator.in(language)(`pages.${MESSAGE_SECTIONS[name]}.title`);
+    const links = {
+      lostPassword: this.paths.relativeLink(route, 'lostPassword'),
+      resetPassword: this.paths.relativeLink(route, 'resetPassword'),
+    };
+    const body = this.templates.render(`${name}.hbs`, language, {
+      ...this.policy.lengths,
+      ...values,
+      links,
+    });
+    const title = this.translator.in(language)(
+      `pages.${MESSAGE_SECTIONS[name]}.title`,
+    );
     const css = this.templates.stylesheet(language);
-    return new Page(this.templates.render('layout.hbs', language, { title, css, body }), pageHeaders(css, language));
+    return new Page(
+      this.templates.render('layout.hbs', language, { title, css, body }),
+      pageHeaders(css, language),
+    );
   }
 }

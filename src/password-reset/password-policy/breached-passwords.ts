@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Clock } from '../clock';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { BreachCheckFailure, PasswordResetMetrics } from '../metrics/password-reset-metrics';
+import {
+  BreachCheckFailure,
+  PasswordResetMetrics,
+} from '../metrics/password-reset-metrics';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
@@ -19,7 +22,8 @@ const RANGE_CACHE_MS = 5 * 60 * 1000;
 const RANGE_CACHE_SIZE = 1000;
 const RANGE_LINE = /^([0-9A-F]{35}):(\d+)$/;
 
-const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError';
+const isTimeout = (error: unknown) =>
+  (error as { name?: string } | null)?.name === 'TimeoutError';
 
 /** A check that could not be made, with the reason the metrics count it under. */
 class RangeServiceFailure extends Error {
@@ -45,7 +49,10 @@ export class BreachedPasswords {
   private readonly rangeUrl?: string;
   private readonly timeoutMs: number;
   /** Breached suffixes by prefix, in insertion order, so that the oldest goes first. */
-  private readonly ranges = new Map<string, { suffixes: Set<string>; until: number }>();
+  private readonly ranges = new Map<
+    string,
+    { suffixes: Set<string>; until: number }
+  >();
 
   constructor(
     @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
@@ -55,23 +62,38 @@ export class BreachedPasswords {
     const breached = options.passwordPolicy?.breached;
     this.timeoutMs = breached?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!breached) return;
-    if (!URL.canParse(breached.rangeUrl) || !/^https?:$/.test(new URL(breached.rangeUrl).protocol)) {
-      throw new Error('PasswordResetModule: passwordPolicy.breached.rangeUrl must be an http(s) URL');
+    if (
+      !URL.canParse(breached.rangeUrl) ||
+      !/^https?:$/.test(new URL(breached.rangeUrl).protocol)
+    ) {
+      throw new Error(
+        'PasswordResetModule: passwordPolicy.breached.rangeUrl must be an http(s) URL',
+      );
     }
-    if (!(this.timeoutMs > 0)) throw new Error('PasswordResetModule: passwordPolicy.breached.timeoutMs must be positive');
+    if (!(this.timeoutMs > 0))
+      throw new Error(
+        'PasswordResetModule: passwordPolicy.breached.timeoutMs must be positive',
+      );
     this.rangeUrl = breached.rangeUrl.replace(/\/+$/, '');
   }
 
   /** True when the service lists the password; false when it does not, or could not be asked. */
   async includes(password: string): Promise<boolean> {
     if (!this.rangeUrl) return false;
-    const digest = createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
+    const digest = createHash('sha1')
+      .update(password, 'utf8')
+      .digest('hex')
+      .toUpperCase();
     const prefix = digest.slice(0, 5);
     try {
       return (await this.range(prefix)).has(digest.slice(5));
     } catch (error) {
-      this.logger.warn(`Breached-password check skipped, the password is let through: ${error instanceof Error ? error.message : String(error)}`);
-      this.metrics.breachCheckFailed(error instanceof RangeServiceFailure ? error.reason : 'malformed');
+      this.logger.warn(
+        `Breached-password check skipped, the password is let through: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      this.metrics.breachCheckFailed(
+        error instanceof RangeServiceFailure ? error.reason : 'malformed',
+      );
       return false;
     }
   }
@@ -82,7 +104,8 @@ export class BreachedPasswords {
     if (cached && cached.until > now) return cached.suffixes;
     const suffixes = await this.fetchRange(prefix);
     this.ranges.delete(prefix);
-    if (this.ranges.size >= RANGE_CACHE_SIZE) this.ranges.delete(this.ranges.keys().next().value!);
+    if (this.ranges.size >= RANGE_CACHE_SIZE)
+      this.ranges.delete(this.ranges.keys().next().value!);
     this.ranges.set(prefix, { suffixes, until: now + RANGE_CACHE_MS });
     return suffixes;
   }
@@ -91,11 +114,19 @@ export class BreachedPasswords {
     const body = await this.ask(prefix);
     const lines = body.split(/\r?\n/).filter((line) => line !== '');
     // A padded answer is never empty; an empty one is no answer.
-    if (lines.length === 0) throw new RangeServiceFailure('malformed', 'the range service answered nothing');
+    if (lines.length === 0)
+      throw new RangeServiceFailure(
+        'malformed',
+        'the range service answered nothing',
+      );
     const suffixes = new Set<string>();
     for (const line of lines) {
       const match = RANGE_LINE.exec(line.trim().toUpperCase());
-      if (!match) throw new RangeServiceFailure('malformed', 'the range service answered something that is not SUFFIX:COUNT lines');
+      if (!match)
+        throw new RangeServiceFailure(
+          'malformed',
+          'the range service answered something that is not SUFFIX:COUNT lines',
+        );
       // Padding lines have the count 0.
       if (Number(match[2]) > 0) suffixes.add(match[1]);
     }
@@ -106,18 +137,29 @@ export class BreachedPasswords {
   private async ask(prefix: string): Promise<string> {
     let response: Response;
     try {
-      response = await fetch(`${this.rangeUrl}/range/${prefix}`, { headers: { 'Add-Padding': 'true' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(`${this.rangeUrl}/range/${prefix}`, {
+        headers: { 'Add-Padding': 'true' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       if (response.ok) return await response.text();
     } catch (error) {
-      throw new RangeServiceFailure(isTimeout(error) ? 'timeout' : 'unreachable', `the range service could not be asked: ${this.describe(error)}`);
+      throw new RangeServiceFailure(
+        isTimeout(error) ? 'timeout' : 'unreachable',
+        `the range service could not be asked: ${this.describe(error)}`,
+      );
     }
     await response.body?.cancel();
-    throw new RangeServiceFailure('unreachable', `the range service answered ${response.status}`);
+    throw new RangeServiceFailure(
+      'unreachable',
+      `the range service answered ${response.status}`,
+    );
   }
 
   private describe(error: unknown): string {
     if (isTimeout(error)) return `no answer within ${this.timeoutMs} ms`;
-    const { message, cause } = error as Error & { cause?: { code?: string; message?: string } };
+    const { message, cause } = error as Error & {
+      cause?: { code?: string; message?: string };
+    };
     return cause ? `${message} (${cause.code ?? cause.message})` : message;
   }
 }

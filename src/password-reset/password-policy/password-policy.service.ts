@@ -3,7 +3,10 @@ import type { PasswordResetModuleOptions } from '../interfaces/password-reset-mo
 import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
 import { Text, text } from '../i18n/text';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { BreachedPasswords, BreachedPasswordsOptions } from './breached-passwords';
+import {
+  BreachedPasswords,
+  BreachedPasswordsOptions,
+} from './breached-passwords';
 import { StrengthEstimator } from './strength-estimator';
 
 export interface PasswordPolicyOptions {
@@ -17,7 +20,11 @@ export interface PasswordPolicyOptions {
   breached?: BreachedPasswordsOptions;
 }
 
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicyOptions = { minLength: 8, maxLength: 128, minStrength: 3 };
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicyOptions = {
+  minLength: 8,
+  maxLength: 128,
+  minStrength: 3,
+};
 
 /** The key of the reason given for a password found in a data breach. */
 export const BREACHED_PASSWORD_REASON = 'passwordPolicy.breached';
@@ -45,22 +52,44 @@ export class PasswordPolicyService {
 
   /** The lengths the policy allows, which the form tells the browser and the reader. */
   get lengths(): Pick<PasswordPolicyOptions, 'minLength' | 'maxLength'> {
-    return { minLength: this.policy.minLength, maxLength: this.policy.maxLength };
+    return {
+      minLength: this.policy.minLength,
+      maxLength: this.policy.maxLength,
+    };
   }
 
   /** The reasons the password is refused; empty when it is acceptable. */
   async check(password: string, user: PasswordResetUser): Promise<Text[]> {
     const length = [...password].length;
-    if (length < this.policy.minLength) return [text('passwordPolicy.tooShort', { minLength: this.policy.minLength })];
-    if (length > this.policy.maxLength) return [text('passwordPolicy.tooLong', { maxLength: this.policy.maxLength })];
+    if (length < this.policy.minLength)
+      return [
+        text('passwordPolicy.tooShort', { minLength: this.policy.minLength }),
+      ];
+    if (length > this.policy.maxLength)
+      return [
+        text('passwordPolicy.tooLong', { maxLength: this.policy.maxLength }),
+      ];
     const lowered = password.toLowerCase();
-    const personal = [user.username, user.email, user.email.split('@')[0]].filter((value): value is string => !!value);
-    if (personal.some((value) => lowered === value.toLowerCase())) return [text('passwordPolicy.personal')];
-    const { score, warning, suggestions } = await this.estimator.estimate(password, personal);
+    const personal = [
+      user.username,
+      user.email,
+      user.email.split('@')[0],
+    ].filter((value): value is string => !!value);
+    if (personal.some((value) => lowered === value.toLowerCase()))
+      return [text('passwordPolicy.personal')];
+    const { score, warning, suggestions } = await this.estimator.estimate(
+      password,
+      personal,
+    );
     // Asked only about passwords that pass every other rule: the others need no answer from outside.
-    if (score >= this.policy.minStrength) return (await this.breached.includes(password)) ? [text(BREACHED_PASSWORD_REASON)] : [];
+    if (score >= this.policy.minStrength)
+      return (await this.breached.includes(password))
+        ? [text(BREACHED_PASSWORD_REASON)]
+        : [];
     // zxcvbn's own hints are in English in every language.
-    const hints = [...(warning ? [warning] : []), ...suggestions].map((hint) => text('passwordPolicy.hint', { hint }));
+    const hints = [...(warning ? [warning] : []), ...suggestions].map((hint) =>
+      text('passwordPolicy.hint', { hint }),
+    );
     return [text('passwordPolicy.guessable'), ...hints];
   }
 }

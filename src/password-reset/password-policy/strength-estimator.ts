@@ -72,17 +72,22 @@ export class StrengthEstimator implements OnModuleDestroy {
       },
     });
     worker.unref();
-    worker.on('message', ({ id, ...estimate }: StrengthEstimate & { id: number }) => {
-      this.pending.get(id)?.resolve(estimate);
-      this.pending.delete(id);
-    });
+    worker.on(
+      'message',
+      ({ id, ...estimate }: StrengthEstimate & { id: number }) => {
+        this.pending.get(id)?.resolve(estimate);
+        this.pending.delete(id);
+      },
+    );
     const fail = (error: Error) => {
       this.worker = undefined;
       for (const { reject } of this.pending.values()) reject(error);
       this.pending.clear();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`password strength worker exited (${code})`)));
+    worker.on('exit', (code) =>
+      fail(new Error(`password strength worker exited (${code})`)),
+    );
     this.worker = worker;
     return worker;
   }

@@ -30,13 +30,22 @@ export class ResetRequestInbox {
   private readonly insertInto: string;
 
   constructor(
-    @InjectRepository(ResetRequest) private readonly requests: Repository<ResetRequest>,
+    @InjectRepository(ResetRequest)
+    private readonly requests: Repository<ResetRequest>,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
   ) {
     const { driver } = requests.manager.connection;
     const { tablePath, columns } = requests.metadata;
-    const columnNames = ['identifier', 'requestedAt'].map((property) => driver.escape(columns.find((column) => column.propertyName === property)!.databaseName));
-    const table = tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const columnNames = ['identifier', 'requestedAt'].map((property) =>
+      driver.escape(
+        columns.find((column) => column.propertyName === property)!
+          .databaseName,
+      ),
+    );
+    const table = tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
     this.insertInto = `INSERT INTO ${table} (${columnNames.join(', ')}) VALUES `;
   }
 
@@ -94,13 +103,24 @@ export class ResetRequestInbox {
    */
   private insertStatement(batch: Waiting[]): [string, unknown[]] {
     const { driver } = this.requests.manager.connection;
-    const rows = batch.map((_, row) => `(${driver.createParameter('identifier', 2 * row)}, ${driver.createParameter('requestedAt', 2 * row + 1)})`);
-    return [this.insertInto + rows.join(', '), batch.flatMap(({ identifier, requestedAt }) => [identifier, requestedAt])];
+    const rows = batch.map(
+      (_, row) =>
+        `(${driver.createParameter('identifier', 2 * row)}, ${driver.createParameter('requestedAt', 2 * row + 1)})`,
+    );
+    return [
+      this.insertInto + rows.join(', '),
+      batch.flatMap(({ identifier, requestedAt }) => [identifier, requestedAt]),
+    ];
   }
 
   /** The oldest requests, locked for the caller's transaction where rows lock; those another worker holds are skipped. */
   claimOldest(manager: EntityManager, limit: number): Promise<ResetRequest[]> {
-    return skippingLocked(manager.createQueryBuilder(ResetRequest, 'request').orderBy('request.id', 'ASC').limit(limit)).getMany();
+    return skippingLocked(
+      manager
+        .createQueryBuilder(ResetRequest, 'request')
+        .orderBy('request.id', 'ASC')
+        .limit(limit),
+    ).getMany();
   }
 
   /**
@@ -110,6 +130,9 @@ export class ResetRequestInbox {
    */
   async discard(manager: EntityManager, ids: number[]): Promise<void> {
     const { affected } = await manager.delete(ResetRequest, ids);
-    if (affected !== ids.length) throw new Error(`${ids.length - (affected ?? 0)} of ${ids.length} requests were taken by another worker`);
+    if (affected !== ids.length)
+      throw new Error(
+        `${ids.length - (affected ?? 0)} of ${ids.length} requests were taken by another worker`,
+      );
   }
 }

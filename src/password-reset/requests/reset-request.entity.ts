@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
+import {
+  ExactText,
+  PasswordResetEntity,
+} from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /**

@@ -3,7 +3,10 @@ import { DataSource } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
 import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from '../interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { OutboxMail } from '../mail/outbox-mail.entity';
 import type { PasswordResetMailer } from '../mail/password-reset-mailer';
@@ -23,8 +26,11 @@ const KNOWN: PasswordResetUser[] = [
 ];
 
 /** Finds users by username; in bulk only when asked to. */
-function userStore(bulk: boolean): PasswordResetUserStore & { lookups: string[][] } {
-  const find = (identifier: string) => KNOWN.find((user) => user.username === identifier) ?? null;
+function userStore(
+  bulk: boolean,
+): PasswordResetUserStore & { lookups: string[][] } {
+  const find = (identifier: string) =>
+    KNOWN.find((user) => user.username === identifier) ?? null;
   const lookups: string[][] = [];
   return {
     lookups,
@@ -51,14 +57,25 @@ describe('ResetRequestProcessor', () => {
 
   beforeEach(async () => {
     dataSource = await inMemoryDatabase();
-    inbox = new ResetRequestInbox(dataSource.getRepository(ResetRequest), clock);
+    inbox = new ResetRequestInbox(
+      dataSource.getRepository(ResetRequest),
+      clock,
+    );
   });
   afterEach(() => dataSource.destroy());
 
   const processorFor = (users: PasswordResetUserStore) => {
-    const options = { jwtSecret: 'unit-test-secret-unit-test-secret-unit-test', resetUrl: 'https://app.example.test/reset' } as PasswordResetModuleOptions;
+    const options = {
+      jwtSecret: 'unit-test-secret-unit-test-secret-unit-test',
+      resetUrl: 'https://app.example.test/reset',
+    } as PasswordResetModuleOptions;
     const accounts = new AccountLimitService(dataSource, clock, options);
-    const tokens = new ResetTokenService(dataSource.getRepository(ResetToken), new JwtService({ secret: options.jwtSecret }), clock, new ResetTokenSettings('30m'));
+    const tokens = new ResetTokenService(
+      dataSource.getRepository(ResetToken),
+      new JwtService({ secret: options.jwtSecret }),
+      clock,
+      new ResetTokenSettings('30m'),
+    );
     const outbox = new MailOutboxService(
       dataSource.getRepository(OutboxMail),
       dataSource,
@@ -72,10 +89,25 @@ describe('ResetRequestProcessor', () => {
       accounts,
       withoutListeners(clock),
     );
-    return new ResetRequestProcessor(inbox, outbox, accounts, dataSource, withoutListeners(clock), users);
+    return new ResetRequestProcessor(
+      inbox,
+      outbox,
+      accounts,
+      dataSource,
+      withoutListeners(clock),
+      users,
+    );
   };
-  const requests = (identifiers: string[]) => dataSource.getRepository(ResetRequest).insert(identifiers.map((identifier) => ({ identifier, requestedAt: now })));
-  const queuedFor = async () => (await dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } })).map((mail) => [mail.kind, mail.userId]);
+  const requests = (identifiers: string[]) =>
+    dataSource
+      .getRepository(ResetRequest)
+      .insert(
+        identifiers.map((identifier) => ({ identifier, requestedAt: now })),
+      );
+  const queuedFor = async () =>
+    (
+      await dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } })
+    ).map((mail) => [mail.kind, mail.userId]);
   const waiting = () => dataSource.getRepository(ResetRequest).count();
 
   it('has nothing to do without requests', async () => {
@@ -129,9 +161,13 @@ describe('ResetRequestProcessor', () => {
 
   it('queues the mails and deletes the requests together: when the delete fails, no mail stays queued', async () => {
     await requests(['margaret']);
-    jest.spyOn(inbox, 'discard').mockRejectedValueOnce(new Error('taken by another worker'));
+    jest
+      .spyOn(inbox, 'discard')
+      .mockRejectedValueOnce(new Error('taken by another worker'));
     const processor = processorFor(userStore(true));
-    await expect(processor.processBatch()).rejects.toThrow('taken by another worker');
+    await expect(processor.processBatch()).rejects.toThrow(
+      'taken by another worker',
+    );
     expect(await queuedFor()).toEqual([]);
     expect(await waiting()).toBe(1);
   });

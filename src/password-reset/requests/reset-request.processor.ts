@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PasswordResetUser, PasswordResetUserStore } from '../interfaces/password-reset-user-store.interface';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from '../interfaces/password-reset-user-store.interface';
 import { AccountLimitService } from '../account-limit/account-limit.service';
 import { AuditTrail } from '../audit-trail';
 import { forEachConcurrently } from '../concurrency';
@@ -36,7 +39,8 @@ export class ResetRequestProcessor {
     private readonly accountLimit: AccountLimitService,
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
-    @Inject(PASSWORD_RESET_USER_STORE) private readonly users: PasswordResetUserStore,
+    @Inject(PASSWORD_RESET_USER_STORE)
+    private readonly users: PasswordResetUserStore,
   ) {}
 
   /**
@@ -50,16 +54,25 @@ export class ResetRequestProcessor {
    */
   async processBatch(): Promise<number> {
     const batch = locksRows(this.dataSource)
-      ? await claimTransaction(this.dataSource, (manager) => this.process(manager, (writes) => writes(manager)))
-      : await this.process(this.dataSource.manager, (writes) => this.dataSource.transaction(writes));
+      ? await claimTransaction(this.dataSource, (manager) =>
+          this.process(manager, (writes) => writes(manager)),
+        )
+      : await this.process(this.dataSource.manager, (writes) =>
+          this.dataSource.transaction(writes),
+        );
     for (const userId of batch.recipients) this.audit.requested(userId);
     return batch.requests;
   }
 
-  private async process(manager: EntityManager, commit: (writes: Writes) => Promise<void>): Promise<ProcessedBatch> {
+  private async process(
+    manager: EntityManager,
+    commit: (writes: Writes) => Promise<void>,
+  ): Promise<ProcessedBatch> {
     const requests = await this.inbox.claimOldest(manager, BATCH_SIZE);
     if (requests.length === 0) return { requests: 0, recipients: [] };
-    const users = await this.resolve([...new Set(requests.map((request) => request.identifier))]);
+    const users = await this.resolve([
+      ...new Set(requests.map((request) => request.identifier)),
+    ]);
     const wanted = new Map<string, number>();
     for (const request of requests) {
       const user = users.get(request.identifier);
@@ -68,27 +81,43 @@ export class ResetRequestProcessor {
     const recipients: string[] = [];
     // One order for every instance: two batches that share accounts lock them in the same order and never deadlock.
     for (const userId of [...wanted.keys()].sort()) {
-      const allowed = await this.accountLimit.allowance(manager, userId, wanted.get(userId)!);
+      const allowed = await this.accountLimit.allowance(
+        manager,
+        userId,
+        wanted.get(userId)!,
+      );
       for (let mail = 0; mail < allowed; mail++) recipients.push(userId);
     }
     await commit(async (writer) => {
       await this.outbox.enqueue(writer, 'reset-password', recipients);
-      await this.inbox.discard(writer, requests.map((request) => request.id));
+      await this.inbox.discard(
+        writer,
+        requests.map((request) => request.id),
+      );
     });
     return { requests: requests.length, recipients };
   }
 
   /** The users the identifiers name, in bulk where the store can. */
-  private async resolve(identifiers: string[]): Promise<Map<string, PasswordResetUser>> {
+  private async resolve(
+    identifiers: string[],
+  ): Promise<Map<string, PasswordResetUser>> {
     const found = new Map<string, PasswordResetUser>();
     const keep = (identifier: string, user: PasswordResetUser | null) => {
       if (user) found.set(identifier, user);
     };
     if (this.users.findManyByIdentifiers) {
       const users = await this.users.findManyByIdentifiers(identifiers);
-      identifiers.forEach((identifier, index) => keep(identifier, users[index]));
+      identifiers.forEach((identifier, index) =>
+        keep(identifier, users[index]),
+      );
     } else {
-      await forEachConcurrently(identifiers, LOOKUP_CONCURRENCY, async (identifier) => keep(identifier, await this.users.findByIdentifier(identifier)));
+      await forEachConcurrently(
+        identifiers,
+        LOOKUP_CONCURRENCY,
+        async (identifier) =>
+          keep(identifier, await this.users.findByIdentifier(identifier)),
+      );
     }
     return found;
   }

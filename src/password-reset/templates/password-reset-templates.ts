@@ -7,10 +7,17 @@ import type { PasswordResetModuleOptions } from '../interfaces/password-reset-mo
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
 export type MailTemplateName = 'reset-password' | 'password-changed';
-export type PageName = 'lost-password-form' | 'lost-password-sent' | 'reset-form' | 'reset-done' | 'link-invalid' | 'error';
+export type PageName =
+  | 'lost-password-form'
+  | 'lost-password-sent'
+  | 'reset-form'
+  | 'reset-done'
+  | 'link-invalid'
+  | 'error';
 
 /** Every template a host can replace, by file name: each mail's HTML (`.hbs`) and text (`.txt`) part, each page and their layout. */
-export type PasswordResetTemplateFile = `${MailTemplateName}.${'hbs' | 'txt'}` | `${PageName | 'layout'}.hbs`;
+export type PasswordResetTemplateFile =
+  `${MailTemplateName}.${'hbs' | 'txt'}` | `${PageName | 'layout'}.hbs`;
 
 /** What a template gets: its own values, the reader's language, and `t` for the module's texts in it. */
 export interface PasswordResetTemplateContext extends Record<string, unknown> {
@@ -19,7 +26,9 @@ export interface PasswordResetTemplateContext extends Record<string, unknown> {
 }
 
 /** A template as a function; it escapes what it puts into HTML itself. */
-export type PasswordResetTemplateFunction = (context: PasswordResetTemplateContext) => string;
+export type PasswordResetTemplateFunction = (
+  context: PasswordResetTemplateContext,
+) => string;
 
 export interface PasswordResetTemplatesOptions {
   /**
@@ -30,7 +39,9 @@ export interface PasswordResetTemplatesOptions {
    */
   directory?: string;
   /** Templates as functions, by file name; they win over the directory. */
-  functions?: Partial<Record<PasswordResetTemplateFile, PasswordResetTemplateFunction>>;
+  functions?: Partial<
+    Record<PasswordResetTemplateFile, PasswordResetTemplateFunction>
+  >;
 }
 
 const MAIL_TEMPLATES = join(__dirname, '..', 'mail', 'templates');
@@ -38,10 +49,15 @@ const PAGE_TEMPLATES = join(__dirname, '..', 'pages', 'templates');
 const STYLESHEET = 'page.css';
 
 function isMailTemplate(file: string): boolean {
-  return file.startsWith('reset-password.') || file.startsWith('password-changed.');
+  return (
+    file.startsWith('reset-password.') || file.startsWith('password-changed.')
+  );
 }
 
-type Render = (context: Record<string, unknown>, data: { t: PasswordResetTemplateContext['t'] }) => string;
+type Render = (
+  context: Record<string, unknown>,
+  data: { t: PasswordResetTemplateContext['t'] },
+) => string;
 
 /**
  * The mails' and pages' templates: the host's where it has one, the module's
@@ -61,14 +77,30 @@ export class PasswordResetTemplates {
     private readonly translator: PasswordResetTranslator,
   ) {
     this.options = options.templates ?? {};
-    if (this.options.directory !== undefined && !existsSync(this.options.directory)) {
-      throw new Error(`PasswordResetModule: templates.directory ${this.options.directory} does not exist`);
+    if (
+      this.options.directory !== undefined &&
+      !existsSync(this.options.directory)
+    ) {
+      throw new Error(
+        `PasswordResetModule: templates.directory ${this.options.directory} does not exist`,
+      );
     }
-    this.handlebars.registerHelper('t', (key: string, helper: Handlebars.HelperOptions) => (helper.data as { t: PasswordResetTemplateContext['t'] }).t(key, helper.hash));
+    this.handlebars.registerHelper(
+      't',
+      (key: string, helper: Handlebars.HelperOptions) =>
+        (helper.data as { t: PasswordResetTemplateContext['t'] }).t(
+          key,
+          helper.hash,
+        ),
+    );
   }
 
   /** One template, in one language. */
-  render(file: PasswordResetTemplateFile, language: string, values: Record<string, unknown>): string {
+  render(
+    file: PasswordResetTemplateFile,
+    language: string,
+    values: Record<string, unknown>,
+  ): string {
     const t = this.translator.in(language) as PasswordResetTemplateContext['t'];
     const context = { ...values, language };
     const hostFunction = this.options.functions?.[file];
@@ -91,7 +123,10 @@ export class PasswordResetTemplates {
     let render = this.compiled.get(key);
     if (!render) {
       const mail = isMailTemplate(file);
-      const template = this.handlebars.compile(readFileSync(this.pathOf(file, language), 'utf8'), { strict: mail, noEscape: file.endsWith('.txt') });
+      const template = this.handlebars.compile(
+        readFileSync(this.pathOf(file, language), 'utf8'),
+        { strict: mail, noEscape: file.endsWith('.txt') },
+      );
       render = (context, data) => template(context, { data });
       this.compiled.set(key, render);
     }
@@ -101,7 +136,12 @@ export class PasswordResetTemplates {
   /** The host's file for this language, else its file for every language, else the module's. */
   private pathOf(file: string, language: string): string {
     const { directory } = this.options;
-    const candidates = directory ? [join(directory, language, file), join(directory, file)] : [];
-    return candidates.find((path) => existsSync(path)) ?? join(isMailTemplate(file) ? MAIL_TEMPLATES : PAGE_TEMPLATES, file);
+    const candidates = directory
+      ? [join(directory, language, file), join(directory, file)]
+      : [];
+    return (
+      candidates.find((path) => existsSync(path)) ??
+      join(isMailTemplate(file) ? MAIL_TEMPLATES : PAGE_TEMPLATES, file)
+    );
   }
 }

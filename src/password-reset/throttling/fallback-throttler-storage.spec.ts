@@ -34,8 +34,12 @@ describe('FallbackThrottlerStorage', () => {
   beforeEach(() => {
     shared = new SharedStore();
     storage = new FallbackThrottlerStorage(shared);
-    errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    logs = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    errors = jest
+      .spyOn(Logger.prototype, 'error')
+      .mockImplementation(() => undefined);
+    logs = jest
+      .spyOn(Logger.prototype, 'log')
+      .mockImplementation(() => undefined);
   });
   afterEach(() => {
     storage.onApplicationShutdown();
@@ -60,8 +64,12 @@ describe('FallbackThrottlerStorage', () => {
     expect(await hit()).toMatchObject({ totalHits: 2, isBlocked: false });
     expect(await hit()).toMatchObject({ totalHits: 3, isBlocked: true });
     expect(errors).toHaveBeenCalledTimes(1);
-    expect(errors).toHaveBeenCalledWith('Shared rate-limit store failed, counting locally: connection refused');
-    expect(errors.mock.contexts[0]).toMatchObject({ context: 'PasswordResetThrottler' });
+    expect(errors).toHaveBeenCalledWith(
+      'Shared rate-limit store failed, counting locally: connection refused',
+    );
+    expect(errors.mock.contexts[0]).toMatchObject({
+      context: 'PasswordResetThrottler',
+    });
   });
 
   it('goes back to the shared store when it recovers, says so once, and logs a later outage again', async () => {
@@ -80,11 +88,18 @@ describe('FallbackThrottlerStorage', () => {
   it('closes the shared store with the module, and a store without a close hook is fine', () => {
     storage.onModuleDestroy();
     expect(shared.destroyed).toBe(1);
-    expect(() => new FallbackThrottlerStorage(new ThrottlerStorageService()).onModuleDestroy()).not.toThrow();
+    expect(() =>
+      new FallbackThrottlerStorage(
+        new ThrottlerStorageService(),
+      ).onModuleDestroy(),
+    ).not.toThrow();
   });
 
   it('stops its local counters on shutdown', () => {
-    const stopped = jest.spyOn(ThrottlerStorageService.prototype, 'onApplicationShutdown');
+    const stopped = jest.spyOn(
+      ThrottlerStorageService.prototype,
+      'onApplicationShutdown',
+    );
     storage.onApplicationShutdown();
     expect(stopped).toHaveBeenCalled();
   });

@@ -7,23 +7,48 @@ import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-st
  * instance counts in its own memory and says so in the log, so a Redis outage
  * neither stops the service nor lifts the limits.
  */
-export class FallbackThrottlerStorage implements ThrottlerStorage, OnModuleDestroy, OnApplicationShutdown {
+export class FallbackThrottlerStorage
+  implements ThrottlerStorage, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger('PasswordResetThrottler');
   private readonly local = new ThrottlerStorageService();
   private failing = false;
 
-  constructor(private readonly shared: ThrottlerStorage & Partial<OnModuleDestroy>) {}
+  constructor(
+    private readonly shared: ThrottlerStorage & Partial<OnModuleDestroy>,
+  ) {}
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     try {
-      const record = await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
+      const record = await this.shared.increment(
+        key,
+        ttl,
+        limit,
+        blockDuration,
+        throttlerName,
+      );
       if (this.failing) this.logger.log('Shared rate-limit store is back');
       this.failing = false;
       return record;
     } catch (error) {
-      if (!this.failing) this.logger.error(`Shared rate-limit store failed, counting locally: ${(error as Error).message}`);
+      if (!this.failing)
+        this.logger.error(
+          `Shared rate-limit store failed, counting locally: ${(error as Error).message}`,
+        );
       this.failing = true;
-      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+      return this.local.increment(
+        key,
+        ttl,
+        limit,
+        blockDuration,
+        throttlerName,
+      );
     }
   }
 

@@ -3,7 +3,10 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PasswordResetHttpError } from '../http/http-errors';
 import { inEnglish } from '../i18n/password-reset-translator';
-import { DEFAULT_RATE_LIMIT, PasswordResetThrottlerGuard } from './password-reset-throttler.guard';
+import {
+  DEFAULT_RATE_LIMIT,
+  PasswordResetThrottlerGuard,
+} from './password-reset-throttler.guard';
 
 class PasswordResetRoutes {
   lostPassword(): void {}
@@ -24,18 +27,38 @@ describe('PasswordResetThrottlerGuard', () => {
   afterEach(() => storage.onApplicationShutdown());
 
   const guardWith = async (rateLimit?: object) => {
-    const adapterHost = { httpAdapter: { setHeader: (res: unknown, name: string, value: string) => headersSet.push([res, name, value]) } } as unknown as HttpAdapterHost;
-    const guard = new PasswordResetThrottlerGuard({ rateLimit } as never, storage, new Reflector(), adapterHost);
+    const adapterHost = {
+      httpAdapter: {
+        setHeader: (res: unknown, name: string, value: string) =>
+          headersSet.push([res, name, value]),
+      },
+    } as unknown as HttpAdapterHost;
+    const guard = new PasswordResetThrottlerGuard(
+      { rateLimit } as never,
+      storage,
+      new Reflector(),
+      adapterHost,
+    );
     await guard.onModuleInit();
     return guard;
   };
-  const requestTo = (route: 'lostPassword' | 'resetPassword', ip = '192.0.2.1') =>
+  const requestTo = (
+    route: 'lostPassword' | 'resetPassword',
+    ip = '192.0.2.1',
+  ) =>
     ({
       getHandler: () => PasswordResetRoutes.prototype[route],
       getClass: () => PasswordResetRoutes,
-      switchToHttp: () => ({ getRequest: () => ({ ip, headers: {} }), getResponse: () => response }),
+      switchToHttp: () => ({
+        getRequest: () => ({ ip, headers: {} }),
+        getResponse: () => response,
+      }),
     }) as unknown as ExecutionContext;
-  const allowedOf = async (guard: PasswordResetThrottlerGuard, context: ExecutionContext, times: number) => {
+  const allowedOf = async (
+    guard: PasswordResetThrottlerGuard,
+    context: ExecutionContext,
+    times: number,
+  ) => {
     let allowed = 0;
     for (let request = 0; request < times; request++) {
       if (await guard.canActivate(context).catch(() => false)) allowed += 1;
@@ -44,21 +67,37 @@ describe('PasswordResetThrottlerGuard', () => {
   };
 
   it('allows 10 requests for a link and 30 for each token route a minute from one address by default', async () => {
-    expect(DEFAULT_RATE_LIMIT).toEqual({ lostPasswordPerMinute: 10, resetPasswordPerMinute: 30 });
+    expect(DEFAULT_RATE_LIMIT).toEqual({
+      lostPasswordPerMinute: 10,
+      resetPasswordPerMinute: 30,
+    });
     const guard = await guardWith();
     expect(await allowedOf(guard, requestTo('lostPassword'), 12)).toBe(10);
     expect(await allowedOf(guard, requestTo('resetPassword'), 32)).toBe(30);
-    expect(storage.increment).toHaveBeenCalledWith(expect.any(String), 60_000, 10, 60_000, 'password-reset');
+    expect(storage.increment).toHaveBeenCalledWith(
+      expect.any(String),
+      60_000,
+      10,
+      60_000,
+      'password-reset',
+    );
   });
 
   it('counts each address apart', async () => {
     const guard = await guardWith({ lostPasswordPerMinute: 1 });
-    expect(await allowedOf(guard, requestTo('lostPassword', '192.0.2.1'), 2)).toBe(1);
-    expect(await allowedOf(guard, requestTo('lostPassword', '192.0.2.2'), 2)).toBe(1);
+    expect(
+      await allowedOf(guard, requestTo('lostPassword', '192.0.2.1'), 2),
+    ).toBe(1);
+    expect(
+      await allowedOf(guard, requestTo('lostPassword', '192.0.2.2'), 2),
+    ).toBe(1);
   });
 
   it('takes the limits from the options, where 0 switches one off', async () => {
-    const guard = await guardWith({ lostPasswordPerMinute: 0, resetPasswordPerMinute: 2 });
+    const guard = await guardWith({
+      lostPasswordPerMinute: 0,
+      resetPasswordPerMinute: 2,
+    });
     expect(await allowedOf(guard, requestTo('lostPassword'), 50)).toBe(50);
     expect(await allowedOf(guard, requestTo('resetPassword'), 5)).toBe(2);
   });
@@ -66,12 +105,18 @@ describe('PasswordResetThrottlerGuard', () => {
   it('refuses past the limit with 429 too_many_requests and Retry-After in seconds, and no rate-limit headers of its own', async () => {
     const guard = await guardWith({ lostPasswordPerMinute: 1 });
     await guard.canActivate(requestTo('lostPassword'));
-    const refusal = await guard.canActivate(requestTo('lostPassword')).catch((error: unknown) => error);
+    const refusal = await guard
+      .canActivate(requestTo('lostPassword'))
+      .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PasswordResetHttpError);
     expect(refusal).toMatchObject({ code: 'too_many_requests' });
     expect((refusal as PasswordResetHttpError).getStatus()).toBe(429);
-    expect((refusal as PasswordResetHttpError).bodyIn(inEnglish).message).toBe(inEnglish({ key: 'errors.too_many_requests' }));
-    expect(inEnglish({ key: 'errors.too_many_requests' })).not.toBe('errors.too_many_requests');
+    expect((refusal as PasswordResetHttpError).bodyIn(inEnglish).message).toBe(
+      inEnglish({ key: 'errors.too_many_requests' }),
+    );
+    expect(inEnglish({ key: 'errors.too_many_requests' })).not.toBe(
+      'errors.too_many_requests',
+    );
     expect(headersSet).toEqual([[response, 'Retry-After', '60']]);
     expect(response.setHeader).not.toHaveBeenCalled();
     expect(response.header).not.toHaveBeenCalled();

@@ -1,13 +1,25 @@
-import { ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import { httpError } from '../http/http-errors';
 import { text } from '../i18n/text';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
-export const DEFAULT_RATE_LIMIT = { lostPasswordPerMinute: 10, resetPasswordPerMinute: 30 };
+export const DEFAULT_RATE_LIMIT = {
+  lostPasswordPerMinute: 10,
+  resetPasswordPerMinute: 30,
+};
 
 /**
  * Per-IP limits of the module's routes, apart from any throttling the host
@@ -25,17 +37,34 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
   ) {
     const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     const limitOf = (context: ExecutionContext) =>
-      context.getHandler().name === 'lostPassword' ? limits.lostPasswordPerMinute : limits.resetPasswordPerMinute;
+      context.getHandler().name === 'lostPassword'
+        ? limits.lostPasswordPerMinute
+        : limits.resetPasswordPerMinute;
     super(
       // Named, so that a host's `SkipThrottle()` (its unnamed `default` throttler) leaves these limits in place.
-      { throttlers: [{ name: 'password-reset', ttl: 60_000, limit: limitOf }], skipIf: (context) => limitOf(context) === 0, setHeaders: false },
+      {
+        throttlers: [{ name: 'password-reset', ttl: 60_000, limit: limitOf }],
+        skipIf: (context) => limitOf(context) === 0,
+        setHeaders: false,
+      },
       storage,
       reflector,
     );
   }
 
-  protected async throwThrottlingException(context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
-    this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(limit.timeToBlockExpire));
-    throw httpError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', text('errors.too_many_requests'));
+  protected async throwThrottlingException(
+    context: ExecutionContext,
+    limit: ThrottlerLimitDetail,
+  ): Promise<void> {
+    this.adapterHost.httpAdapter.setHeader(
+      context.switchToHttp().getResponse(),
+      'Retry-After',
+      String(limit.timeToBlockExpire),
+    );
+    throw httpError(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'too_many_requests',
+      text('errors.too_many_requests'),
+    );
   }
 }

@@ -1,5 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { ExactText, PasswordResetEntity } from '../database/password-reset-entity';
+import {
+  ExactText,
+  PasswordResetEntity,
+} from '../database/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */

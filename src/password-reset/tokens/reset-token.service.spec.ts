@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
-import { IN_FLIGHT_MS, ResetTokenService, revokeTokensAndAwaitResets } from './reset-token.service';
+import {
+  IN_FLIGHT_MS,
+  ResetTokenService,
+  revokeTokensAndAwaitResets,
+} from './reset-token.service';
 import { ResetTokenSettings } from './reset-token.settings';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
@@ -25,15 +29,24 @@ describe('ResetTokenService', () => {
   });
   afterEach(() => dataSource.destroy());
 
-  const claimsOf = (link: string) => JSON.parse(Buffer.from(link.split('.')[1], 'base64url').toString());
+  const claimsOf = (link: string) =>
+    JSON.parse(Buffer.from(link.split('.')[1], 'base64url').toString());
 
   it('makes 32 random bytes, stores only their SHA-256, and binds token id, user, purpose and expiry in the JWT', async () => {
     const issued = await tokens.issue('42');
     const claims = claimsOf(issued.link);
     const raw = Buffer.from(claims.tok, 'base64url');
     expect(raw).toHaveLength(32);
-    expect(claims).toMatchObject({ sub: '42', jti: issued.tokenId, purpose: 'password-reset', iat: now / 1000, exp: Math.floor((now + 30 * 60000) / 1000) });
-    const row = await dataSource.getRepository(ResetToken).findOneByOrFail({ id: issued.tokenId });
+    expect(claims).toMatchObject({
+      sub: '42',
+      jti: issued.tokenId,
+      purpose: 'password-reset',
+      iat: now / 1000,
+      exp: Math.floor((now + 30 * 60000) / 1000),
+    });
+    const row = await dataSource
+      .getRepository(ResetToken)
+      .findOneByOrFail({ id: issued.tokenId });
     expect(row.tokenHash).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(row.expiresAt).toBe(now + 30 * 60000);
     expect(JSON.stringify(row)).not.toContain(claims.tok);
@@ -54,14 +67,31 @@ describe('ResetTokenService', () => {
   it('refuses a link signed with another secret, with another purpose, or with a changed claim', async () => {
     const issued = await tokens.issue('7');
     const claims = claimsOf(issued.link);
-    const forged = new JwtService({ secret: 'another-secret-another-secret-another' });
+    const forged = new JwtService({
+      secret: 'another-secret-another-secret-another',
+    });
     expect(await tokens.find(await forged.signAsync(claims))).toBeNull();
     const signer = new JwtService({ secret: SECRET });
-    expect(await tokens.find(await signer.signAsync({ ...claims, purpose: 'email-confirmation' }))).toBeNull();
-    expect(await tokens.find(await signer.signAsync({ ...claims, sub: '8' }))).toBeNull();
-    expect(await tokens.find(await signer.signAsync({ ...claims, tok: Buffer.alloc(32).toString('base64url') }))).toBeNull();
+    expect(
+      await tokens.find(
+        await signer.signAsync({ ...claims, purpose: 'email-confirmation' }),
+      ),
+    ).toBeNull();
+    expect(
+      await tokens.find(await signer.signAsync({ ...claims, sub: '8' })),
+    ).toBeNull();
+    expect(
+      await tokens.find(
+        await signer.signAsync({
+          ...claims,
+          tok: Buffer.alloc(32).toString('base64url'),
+        }),
+      ),
+    ).toBeNull();
     const [header, , signature] = issued.link.split('.');
-    const tampered = Buffer.from(JSON.stringify({ ...claims, sub: '8' })).toString('base64url');
+    const tampered = Buffer.from(
+      JSON.stringify({ ...claims, sub: '8' }),
+    ).toString('base64url');
     expect(await tokens.find(`${header}.${tampered}.${signature}`)).toBeNull();
   });
 
@@ -100,25 +130,40 @@ describe('ResetTokenService', () => {
 
   it('refuses a link signed with another algorithm, even with the right secret', async () => {
     const issued = await tokens.issue('7');
-    const otherAlgorithm = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS512' } });
-    expect(await tokens.find(await otherAlgorithm.signAsync(claimsOf(issued.link)))).toBeNull();
+    const otherAlgorithm = new JwtService({
+      secret: SECRET,
+      signOptions: { algorithm: 'HS512' },
+    });
+    expect(
+      await tokens.find(await otherAlgorithm.signAsync(claimsOf(issued.link))),
+    ).toBeNull();
   });
 
   it('refuses a link without the token or the token id', async () => {
     const issued = await tokens.issue('7');
     const { tok, jti, ...rest } = claimsOf(issued.link);
     const signer = new JwtService({ secret: SECRET });
-    expect(await tokens.find(await signer.signAsync({ ...rest, jti }))).toBeNull();
-    expect(await tokens.find(await signer.signAsync({ ...rest, tok }))).toBeNull();
+    expect(
+      await tokens.find(await signer.signAsync({ ...rest, jti })),
+    ).toBeNull();
+    expect(
+      await tokens.find(await signer.signAsync({ ...rest, tok })),
+    ).toBeNull();
   });
 
   it("makes each new token newer than the last by the database's clock, also within one millisecond, and expires it by the instance's", async () => {
     const first = await tokens.issue('7');
     const second = await tokens.issue('7');
-    const createdAt = async (id: string) => (await dataSource.getRepository(ResetToken).findOneByOrFail({ id })).createdAt;
-    expect(await createdAt(second.tokenId)).toBeGreaterThan(await createdAt(first.tokenId));
+    const createdAt = async (id: string) =>
+      (await dataSource.getRepository(ResetToken).findOneByOrFail({ id }))
+        .createdAt;
+    expect(await createdAt(second.tokenId)).toBeGreaterThan(
+      await createdAt(first.tokenId),
+    );
     // The instance's clock is set to 2026-11-27 here; the database's is the real one.
-    expect(Math.abs((await createdAt(first.tokenId)) - Date.now())).toBeLessThan(60_000);
+    expect(
+      Math.abs((await createdAt(first.tokenId)) - Date.now()),
+    ).toBeLessThan(60_000);
     expect(second.expiresAt).toBe(now + 30 * 60000);
   });
 
@@ -126,8 +171,19 @@ describe('ResetTokenService', () => {
     const rows = dataSource.getRepository(ResetToken);
     // Made elsewhere, newer than anything this instance makes now, both in one millisecond.
     const sameMillisecond = Date.now() + 10 * 60000;
-    const madeElsewhere = (id: string) => rows.insert({ id, userId: '7', tokenHash: '0'.repeat(64), createdAt: sameMillisecond, expiresAt: now + 60000, usedAt: null, completedAt: null, revokedAt: null });
-    const revokedAt = async (id: string) => (await rows.findOneByOrFail({ id })).revokedAt;
+    const madeElsewhere = (id: string) =>
+      rows.insert({
+        id,
+        userId: '7',
+        tokenHash: '0'.repeat(64),
+        createdAt: sameMillisecond,
+        expiresAt: now + 60000,
+        usedAt: null,
+        completedAt: null,
+        revokedAt: null,
+      });
+    const revokedAt = async (id: string) =>
+      (await rows.findOneByOrFail({ id })).revokedAt;
     await madeElsewhere('00000000-0000-4000-8000-000000000000');
     await madeElsewhere('ffffffff-ffff-4fff-bfff-ffffffffffff');
 
@@ -148,19 +204,37 @@ describe('ResetTokenService', () => {
     expect(await tokens.consume(expiring)).toBe(false);
     now -= 1;
     expect(await tokens.consume(expiring)).toBe(true);
-    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: expiring.id })).usedAt).toBe(now);
+    expect(
+      (
+        await dataSource
+          .getRepository(ResetToken)
+          .findOneByOrFail({ id: expiring.id })
+      ).usedAt,
+    ).toBe(now);
   });
 
   it('revokes one token, at the time it is told to, but not one already used', async () => {
     const issued = await tokens.issue('7');
     await tokens.revoke(issued.tokenId);
     expect(await tokens.find(issued.link)).toBeNull();
-    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: issued.tokenId })).revokedAt).toBe(now);
+    expect(
+      (
+        await dataSource
+          .getRepository(ResetToken)
+          .findOneByOrFail({ id: issued.tokenId })
+      ).revokedAt,
+    ).toBe(now);
 
     const used = await tokens.issue('8');
     await tokens.consume((await tokens.find(used.link))!);
     await tokens.revoke(used.tokenId);
-    expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: used.tokenId })).revokedAt).toBeNull();
+    expect(
+      (
+        await dataSource
+          .getRepository(ResetToken)
+          .findOneByOrFail({ id: used.tokenId })
+      ).revokedAt,
+    ).toBeNull();
   });
 
   it("revokes only that user's tokens", async () => {
@@ -185,7 +259,9 @@ describe('ResetTokenService', () => {
   describe('a password change made another way', () => {
     it('revokes the live tokens and returns at once when no reset is in flight', async () => {
       const issued = await tokens.issue('7');
-      await revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now });
+      await revokeTokensAndAwaitResets(dataSource.manager, '7', {
+        now: () => now,
+      });
       expect(await tokens.find(issued.link)).toBeNull();
     });
 
@@ -193,19 +269,29 @@ describe('ResetTokenService', () => {
       const token = (await tokens.find((await tokens.issue('7')).link))!;
       await tokens.consume(token);
       let returned = false;
-      const change = revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now }).then(() => (returned = true));
+      const change = revokeTokensAndAwaitResets(dataSource.manager, '7', {
+        now: () => now,
+      }).then(() => (returned = true));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(returned).toBe(false);
       await tokens.complete(token, dataSource.manager);
       await change;
-      expect((await dataSource.getRepository(ResetToken).findOneByOrFail({ id: token.id })).completedAt).toBe(now);
+      expect(
+        (
+          await dataSource
+            .getRepository(ResetToken)
+            .findOneByOrFail({ id: token.id })
+        ).completedAt,
+      ).toBe(now);
     });
 
     it('does not wait for a reset in flight longer than a reset can take: its process died', async () => {
       const token = (await tokens.find((await tokens.issue('7')).link))!;
       await tokens.consume(token);
       now += IN_FLIGHT_MS;
-      await revokeTokensAndAwaitResets(dataSource.manager, '7', { now: () => now });
+      await revokeTokensAndAwaitResets(dataSource.manager, '7', {
+        now: () => now,
+      });
       expect(IN_FLIGHT_MS).toBe(60_000);
     });
   });

@@ -1,11 +1,19 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
 import { databaseNow } from '../database/database-clock';
-import { PASSWORD_RESET_CLOCK, PASSWORD_RESET_JWT } from '../password-reset.constants';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_JWT,
+} from '../password-reset.constants';
 import { ResetTokenSettings } from './reset-token.settings';
 import { ResetToken } from './reset-token.entity';
 
@@ -77,7 +85,10 @@ export interface ResetLinkClaims {
  */
 interface ResetLinkSigner {
   signAsync(claims: ResetLinkClaims): Promise<string>;
-  verifyAsync<T extends object>(link: string, options: { algorithms: ['HS256']; clockTimestamp: number }): Promise<T>;
+  verifyAsync<T extends object>(
+    link: string,
+    options: { algorithms: ['HS256']; clockTimestamp: number },
+  ): Promise<T>;
 }
 
 @Injectable()
@@ -85,7 +96,8 @@ export class ResetTokenService {
   private lastMadeAt = 0;
 
   constructor(
-    @InjectRepository(ResetToken) private readonly tokens: Repository<ResetToken>,
+    @InjectRepository(ResetToken)
+    private readonly tokens: Repository<ResetToken>,
     @Inject(PASSWORD_RESET_JWT) private readonly jwt: ResetLinkSigner,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly settings: ResetTokenSettings,
@@ -95,7 +107,10 @@ export class ResetTokenService {
   async issue(userId: string): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
     // Strictly increasing within the process, so that a later token is also the newer one.
-    const madeAt = (this.lastMadeAt = Math.max(await databaseNow(this.tokens.manager), this.lastMadeAt + 1));
+    const madeAt = (this.lastMadeAt = Math.max(
+      await databaseNow(this.tokens.manager),
+      this.lastMadeAt + 1,
+    ));
     const now = this.clock.now();
     const token: ResetToken = {
       id: randomUUID(),
@@ -118,7 +133,11 @@ export class ResetTokenService {
       iat: Math.floor(now / 1000),
       exp: Math.floor(token.expiresAt / 1000),
     };
-    return { tokenId: token.id, link: await this.jwt.signAsync(claims), expiresAt: token.expiresAt };
+    return {
+      tokenId: token.id,
+      link: await this.jwt.signAsync(claims),
+      expiresAt: token.expiresAt,
+    };
   }
 
   /** The live token a link names, or null; reads only, so previews and checks never spend it. */
@@ -126,8 +145,16 @@ export class ResetTokenService {
     const claims = await this.verifyLink(link);
     if (!claims) return null;
     const token = await this.tokens.findOneBy({ id: claims.jti });
-    if (!token || token.userId !== claims.sub || !hashMatches(token.tokenHash, claims.tok)) return null;
-    return isLive(token, this.clock.now()) && token.failedSecondFactors < this.settings.secondFactorAttempts ? token : null;
+    if (
+      !token ||
+      token.userId !== claims.sub ||
+      !hashMatches(token.tokenHash, claims.tok)
+    )
+      return null;
+    return isLive(token, this.clock.now()) &&
+      token.failedSecondFactors < this.settings.secondFactorAttempts
+      ? token
+      : null;
   }
 
   /** Spends the token; true for exactly one of any number of concurrent callers. */
@@ -137,7 +164,10 @@ export class ResetTokenService {
       .createQueryBuilder()
       .update(ResetToken)
       .set({ usedAt: now })
-      .where('id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now', { id: token.id, now })
+      .where(
+        'id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now',
+        { id: token.id, now },
+      )
       .execute();
     return result.affected === 1;
   }
@@ -152,7 +182,10 @@ export class ResetTokenService {
       .createQueryBuilder()
       .update(ResetToken)
       .set({ failedSecondFactors: () => 'failed_second_factors + 1' })
-      .where('id = :id AND failed_second_factors < :max', { id: token.id, max: this.settings.secondFactorAttempts })
+      .where('id = :id AND failed_second_factors < :max', {
+        id: token.id,
+        max: this.settings.secondFactorAttempts,
+      })
       .execute();
     return result.affected === 1;
   }
@@ -169,7 +202,11 @@ export class ResetTokenService {
 
   /** Ends the reset in flight: the password the token set is stored. Within the caller's transaction. */
   async complete(token: ResetToken, manager: EntityManager): Promise<void> {
-    await manager.update(ResetToken, { id: token.id }, { completedAt: this.clock.now() });
+    await manager.update(
+      ResetToken,
+      { id: token.id },
+      { completedAt: this.clock.now() },
+    );
   }
 
   /** Gives a consumed token back when the password could not be stored after all. */
@@ -179,23 +216,37 @@ export class ResetTokenService {
 
   /** Revokes one token, such as the one of a mail that could not be delivered. */
   async revoke(tokenId: string): Promise<void> {
-    await this.tokens.update({ id: tokenId, usedAt: IsNull(), revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    await this.tokens.update(
+      { id: tokenId, usedAt: IsNull(), revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
   }
 
   /** Revokes every live token of the user, within the caller's transaction if given one. */
-  revokeAllOf(userId: string, manager: EntityManager = this.tokens.manager): Promise<void> {
+  revokeAllOf(
+    userId: string,
+    manager: EntityManager = this.tokens.manager,
+  ): Promise<void> {
     return revokeLiveTokensOf(manager, userId, this.clock.now());
   }
 
   private async revokeAllButNewestOf(userId: string): Promise<void> {
-    const newest = await this.tokens.findOne({ where: liveTokensOf(userId), order: { createdAt: 'DESC', id: 'DESC' } });
+    const newest = await this.tokens.findOne({
+      where: liveTokensOf(userId),
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
     if (!newest) return;
     await this.tokens
       .createQueryBuilder()
       .update(ResetToken)
       .set({ revokedAt: this.clock.now() })
-      .where('user_id = :userId AND used_at IS NULL AND revoked_at IS NULL', { userId })
-      .andWhere('(created_at < :createdAt OR (created_at = :createdAt AND id < :id))', { createdAt: newest.createdAt, id: newest.id })
+      .where('user_id = :userId AND used_at IS NULL AND revoked_at IS NULL', {
+        userId,
+      })
+      .andWhere(
+        '(created_at < :createdAt OR (created_at = :createdAt AND id < :id))',
+        { createdAt: newest.createdAt, id: newest.id },
+      )
       .execute();
   }
 
@@ -228,13 +279,20 @@ function hash(raw: Buffer): string {
 }
 
 function hashMatches(storedHash: string, rawBase64url: string): boolean {
-  const presented = Buffer.from(hash(Buffer.from(rawBase64url, 'base64url')), 'hex');
+  const presented = Buffer.from(
+    hash(Buffer.from(rawBase64url, 'base64url')),
+    'hex',
+  );
   const stored = Buffer.from(storedHash, 'hex');
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  return (
+    presented.length === stored.length && timingSafeEqual(presented, stored)
+  );
 }
 
 function isLive(token: ResetToken, now: number): boolean {
-  return token.usedAt === null && token.revokedAt === null && token.expiresAt > now;
+  return (
+    token.usedAt === null && token.revokedAt === null && token.expiresAt > now
+  );
 }
 
 function liveTokensOf(userId: string) {
@@ -242,7 +300,11 @@ function liveTokensOf(userId: string) {
 }
 
 /** Revokes every live token of the user; for user stores that change passwords in their own transaction. */
-export async function revokeLiveTokensOf(manager: EntityManager, userId: string, now: number): Promise<void> {
+export async function revokeLiveTokensOf(
+  manager: EntityManager,
+  userId: string,
+  now: number,
+): Promise<void> {
   await manager.update(ResetToken, liveTokensOf(userId), { revokedAt: now });
 }
 
@@ -256,9 +318,20 @@ const IN_FLIGHT_POLL_MS = 25;
  * user is in flight, so that the change, stored after this returns, is the
  * one that stays. Works across instances, through the database alone.
  */
-export async function revokeTokensAndAwaitResets(manager: EntityManager, userId: string, clock: Clock = systemClock): Promise<void> {
+export async function revokeTokensAndAwaitResets(
+  manager: EntityManager,
+  userId: string,
+  clock: Clock = systemClock,
+): Promise<void> {
   await revokeLiveTokensOf(manager, userId, clock.now());
   const inFlight = () =>
-    manager.exists(ResetToken, { where: { userId, usedAt: MoreThan(clock.now() - IN_FLIGHT_MS), completedAt: IsNull() } });
-  while (await inFlight()) await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+    manager.exists(ResetToken, {
+      where: {
+        userId,
+        usedAt: MoreThan(clock.now() - IN_FLIGHT_MS),
+        completedAt: IsNull(),
+      },
+    });
+  while (await inFlight())
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
 }

@@ -9,8 +9,16 @@ export class ResetTokenSettings {
     readonly secondFactorAttempts = 5,
   ) {
     const parsed = typeof ttl === 'number' ? ttl : ms(ttl as StringValue);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`Invalid reset token lifetime: ${String(ttl)}`);
-    if (!Number.isInteger(secondFactorAttempts) || secondFactorAttempts < 1 || secondFactorAttempts > 1000) throw new Error(`Invalid secondFactorAttempts: ${String(secondFactorAttempts)}`);
+    if (!Number.isFinite(parsed) || parsed <= 0)
+      throw new Error(`Invalid reset token lifetime: ${String(ttl)}`);
+    if (
+      !Number.isInteger(secondFactorAttempts) ||
+      secondFactorAttempts < 1 ||
+      secondFactorAttempts > 1000
+    )
+      throw new Error(
+        `Invalid secondFactorAttempts: ${String(secondFactorAttempts)}`,
+      );
     this.ttlMs = parsed;
   }
 }

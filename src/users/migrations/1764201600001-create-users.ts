@@ -11,13 +11,22 @@ export class CreateUsers1764201600001 implements MigrationInterface {
       new Table({
         name: 'users',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'username', type: 'varchar', length: '254', ...exact },
           { name: 'email', type: 'varchar', length: '254', ...exact },
           { name: 'password_hash', type: 'varchar', length: '255' },
           { name: 'created_at', type: 'bigint' },
         ],
-        indices: [new TableIndex({ columnNames: ['username'], isUnique: true }), new TableIndex({ columnNames: ['email'], isUnique: true })],
+        indices: [
+          new TableIndex({ columnNames: ['username'], isUnique: true }),
+          new TableIndex({ columnNames: ['email'], isUnique: true }),
+        ],
       }),
     );
   }

@@ -9,6 +9,9 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password.normalize('NFKC'), COST);
 }
 
-export function passwordMatches(password: string, passwordHash: string): Promise<boolean> {
+export function passwordMatches(
+  password: string,
+  passwordHash: string,
+): Promise<boolean> {
   return compare(password.normalize('NFKC'), passwordHash);
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { PasswordResetUser, PasswordResetUserStore } from 'nestjs-password-reset';
+import type {
+  PasswordResetUser,
+  PasswordResetUserStore,
+} from 'nestjs-password-reset';
 import { In, Repository } from 'typeorm';
 import { hashPassword } from './passwords';
 import { Session } from './session.entity';
@@ -18,15 +21,26 @@ export class UsersResetStore implements PasswordResetUserStore {
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
   ) {}
 
-  async findByIdentifier(identifier: string): Promise<PasswordResetUser | null> {
+  async findByIdentifier(
+    identifier: string,
+  ): Promise<PasswordResetUser | null> {
     const [user] = await this.findManyByIdentifiers([identifier]);
     return user;
   }
 
   // The module resolves queued requests in batches: one query for all of them.
-  async findManyByIdentifiers(identifiers: string[]): Promise<(PasswordResetUser | null)[]> {
-    const users = await this.users.find({ where: [{ username: In(identifiers) }, { email: In(identifiers) }] });
-    const byIdentifier = new Map(users.flatMap((user) => [[user.username, user] as const, [user.email, user] as const]));
+  async findManyByIdentifiers(
+    identifiers: string[],
+  ): Promise<(PasswordResetUser | null)[]> {
+    const users = await this.users.find({
+      where: [{ username: In(identifiers) }, { email: In(identifiers) }],
+    });
+    const byIdentifier = new Map(
+      users.flatMap((user) => [
+        [user.username, user] as const,
+        [user.email, user] as const,
+      ]),
+    );
     return identifiers.map((identifier) => {
       const user = byIdentifier.get(identifier);
       return user ? toResetUser(user) : null;
@@ -39,7 +53,9 @@ export class UsersResetStore implements PasswordResetUserStore {
   }
 
   async setPassword(id: string, newPassword: string): Promise<void> {
-    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
+    await this.users.update(id, {
+      passwordHash: await hashPassword(newPassword),
+    });
   }
 
   // Whoever reset the password may not be the only one signed in: after a reset, nobody is.

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, UnauthorizedException, UsePipes, ValidationPipe } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  UnauthorizedException,
+  UsePipes,
+  ValidationPipe,
+} from '@nestjs/common';
 import { LoginDto, SignUpDto } from './credentials.dto';
 import { UsersService } from './users.service';
 
@@ -15,7 +25,9 @@ export class UsersController {
 
   @Post('login')
   @HttpCode(200)
-  async logIn(@Body() credentials: LoginDto): Promise<{ id: string; session: string }> {
+  async logIn(
+    @Body() credentials: LoginDto,
+  ): Promise<{ id: string; session: string }> {
     const session = await this.users.logIn(credentials);
     if (!session) throw new UnauthorizedException();
     return { id: session.userId, session: session.id };
@@ -23,8 +35,12 @@ export class UsersController {
 
   /** Who the session (`Authorization: Bearer <session>`) belongs to, while it lasts. */
   @Get('me')
-  async me(@Headers('authorization') authorization = ''): Promise<{ id: string }> {
-    const session = await this.users.sessionOf(authorization.replace(/^Bearer /, ''));
+  async me(
+    @Headers('authorization') authorization = '',
+  ): Promise<{ id: string }> {
+    const session = await this.users.sessionOf(
+      authorization.replace(/^Bearer /, ''),
+    );
     if (!session) throw new UnauthorizedException();
     return { id: session.userId };
   }

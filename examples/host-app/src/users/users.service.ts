@@ -17,15 +17,27 @@ export class UsersService {
 
   async signUp({ username, email, password }: SignUpDto): Promise<User> {
     return this.users.save(
-      this.users.create({ username: normaliseIdentifier(username), email: normaliseIdentifier(email), passwordHash: await hashPassword(password) }),
+      this.users.create({
+        username: normaliseIdentifier(username),
+        email: normaliseIdentifier(email),
+        passwordHash: await hashPassword(password),
+      }),
     );
   }
 
   /** A new session of the user, or null when the credentials do not match. */
   async logIn({ username, password }: LoginDto): Promise<Session | null> {
-    const user = await this.users.findOneBy({ username: normaliseIdentifier(username) });
-    if (!user || !(await passwordMatches(password, user.passwordHash))) return null;
-    return this.sessions.save(this.sessions.create({ id: randomBytes(32).toString('base64url'), userId: user.id }));
+    const user = await this.users.findOneBy({
+      username: normaliseIdentifier(username),
+    });
+    if (!user || !(await passwordMatches(password, user.passwordHash)))
+      return null;
+    return this.sessions.save(
+      this.sessions.create({
+        id: randomBytes(32).toString('base64url'),
+        userId: user.id,
+      }),
+    );
   }
 
   async sessionOf(id: string): Promise<Session | null> {
