@@ -60,14 +60,12 @@ describe('the standalone users and their password hashes', () => {
   });
 
   it("still verifies a hash made with the older parameters, and makes it again with today's on a match", async () => {
-    await dataSource
-      .getRepository(User)
-      .insert({
-        username: 'old',
-        email: 'old@example.com',
-        passwordHash: hashWithOlderParameters('an older password'),
-        createdAt: 0,
-      });
+    await dataSource.getRepository(User).insert({
+      username: 'old',
+      email: 'old@example.com',
+      passwordHash: hashWithOlderParameters('an older password'),
+      createdAt: 0,
+    });
     expect(needsRehash(await storedHashOf('old'))).toBe(true);
 
     expect(await users.verify('old', 'not the password')).toBe(false);

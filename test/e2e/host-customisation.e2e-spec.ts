@@ -212,15 +212,12 @@ describe.each(testPlatforms())(
         .type('form')
         .send('username=nobody')
         .expect(200, {});
-      await http()
-        .post('/account/forgot')
-        .send({})
-        .expect(400, {
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'username is required',
-          code: 'invalid_request',
-        });
+      await http().post('/account/forgot').send({}).expect(400, {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'username is required',
+        code: 'invalid_request',
+      });
       await http()
         .post('/account/reset/check')
         .send({ token: 'x' })

@@ -71,9 +71,7 @@ describe.each(testPlatforms())(
       await smtp.stop();
     });
 
-    async function host(
-      failRequestOnListenerError: boolean,
-    ): Promise<{
+    async function host(failRequestOnListenerError: boolean): Promise<{
       app: INestApplication;
       logs: CapturingLogger;
       accounts: AccountsWithFailingSessions;

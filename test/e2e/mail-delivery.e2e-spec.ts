@@ -239,16 +239,14 @@ describe.each(testDatabases())('order of the queue (%s)', (databaseKind) => {
       { length: WAITING },
       (_, index) => `queued${index}@example.com`,
     );
-    await server.dataSource
-      .getRepository(User)
-      .insert(
-        emails.map((email) => ({
-          username: email.split('@')[0],
-          email,
-          passwordHash: 'never used',
-          createdAt: Date.now(),
-        })),
-      );
+    await server.dataSource.getRepository(User).insert(
+      emails.map((email) => ({
+        username: email.split('@')[0],
+        email,
+        passwordHash: 'never used',
+        createdAt: Date.now(),
+      })),
+    );
     const stored = await server.dataSource
       .getRepository(User)
       .find({ select: { id: true, email: true } });

@@ -85,13 +85,11 @@ describe.each(testDatabases())(
       const [user] = await server.dataSource.query(
         `SELECT id FROM users WHERE username = 'stuck'`,
       );
-      const live = await server.dataSource
-        .getRepository(ResetToken)
-        .findBy({
-          userId: String(user.id),
-          usedAt: IsNull(),
-          revokedAt: IsNull(),
-        });
+      const live = await server.dataSource.getRepository(ResetToken).findBy({
+        userId: String(user.id),
+        usedAt: IsNull(),
+        revokedAt: IsNull(),
+      });
       expect(live).toHaveLength(1);
     });
 

@@ -31,15 +31,13 @@ export class Instances {
   async addUsers(users: { username: string; email: string }[]): Promise<void> {
     const dataSource = await this.dataSource();
     try {
-      await dataSource
-        .getRepository(User)
-        .insert(
-          users.map((user) => ({
-            ...user,
-            passwordHash: 'not a hash',
-            createdAt: Date.now(),
-          })),
-        );
+      await dataSource.getRepository(User).insert(
+        users.map((user) => ({
+          ...user,
+          passwordHash: 'not a hash',
+          createdAt: Date.now(),
+        })),
+      );
     } finally {
       await dataSource.destroy();
     }
