@@ -64,6 +64,17 @@ function hostAdapter(platform: TestPlatform): AbstractHttpAdapter {
     : new ExpressAdapter();
 }
 
+/** A user store that knows nobody, for a host whose accounts are not the subject. */
+class NoAccounts implements PasswordResetUserStore {
+  async findByIdentifier(): Promise<null> {
+    return null;
+  }
+  async findById(): Promise<null> {
+    return null;
+  }
+  async setPassword(): Promise<void> {}
+}
+
 /** The host's database, and its TypeORM connection with the host's tables and the module's added as the README says. */
 export interface HostDatabase {
   /** `sqlite` (the default), `postgres` or `mariadb`: a fresh database of that kind. */
@@ -80,8 +91,8 @@ export interface MountedHostSetup extends Pick<
   'imports' | 'providers' | 'controllers'
 > {
   platform: TestPlatform;
-  /** The host's user store, an injectable class that `forRootAsync` injects into its factory. */
-  userStore: Type<PasswordResetUserStore>;
+  /** The host's user store, an injectable class that `forRootAsync` injects into its factory; one that knows nobody by default. */
+  userStore?: Type<PasswordResetUserStore>;
   /** What the user store injects, such as `TypeOrmModule.forFeature` of the host's own tables. */
   userStoreImports?: ModuleMetadata['imports'];
   database?: HostDatabase;
@@ -120,6 +131,7 @@ export async function mountedHost(
 ): Promise<MountedHost> {
   const database = await createTestDatabase(setup.database?.kind ?? 'sqlite');
   const smtp = await new SmtpSink().start();
+  const userStore = setup.userStore ?? NoAccounts;
   const stopSurroundings = async () => {
     await smtp.stop();
     await database.drop();
@@ -127,8 +139,8 @@ export async function mountedHost(
 
   @Module({
     imports: setup.userStoreImports,
-    providers: [setup.userStore],
-    exports: [setup.userStore],
+    providers: [userStore],
+    exports: [userStore],
   })
   class UserStoreModule {}
 
@@ -151,7 +163,7 @@ export async function mountedHost(
       ...(setup.imports ?? []),
       PasswordResetModule.forRootAsync({
         imports: [UserStoreModule],
-        inject: [setup.userStore],
+        inject: [userStore],
         useFactory: (userStore: PasswordResetUserStore) => ({
           userStore,
           jwtSecret: 'host-secret-host-secret-host-secret-host',
@@ -210,13 +222,6 @@ export async function mountedHost(
   }
 }
 
-/** A user store that knows nobody, for a host whose start is the subject. */
-const NOBODY: PasswordResetUserStore = {
-  findByIdentifier: async () => null,
-  findById: async () => null,
-  setPassword: async () => undefined,
-};
-
 /**
  * The module mounted with `forRoot` into an application context, without
  * HTTP, mailing nowhere: for what it checks and says at start. Rejects with
@@ -242,7 +247,7 @@ export function startHostContext(
         }),
       ...(host.imports ?? []),
       PasswordResetModule.forRoot({
-        userStore: NOBODY,
+        userStore: new NoAccounts(),
         jwtSecret: 'host-secret-host-secret-host-secret-host',
         resetUrl: 'https://host.example/account/reset',
         mail: { transport: { jsonTransport: true } },
