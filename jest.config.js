@@ -13,12 +13,9 @@ const esmOnlyPackages = [
   'content-disposition',
 ];
 
-module.exports = {
+/** What every project shares: how the code is compiled for Jest. */
+const compiled = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  // What some suites need from the machine (Chromium, …) is installed there, once, outside any test timeout.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.m?js$': [
@@ -37,6 +34,38 @@ module.exports = {
   // Any package under node_modules but those, also where one is nested in another's node_modules.
   transformIgnorePatterns: [
     `^(?!.*/node_modules/(${esmOnlyPackages.join('|')})/).*/node_modules/`,
+  ],
+};
+
+// Three projects, each run alone with `jest --selectProjects <name>`. What a
+// project's suites need from the machine (Chromium, openssl, …) its global
+// setup installs, once, outside any test timeout; Jest runs a project's
+// global setup only when a suite of that project is selected.
+module.exports = {
+  projects: [
+    {
+      ...compiled,
+      // One class each, on an in-memory database with a clock the test sets: seconds, and nothing built.
+      displayName: 'unit',
+      roots: ['<rootDir>/src'],
+      testMatch: ['**/*.spec.ts'],
+    },
+    {
+      ...compiled,
+      // Through HTTP against a real database and SMTP server; some start the built server in dist/.
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/e2e'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+    },
+    {
+      ...compiled,
+      // Chromium through the pages of the built server.
+      displayName: 'browser',
+      roots: ['<rootDir>/test/browser'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/browser/global-setup.ts',
+    },
   ],
   testTimeout: 30000,
 };

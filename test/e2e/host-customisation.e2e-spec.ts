@@ -1,27 +1,22 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplication, Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import Handlebars from 'handlebars';
 import request from 'supertest';
 import {
-  PASSWORD_RESET_ENTITIES,
-  PASSWORD_RESET_MIGRATIONS,
   PasswordResetModule,
+  PasswordResetModuleOptions,
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../../src';
 import {
-  hostAdapter,
-  hostDatabase,
-  HostSurroundings,
-  startHostSurroundings,
+  MountedHost,
+  mountedHost,
+  startHostContext,
 } from '../support/host-app';
-import { CapturingLogger } from '../support/harness';
-import { initialised, testPlatforms } from '../support/platforms';
+import { testPlatforms } from '../support/platforms';
 import { ReceivedMail, SmtpSink } from '../support/smtp-sink';
 
 /** A host's users, each with the language of its profile (or none). */
@@ -79,9 +74,6 @@ class LocalisedAccounts implements PasswordResetUserStore {
   }
 }
 
-@Module({ providers: [LocalisedAccounts], exports: [LocalisedAccounts] })
-class LocalisedAccountsModule {}
-
 /** The host's own templates: a few of the module's file names, one in a language folder of its own. */
 function writeHostTemplates(directory: string): void {
   writeFileSync(
@@ -126,79 +118,58 @@ function expectNoMessageKeys(text: string): void {
 describe.each(testPlatforms())(
   'a host that makes the module its own: paths, link, templates, languages (%s)',
   (platform) => {
-    let app: INestApplication;
+    let host: MountedHost;
     let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
     const templates = mkdtempSync(join(tmpdir(), 'host-templates-'));
-    const http = () => request(app.getHttpServer());
+    const http = () => request(host.http);
 
     beforeAll(async () => {
       writeHostTemplates(templates);
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
-
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl),
-          LocalisedAccountsModule,
-          PasswordResetModule.forRootAsync({
-            pages: true,
-            routes: {
-              prefix: 'account',
-              lostPassword: 'forgot',
-              resetPassword: 'reset',
+      host = await mountedHost({
+        platform,
+        userStore: LocalisedAccounts,
+        extras: {
+          pages: true,
+          routes: {
+            prefix: 'account',
+            lostPassword: 'forgot',
+            resetPassword: 'reset',
+          },
+        },
+        options: {
+          resetUrl: undefined,
+          resetLink: (token: string) =>
+            `https://app.example.com/#/reset/${token}`,
+          mail: { productName: 'Host' },
+          templates: {
+            directory: templates,
+            functions: {
+              'reset-done.hbs': ({ t }) =>
+                `<p id="outcome" class="host-done">${Handlebars.escapeExpression(t('pages.resetDone.outcome'))}</p>`,
             },
-            imports: [LocalisedAccountsModule],
-            inject: [LocalisedAccounts],
-            useFactory: (accounts: LocalisedAccounts) => ({
-              userStore: accounts,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetLink: (token: string) =>
-                `https://app.example.com/#/reset/${token}`,
-              mail: {
-                transport: smtp.url,
-                from: 'accounts@host.example',
-                productName: 'Host',
+          },
+          messages: {
+            en: {
+              mail: { resetPassword: { subject: 'Your Host reset link' } },
+            },
+            // A language of the host's own, translated in part: the rest shows in English.
+            fr: {
+              pages: {
+                lostPasswordForm: { title: 'Mot de passe oublié ?' },
               },
-              templates: {
-                directory: templates,
-                functions: {
-                  'reset-done.hbs': ({ t }) =>
-                    `<p id="outcome" class="host-done">${Handlebars.escapeExpression(t('pages.resetDone.outcome'))}</p>`,
-                },
-              },
-              messages: {
-                en: {
-                  mail: { resetPassword: { subject: 'Your Host reset link' } },
-                },
-                // A language of the host's own, translated in part: the rest shows in English.
-                fr: {
-                  pages: {
-                    lostPasswordForm: { title: 'Mot de passe oublié ?' },
-                  },
-                  mail: { greeting: 'Bonjour {{name}},' },
-                },
-              },
-              rateLimit: {
-                lostPasswordPerMinute: 0,
-                resetPasswordPerMinute: 0,
-              },
-              delivery: { pollIntervalMs: 25 },
-            }),
-          }),
-        ],
-      })
-      class HostAppModule {}
-
-      app = await initialised(
-        await NestFactory.create(HostAppModule, hostAdapter(platform), {
-          logger: new CapturingLogger(),
-        }),
-      );
+              mail: { greeting: 'Bonjour {{name}},' },
+            },
+          },
+          rateLimit: {
+            lostPasswordPerMinute: 0,
+            resetPasswordPerMinute: 0,
+          },
+        },
+      });
+      smtp = host.smtp;
     });
     afterAll(async () => {
-      await app?.close();
-      await surroundings?.stop();
+      await host?.close();
       rmSync(templates, { recursive: true, force: true });
     });
 
@@ -231,7 +202,7 @@ describe.each(testPlatforms())(
 
     it("puts its operations into the host's OpenAPI document at the chosen paths", () => {
       const document = SwaggerModule.createDocument(
-        app,
+        host.app,
         new DocumentBuilder().build(),
       );
       expect(Object.keys(document.paths)).toEqual(
@@ -277,9 +248,9 @@ describe.each(testPlatforms())(
         .post('/account/reset')
         .send({ token, password: NEW_PASSWORD })
         .expect(200, {});
-      expect(app.get(LocalisedAccounts).accounts.get('u-en')!.password).toBe(
-        NEW_PASSWORD,
-      );
+      expect(
+        host.app.get(LocalisedAccounts).accounts.get('u-en')!.password,
+      ).toBe(NEW_PASSWORD);
       await http()
         .post('/account/reset')
         .send({ token, password: NEW_PASSWORD })
@@ -467,32 +438,8 @@ describe.each(testPlatforms())(
 );
 
 describe('the module refuses a language or template directory it does not have', () => {
-  const attempt = (overrides: Record<string, unknown>) =>
-    NestFactory.createApplicationContext(
-      (() => {
-        @Module({
-          imports: [
-            TypeOrmModule.forRoot({
-              type: 'better-sqlite3',
-              database: ':memory:',
-              entities: PASSWORD_RESET_ENTITIES,
-              migrations: PASSWORD_RESET_MIGRATIONS,
-              migrationsRun: true,
-            }),
-            PasswordResetModule.forRoot({
-              userStore: new LocalisedAccounts(),
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/account/reset',
-              mail: { transport: { jsonTransport: true } },
-              ...overrides,
-            }),
-          ],
-        })
-        class MisconfiguredHostModule {}
-        return MisconfiguredHostModule;
-      })(),
-      { logger: false, abortOnError: false },
-    );
+  const attempt = (overrides: Partial<PasswordResetModuleOptions>) =>
+    startHostContext(overrides);
 
   it('such as a default language without texts, a missing directory, two routes at one path, or no link at all', async () => {
     await expect(attempt({ defaultLanguage: 'fr' })).rejects.toThrow(

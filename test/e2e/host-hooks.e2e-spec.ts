@@ -1,11 +1,8 @@
-import { INestApplication, Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import request from 'supertest';
 import {
   Column,
-  DataSource,
   Entity,
   MigrationInterface,
   PrimaryColumn,
@@ -15,13 +12,10 @@ import {
   Table,
 } from 'typeorm';
 import {
-  PASSWORD_RESET_ENTITIES,
-  PASSWORD_RESET_MIGRATIONS,
   PasswordChangedEvent,
   PasswordResetEvents,
   PasswordResetMailFailedEvent,
   PasswordResetMailSentEvent,
-  PasswordResetModule,
   PasswordResetRefusedEvent,
   PasswordResetRequestedEvent,
   PasswordResetUser,
@@ -30,12 +24,11 @@ import {
 import { eventually } from '../support/eventually';
 import { CapturingLogger, startTestServer } from '../support/harness';
 import {
-  hostAdapter,
-  hostDatabase,
-  HostSurroundings,
-  startHostSurroundings,
+  MountedHost,
+  mountedHost,
+  startHostContext,
 } from '../support/host-app';
-import { initialised, testPlatforms } from '../support/platforms';
+import { testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 const JWT_SECRET = 'host-secret-host-secret-host-secret-host';
@@ -200,66 +193,43 @@ class PasswordResetAudit {
   }
 }
 
-@Module({
-  imports: [TypeOrmModule.forFeature([HostSession, HostAuditEntry])],
-  providers: [HostAccounts, PasswordResetAudit],
-  exports: [HostAccounts],
-})
-class HostAccountsModule {}
-
 describe.each(testPlatforms())(
   'a host that ends sessions in its user store and keeps an audit table (%s)',
   (platform) => {
-    let app: INestApplication;
+    let host: MountedHost;
     let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
     let logs: CapturingLogger;
     let accounts: HostAccounts;
     let audit: PasswordResetAudit;
-    const post = (path: string) => request(app.getHttpServer()).post(path);
+    const post = (path: string) => host.post(path);
 
     beforeAll(async () => {
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
+      const hostTables = TypeOrmModule.forFeature([
+        HostSession,
+        HostAuditEntry,
+      ]);
+      host = await mountedHost({
+        platform,
+        userStore: HostAccounts,
+        userStoreImports: [hostTables],
+        database: {
+          entities: [HostSession, HostAuditEntry],
+          migrations: [CreateHostTables1700000000000],
+        },
+        imports: [EventEmitterModule.forRoot(), hostTables],
+        providers: [PasswordResetAudit],
+        options: {
+          jwtSecret: JWT_SECRET,
+          events: { failRequestOnListenerError: true },
+          delivery: { pollIntervalMs: 25, retryBaseMs: 20, maxAttempts: 2 },
+        },
+      });
+      ({ smtp, logs } = host);
       smtp.refuseFor.add('bounce@host.example');
-
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl, {
-            entities: [HostSession, HostAuditEntry],
-            migrations: [CreateHostTables1700000000000],
-          }),
-          EventEmitterModule.forRoot(),
-          HostAccountsModule,
-          PasswordResetModule.forRootAsync({
-            imports: [HostAccountsModule],
-            inject: [HostAccounts],
-            useFactory: (store: HostAccounts) => ({
-              userStore: store,
-              jwtSecret: JWT_SECRET,
-              resetUrl: 'https://host.example/account/reset',
-              mail: { transport: smtp.url, from: 'accounts@host.example' },
-              events: { failRequestOnListenerError: true },
-              delivery: { pollIntervalMs: 25, retryBaseMs: 20, maxAttempts: 2 },
-            }),
-          }),
-        ],
-      })
-      class HostAppModule {}
-
-      logs = new CapturingLogger();
-      app = await initialised(
-        await NestFactory.create(HostAppModule, hostAdapter(platform), {
-          logger: logs,
-        }),
-      );
-      accounts = app.get(HostAccounts);
-      audit = app.get(PasswordResetAudit);
+      accounts = host.app.get(HostAccounts);
+      audit = host.app.get(PasswordResetAudit);
     });
-    afterAll(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterAll(() => host.close());
 
     async function resetToken(email = 'zoe@host.example'): Promise<string> {
       const resetMails = () =>
@@ -279,13 +249,7 @@ describe.each(testPlatforms())(
 
     /** Waits until every request is processed and every mail delivered, and their events written, then empties the audit table. */
     async function clearAuditWhenSettled(): Promise<void> {
-      const dataSource = app.get(DataSource);
-      await eventually(async () => {
-        const [{ waiting }] = await dataSource.query(
-          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
-        );
-        expect(Number(waiting)).toBe(0);
-      }, 15_000);
+      await host.settle();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await audit.entries.clear();
     }
@@ -426,9 +390,9 @@ describe.each(testPlatforms())(
         Buffer.from(token.split('.')[1], 'base64url').toString('utf8'),
       ).tok;
       const tokenHashes = (
-        await app
-          .get(DataSource)
-          .query('SELECT token_hash FROM password_reset_tokens')
+        await host.dataSource.query(
+          'SELECT token_hash FROM password_reset_tokens',
+        )
       ).map((row: { token_hash: string }) => row.token_hash);
       const everything = (await audit.entries.find())
         .map((row) => row.payload)
@@ -514,30 +478,14 @@ describe('a host that nothing ends sessions for is warned at start', () => {
     userStore: PasswordResetUserStore,
     { emitter = false, listener = false } = {},
   ): Promise<string> {
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: ':memory:',
-          entities: PASSWORD_RESET_ENTITIES,
-          migrations: PASSWORD_RESET_MIGRATIONS,
-          migrationsRun: true,
-        }),
-        ...(emitter ? [EventEmitterModule.forRoot()] : []),
-        PasswordResetModule.forRoot({
-          userStore,
-          jwtSecret: JWT_SECRET,
-          resetUrl: 'https://host.example/reset',
-          mail: { transport: { jsonTransport: true } },
-        }),
-      ],
-      providers: listener ? [SessionsListener] : [],
-    })
-    class StartingHostModule {}
     const logs = new CapturingLogger();
-    const context = await NestFactory.createApplicationContext(
-      StartingHostModule,
-      { logger: logs },
+    const context = await startHostContext(
+      { userStore, jwtSecret: JWT_SECRET },
+      {
+        imports: emitter ? [EventEmitterModule.forRoot()] : [],
+        providers: listener ? [SessionsListener] : [],
+        logger: logs,
+      },
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     await context.close();

@@ -1,19 +1,14 @@
-import { INestApplication, Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import request from 'supertest';
 import {
   PasswordChangedEvent,
   PasswordResetEvents,
-  PasswordResetModule,
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../../src';
-import { createTestDatabase } from '../support/databases';
-import { hostAdapter, hostDatabase } from '../support/host-app';
-import { CapturingLogger } from '../support/harness';
-import { initialised, testPlatforms } from '../support/platforms';
-import { SmtpSink, tokenFrom } from '../support/smtp-sink';
+import { MountedHost, mountedHost } from '../support/host-app';
+import { testPlatforms } from '../support/platforms';
+import { tokenFrom } from '../support/smtp-sink';
 
 const OLD_PASSWORD = 'old copper kettle 2009';
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
@@ -49,78 +44,39 @@ class AccountsWithFailingSessions implements PasswordResetUserStore {
   }
 }
 
-@Module({
-  providers: [AccountsWithFailingSessions],
-  exports: [AccountsWithFailingSessions],
-})
-class AccountsModule {}
-
 describe.each(testPlatforms())(
   'a password-changed listener that fails (%s)',
   (platform) => {
-    let smtp: SmtpSink;
-    const drops: Array<() => Promise<void>> = [];
-    const apps: INestApplication[] = [];
+    let host: MountedHost;
+    let accounts: AccountsWithFailingSessions;
+    afterEach(() => host.close());
 
-    beforeAll(async () => {
-      smtp = await new SmtpSink().start();
-    });
-    afterAll(async () => {
-      for (const app of apps) await app.close();
-      for (const drop of drops) await drop();
-      await smtp.stop();
-    });
-
-    async function host(failRequestOnListenerError: boolean): Promise<{
-      app: INestApplication;
-      logs: CapturingLogger;
-      accounts: AccountsWithFailingSessions;
-    }> {
-      const database = await createTestDatabase('sqlite');
-      drops.push(database.drop);
-      @Module({
-        imports: [
-          hostDatabase(database.url),
-          EventEmitterModule.forRoot(),
-          AccountsModule,
-          PasswordResetModule.forRootAsync({
-            imports: [AccountsModule],
-            inject: [AccountsWithFailingSessions],
-            useFactory: (accounts: AccountsWithFailingSessions) => ({
-              userStore: accounts,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/reset',
-              mail: { transport: smtp.url },
-              events: { failRequestOnListenerError },
-              delivery: { pollIntervalMs: 25 },
-            }),
-          }),
-        ],
-      })
-      class HostModule {}
-      const logs = new CapturingLogger();
-      const app = await initialised(
-        await NestFactory.create(HostModule, hostAdapter(platform), {
-          logger: logs,
-        }),
-      );
-      apps.push(app);
-      return { app, logs, accounts: app.get(AccountsWithFailingSessions) };
+    async function startHost(failRequestOnListenerError: boolean) {
+      host = await mountedHost({
+        platform,
+        userStore: AccountsWithFailingSessions,
+        imports: [EventEmitterModule.forRoot()],
+        options: { events: { failRequestOnListenerError } },
+      });
+      accounts = host.app.get(AccountsWithFailingSessions);
     }
 
-    async function resetToken(app: INestApplication): Promise<string> {
-      const before = smtp.mailsTo('mia@host.example').length;
-      await request(app.getHttpServer())
+    async function resetToken(): Promise<string> {
+      const before = host.smtp.mailsTo('mia@host.example').length;
+      await host
         .post('/auth/lostPassword')
         .send({ username: 'mia' })
         .expect(200, {});
-      const mails = await smtp.waitForMails('mia@host.example', before + 1);
+      const mails = await host.smtp.waitForMails(
+        'mia@host.example',
+        before + 1,
+      );
       return tokenFrom(mails[before]);
     }
 
     /** The "your password was changed" notice arrives whatever the listener did: it was queued with the change. */
     async function expectNoticeAfter(mailsBefore: number): Promise<void> {
-      const mails = await smtp.waitForMails(
+      const mails = await host.smtp.waitForMails(
         'mia@host.example',
         mailsBefore + 1,
       );
@@ -128,15 +84,15 @@ describe.each(testPlatforms())(
     }
 
     it('by default is logged as an error with the user, and the reset answers 200: the password was changed', async () => {
-      const { app, logs, accounts } = await host(false);
-      const token = await resetToken(app);
-      const mailsBefore = smtp.mailsTo('mia@host.example').length;
-      await request(app.getHttpServer())
+      await startHost(false);
+      const token = await resetToken();
+      const mailsBefore = host.smtp.mailsTo('mia@host.example').length;
+      await host
         .post('/auth/resetPassword')
         .send({ token, password: NEW_PASSWORD })
         .expect(200, {});
       expect(accounts.password).toBe(NEW_PASSWORD);
-      const failures = logs.lines.filter(
+      const failures = host.logs.lines.filter(
         (line) =>
           line.startsWith('error') &&
           line.includes(PasswordResetEvents.passwordChanged),
@@ -148,10 +104,10 @@ describe.each(testPlatforms())(
     });
 
     it('with failRequestOnListenerError answers 500 sessions_not_ended, saying the password was changed and the link is spent, which it is', async () => {
-      const { app, logs, accounts } = await host(true);
-      const token = await resetToken(app);
-      const mailsBefore = smtp.mailsTo('mia@host.example').length;
-      const failed = await request(app.getHttpServer())
+      await startHost(true);
+      const token = await resetToken();
+      const mailsBefore = host.smtp.mailsTo('mia@host.example').length;
+      const failed = await host
         .post('/auth/resetPassword')
         .send({ token, password: NEW_PASSWORD })
         .expect(500);
@@ -165,13 +121,13 @@ describe.each(testPlatforms())(
       });
       expect(accounts.password).toBe(NEW_PASSWORD);
       expect(
-        logs.lines.filter(
+        host.logs.lines.filter(
           (line) => line.startsWith('error') && line.includes('for user u-1'),
         ),
       ).toHaveLength(1);
       await expectNoticeAfter(mailsBefore);
       // Exactly as the message says: the link cannot be used again, and no second change happens.
-      const again = await request(app.getHttpServer())
+      const again = await host
         .post('/auth/resetPassword')
         .send({ token, password: 'another quiet lantern 2024' })
         .expect(400);
@@ -179,13 +135,13 @@ describe.each(testPlatforms())(
       expect(accounts.password).toBe(NEW_PASSWORD);
 
       // A browser's form post gets a page saying the same, in the reader's language.
-      const page = await request(app.getHttpServer())
+      const page = await host
         .post('/auth/resetPassword')
         .set('Accept', 'text/html')
         .set('Accept-Language', 'de')
         .type('form')
         .send({
-          token: await resetToken(app),
+          token: await resetToken(),
           password: 'third quiet lantern 2025',
         })
         .expect(500);

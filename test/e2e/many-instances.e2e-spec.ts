@@ -5,6 +5,7 @@ import {
 } from '../support/databases';
 import { distinctMailsTo, Instances } from '../support/instances';
 import type { ServerProcess } from '../support/server-process';
+import { waitingWork } from '../support/settled';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 const USERS = 150;
@@ -75,10 +76,7 @@ describeEachNetworkedDatabase(
     const queueEmpty = async () => {
       const dataSource = await instances.dataSource();
       try {
-        const [{ waiting }] = await dataSource.query(
-          "SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting",
-        );
-        return Number(waiting) === 0;
+        return (await waitingWork(dataSource)) === 0;
       } finally {
         await dataSource.destroy();
       }

@@ -1,14 +1,12 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import {
   PasswordResetMetrics,
-  PasswordResetModule,
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../../src';
@@ -18,18 +16,9 @@ import { OutboxMail } from '../../src/password-reset/mail/outbox-mail.entity';
 import { testDatabases } from '../support/databases';
 import { eventually } from '../support/eventually';
 import { newUser } from '../support/flow';
-import {
-  CapturingLogger,
-  startTestServer,
-  TestServer,
-} from '../support/harness';
-import {
-  hostAdapter,
-  hostDatabase,
-  HostSurroundings,
-  startHostSurroundings,
-} from '../support/host-app';
-import { initialised, testPlatforms } from '../support/platforms';
+import { startTestServer, TestServer } from '../support/harness';
+import { MountedHost, mountedHost } from '../support/host-app';
+import { testPlatforms } from '../support/platforms';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text';
 import { freePort, ServerProcess } from '../support/server-process';
 import { tokenFrom } from '../support/smtp-sink';
@@ -323,6 +312,7 @@ describe('GET /metrics, not switched on', () => {
 });
 
 /** A host's own accounts: one, known by its e-mail address. */
+@Injectable()
 class OneAccount implements PasswordResetUserStore {
   private readonly account: PasswordResetUser = {
     id: 'acct-1',
@@ -368,58 +358,35 @@ class HostMetricsController {
 describe.each(testPlatforms())(
   'metrics: true in a mounted host (%s)',
   (platform) => {
-    let surroundings: HostSurroundings;
-    let app: Awaited<ReturnType<typeof NestFactory.create>>;
+    let host: MountedHost;
 
     beforeAll(async () => {
-      surroundings = await startHostSurroundings();
-      const passwordReset = PasswordResetModule.forRoot({
-        metrics: true,
-        userStore: new OneAccount(),
-        jwtSecret: 'host-secret-host-secret-host-secret-host',
-        resetUrl: 'https://host.example/account/reset',
-        mail: {
-          transport: surroundings.smtp.url,
-          from: 'accounts@host.example',
-        },
-        delivery: { pollIntervalMs: 25 },
-      });
-      @Module({
-        imports: [hostDatabase(surroundings.databaseUrl), passwordReset],
+      host = await mountedHost({
+        platform,
+        userStore: OneAccount,
+        extras: { metrics: true },
         controllers: [HostMetricsController],
         providers: [HostMetrics],
-      })
-      class HostAppModule {}
-      app = await initialised(
-        await NestFactory.create(HostAppModule, hostAdapter(platform), {
-          logger: new CapturingLogger(),
-        }),
-      );
+      });
     });
-    afterAll(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterAll(() => host.close());
 
     it('adds no route: the host serves the registry it is given where it decides, queue gauges included', async () => {
-      await request(app.getHttpServer()).get('/metrics').expect(404);
-      await request(app.getHttpServer())
+      await host.get('/metrics').expect(404);
+      await host
         .post('/auth/lostPassword')
         .send({ username: 'ida@host.example' })
         .expect(200, {});
-      await surroundings.smtp.waitForMails('ida@host.example', 1);
+      await host.smtp.waitForMails('ida@host.example', 1);
       await eventually(async () =>
         expect(
-          await app
-            .get(DataSource)
+          await host.dataSource
             .getRepository(OutboxMail)
             .countBy({ status: 'sent' }),
         ).toBe(1),
       );
-      await request(app.getHttpServer()).get('/metrics').expect(404);
-      const res = await request(app.getHttpServer())
-        .get('/internal/metrics')
-        .expect(200);
+      await host.get('/metrics').expect(404);
+      const res = await host.get('/internal/metrics').expect(200);
       const samples = parsePrometheusText(res.text);
       expect(valueOf(samples, 'host_sign_ins_total')).toBe(1);
       expect(valueOf(samples, 'password_reset_requests_accepted_total')).toBe(

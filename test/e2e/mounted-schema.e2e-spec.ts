@@ -1,14 +1,8 @@
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import {
-  PASSWORD_RESET_ENTITIES,
-  PASSWORD_RESET_MIGRATIONS,
-  PasswordResetModule,
-} from '../../src';
+import { PASSWORD_RESET_ENTITIES, PASSWORD_RESET_MIGRATIONS } from '../../src';
 import { createTestDatabase, testDatabases } from '../support/databases';
-import { hostConnection } from '../support/host-app';
+import { hostConnection, startHostContext } from '../support/host-app';
 
 const MODULE_TABLES = [
   'password_reset_tokens',
@@ -30,10 +24,11 @@ async function closeHostDataSources(): Promise<void> {
 }
 
 /** A host application's start: its TypeORM connection as given, and the module. Resolves to the started context. */
-function startHost(typeOrm: TypeOrmModuleOptions) {
-  @Module({
-    imports: [
-      TypeOrmModule.forRootAsync({
+const startHost = (typeOrm: TypeOrmModuleOptions) =>
+  startHostContext(
+    {},
+    {
+      connection: TypeOrmModule.forRootAsync({
         useFactory: () => ({ ...typeOrm, retryAttempts: 0 }),
         dataSourceFactory: async (options) => {
           const dataSource = new DataSource(options!);
@@ -41,24 +36,8 @@ function startHost(typeOrm: TypeOrmModuleOptions) {
           return dataSource.initialize();
         },
       }),
-      PasswordResetModule.forRoot({
-        userStore: {
-          findByIdentifier: async () => null,
-          findById: async () => null,
-          setPassword: async () => undefined,
-        },
-        jwtSecret: 'host-secret-host-secret-host-secret-host',
-        resetUrl: 'https://host.example/account/reset',
-        mail: { transport: { jsonTransport: true } },
-      }),
-    ],
-  })
-  class HostModule {}
-  return NestFactory.createApplicationContext(HostModule, {
-    logger: false,
-    abortOnError: false,
-  });
-}
+    },
+  );
 
 async function withDataSource<T>(
   options: DataSourceOptions,

@@ -11,8 +11,6 @@ import {
   HttpException,
   INestApplication,
   Injectable,
-  Module,
-  ModuleMetadata,
   NestInterceptor,
   Post,
   RequestMethod,
@@ -26,29 +24,20 @@ import {
   APP_FILTER,
   APP_GUARD,
   HttpAdapterHost,
-  NestFactory,
   Reflector,
 } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import {
   SkipThrottle,
   ThrottlerGuard,
   ThrottlerModule,
 } from '@nestjs/throttler';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { IsString } from 'class-validator';
 import { map, Observable } from 'rxjs';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import {
   normaliseIdentifier,
-  PASSWORD_RESET_ENTITIES,
-  PASSWORD_RESET_MIGRATIONS,
   PasswordResetEvents,
-  PasswordResetModule,
   PasswordResetModuleExtras,
   PasswordResetModuleOptions,
   passwordResetRoutes,
@@ -58,15 +47,14 @@ import {
   PasswordChangedEvent,
 } from '../../src';
 import {
-  hostAdapter,
-  hostDatabase,
-  HostSurroundings,
-  startHostSurroundings,
+  MountedHost,
+  mountedHost,
+  MountedHostSetup,
+  startHostContext,
 } from '../support/host-app';
-import { CapturingLogger } from '../support/harness';
 import { nestedJson } from '../support/nested-json';
 import { BROWSER_ACCEPT, expectPageHeaders } from '../support/pages';
-import { initialised, TestPlatform, testPlatforms } from '../support/platforms';
+import { TestPlatform, testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 /** A host application's own accounts and sessions, with string ids. */
@@ -125,54 +113,23 @@ class HostAccounts implements PasswordResetUserStore {
   }
 }
 
-@Module({ providers: [HostAccounts], exports: [HostAccounts] })
-class HostAccountsModule {}
-
 describe.each(testPlatforms())(
   'the module mounted into a host application (pages off) (%s)',
   (platform) => {
     let app: INestApplication;
     let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
+    let host: MountedHost;
 
     beforeAll(async () => {
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
-
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl),
-          EventEmitterModule.forRoot(),
-          HostAccountsModule,
-          PasswordResetModule.forRootAsync({
-            imports: [HostAccountsModule],
-            inject: [HostAccounts],
-            useFactory: (accounts: HostAccounts) => ({
-              userStore: accounts,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/account/reset',
-              mail: {
-                transport: smtp.url,
-                from: 'accounts@host.example',
-                productName: 'Host',
-              },
-              delivery: { pollIntervalMs: 25 },
-            }),
-          }),
-        ],
-      })
-      class HostAppModule {}
-
-      app = await initialised(
-        await NestFactory.create(HostAppModule, hostAdapter(platform), {
-          logger: new CapturingLogger(),
-        }),
-      );
+      host = await mountedHost({
+        platform,
+        userStore: HostAccounts,
+        imports: [EventEmitterModule.forRoot()],
+        options: { mail: { productName: 'Host' } },
+      });
+      ({ app, smtp } = host);
     });
-    afterAll(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterAll(() => host.close());
 
     /** Asks for a reset and returns the token of the reset mail it brings (notices may arrive in between). */
     async function newResetToken(): Promise<string> {
@@ -283,46 +240,18 @@ describe.each(testPlatforms())(
 describe.each(testPlatforms())(
   'a host without helmet that serves the pages and sets no rate limits (%s)',
   (platform) => {
-    let app: INestApplication;
-    let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
-    const http = () => request(app.getHttpServer());
+    let host: MountedHost;
+    const http = () => request(host.http);
 
     // A fresh host for each test: each counts its requests against the limits from zero.
     beforeEach(async () => {
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
-
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl),
-          HostAccountsModule,
-          PasswordResetModule.forRootAsync({
-            pages: true,
-            imports: [HostAccountsModule],
-            inject: [HostAccounts],
-            useFactory: (accounts: HostAccounts) => ({
-              userStore: accounts,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/account/reset',
-              mail: { transport: smtp.url, from: 'accounts@host.example' },
-              delivery: { pollIntervalMs: 25 },
-            }),
-          }),
-        ],
-      })
-      class PagesHostModule {}
-
-      app = await initialised(
-        await NestFactory.create(PagesHostModule, hostAdapter(platform), {
-          logger: new CapturingLogger(),
-        }),
-      );
+      host = await mountedHost({
+        platform,
+        userStore: HostAccounts,
+        extras: { pages: true },
+      });
     });
-    afterEach(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterEach(() => host.close());
 
     it('sends every page of the flow with no referrer, no store, its CSP and no framing, from the module alone', async () => {
       const formPost = (path: string) =>
@@ -359,7 +288,9 @@ describe.each(testPlatforms())(
         400,
         'Something went wrong',
       );
-      const token = tokenFrom((await smtp.waitForMails('zoe@host.example'))[0]);
+      const token = tokenFrom(
+        (await host.smtp.waitForMails('zoe@host.example'))[0],
+      );
       await page(
         http().get('/auth/resetPassword').query({ token }),
         200,
@@ -482,64 +413,34 @@ const badRequest = (code: string, message: string) => ({
 describe.each(testPlatforms())(
   'a host with its own global pipe, filter, interceptor, prefix and body parsing, and no EventEmitterModule (%s)',
   (platform) => {
-    let app: INestApplication;
-    let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
-    const post = (path: string) => request(app.getHttpServer()).post(path);
+    let host: MountedHost;
 
     beforeAll(async () => {
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
-
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl),
-          HostAccountsModule,
-          PasswordResetModule.forRootAsync({
-            imports: [HostAccountsModule],
-            inject: [HostAccounts],
-            useFactory: (accounts: HostAccounts) => ({
-              userStore: accounts,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/account/reset',
-              mail: { transport: smtp.url, from: 'accounts@host.example' },
-              rateLimit: {
-                lostPasswordPerMinute: 0,
-                resetPasswordPerMinute: 3,
-              },
-              delivery: { pollIntervalMs: 25 },
-            }),
-          }),
-        ],
+      host = await mountedHost({
+        platform,
+        userStore: HostAccounts,
         controllers: [HostNotesController],
-      })
-      class HostAppModule {}
-
-      // The way hosts write their e2e tests: the HTTP adapter arrives after the module was created.
-      const testingModule = await Test.createTestingModule({
-        imports: [HostAppModule],
-      })
-        .setLogger(new CapturingLogger())
-        .compile();
-      app = testingModule.createNestApplication(
-        platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
-      );
-      app.useGlobalPipes(
-        new ValidationPipe({
-          whitelist: true,
-          forbidNonWhitelisted: true,
-          transform: true,
-        }),
-      );
-      app.useGlobalFilters(new HostErrors(app.get(HttpAdapterHost)));
-      app.useGlobalInterceptors(new WrapInData());
-      app.setGlobalPrefix('api');
-      await initialised(app);
+        options: {
+          rateLimit: { lostPasswordPerMinute: 0, resetPasswordPerMinute: 3 },
+        },
+        // The way hosts write their e2e tests: the HTTP adapter arrives after the module was created.
+        testingModule: true,
+        configure: (app) =>
+          app
+            .useGlobalPipes(
+              new ValidationPipe({
+                whitelist: true,
+                forbidNonWhitelisted: true,
+                transform: true,
+              }),
+            )
+            .useGlobalFilters(new HostErrors(app.get(HttpAdapterHost)))
+            .useGlobalInterceptors(new WrapInData())
+            .setGlobalPrefix('api'),
+      });
     });
-    afterAll(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterAll(() => host.close());
+    const post = (path: string) => host.post(path);
 
     it("leaves the host's own route to the host's parser, pipe, interceptor and filter, with the host's limits", async () => {
       await post('/api/notes')
@@ -690,98 +591,25 @@ describe.each(testPlatforms())(
       await post('/api/auth/lostPassword')
         .send({ username: 'zoe@host.example' })
         .expect(200, {});
-      const [mail] = await smtp.waitForMails('zoe@host.example');
+      const [mail] = await host.smtp.waitForMails('zoe@host.example');
       await post('/api/auth/resetPassword')
         .send({
           token: tokenFrom(mail),
           password: 'quiet lantern orbit 1987 meadow',
         })
         .expect(200, {});
-      expect(app.get(HostAccounts).accounts.get('acct-7f3a')!.password).toBe(
-        'quiet lantern orbit 1987 meadow',
-      );
+      expect(
+        host.app.get(HostAccounts).accounts.get('acct-7f3a')!.password,
+      ).toBe('quiet lantern orbit 1987 meadow');
     });
   },
 );
 
-/** What a host builds around the module, beside its database and SMTP server. */
-interface HostSetup extends Pick<
-  ModuleMetadata,
-  'imports' | 'providers' | 'controllers'
-> {
-  /** The options given beside the factory. */
-  extras?: PasswordResetModuleExtras;
-  /** Options of the factory's, over a working set. */
-  options?: Partial<PasswordResetModuleOptions>;
-  /** The name of the host's only connection; unnamed by default. */
-  connection?: string;
-  /** Global setup before `app.init()`. */
-  configure?: (app: INestApplication) => void;
-}
-
-interface MountedHost {
-  app: INestApplication;
-  smtp: SmtpSink;
-  post(path: string): request.Test;
-  get(path: string): request.Test;
-  close(): Promise<void>;
-}
-
-async function startMountedHost(
+/** A host with the accounts above, given what else it builds around the module. */
+const startMountedHost = (
   platform: TestPlatform,
-  setup: HostSetup,
-): Promise<MountedHost> {
-  const surroundings = await startHostSurroundings();
-  @Module({
-    imports: [
-      hostDatabase(surroundings.databaseUrl, { name: setup.connection }),
-      HostAccountsModule,
-      ...(setup.imports ?? []),
-      PasswordResetModule.forRootAsync({
-        imports: [HostAccountsModule],
-        inject: [HostAccounts],
-        useFactory: (accounts: HostAccounts) => ({
-          userStore: accounts,
-          jwtSecret: 'host-secret-host-secret-host-secret-host',
-          resetUrl: 'https://host.example/account/reset',
-          mail: {
-            transport: surroundings.smtp.url,
-            from: 'accounts@host.example',
-          },
-          delivery: { pollIntervalMs: 25 },
-          ...setup.options,
-        }),
-        ...setup.extras,
-      }),
-    ],
-    providers: setup.providers,
-    controllers: setup.controllers,
-  })
-  class MountedHostModule {}
-
-  try {
-    const app = await NestFactory.create(
-      MountedHostModule,
-      hostAdapter(platform),
-      { logger: new CapturingLogger(), abortOnError: false },
-    );
-    setup.configure?.(app);
-    await initialised(app);
-    return {
-      app,
-      smtp: surroundings.smtp,
-      post: (path) => request(app.getHttpServer()).post(path),
-      get: (path) => request(app.getHttpServer()).get(path),
-      close: async () => {
-        await app.close();
-        await surroundings.stop();
-      },
-    };
-  } catch (error) {
-    await surroundings.stop();
-    throw error;
-  }
-}
+  setup: Omit<MountedHostSetup, 'platform' | 'userStore'>,
+) => mountedHost({ platform, userStore: HostAccounts, ...setup });
 
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
 
@@ -1056,14 +884,14 @@ describe.each(testPlatforms())(
   (platform) => {
     it('runs the whole flow on it, given its name as `dataSource`', async () => {
       const host = await startMountedHost(platform, {
-        connection: 'main',
+        database: { name: 'main' },
         extras: { dataSource: 'main' },
       });
       try {
         await resetThroughHttp(host, '/auth');
-        const [{ rows }] = await host.app
-          .get<DataSource>(getDataSourceToken('main'))
-          .query('SELECT COUNT(*) AS "rows" FROM password_reset_tokens');
+        const [{ rows }] = await host.dataSource.query(
+          'SELECT COUNT(*) AS "rows" FROM password_reset_tokens',
+        );
         expect(Number(rows)).toBe(1);
       } finally {
         await host.close();
@@ -1073,36 +901,8 @@ describe.each(testPlatforms())(
 );
 
 describe('the module refuses a configuration that would be unsafe', () => {
-  const attempt = (overrides: Record<string, unknown>) =>
-    NestFactory.createApplicationContext(
-      (() => {
-        @Module({
-          imports: [
-            TypeOrmModule.forRoot({
-              type: 'better-sqlite3',
-              database: ':memory:',
-              entities: PASSWORD_RESET_ENTITIES,
-              migrations: PASSWORD_RESET_MIGRATIONS,
-              migrationsRun: true,
-            }),
-            EventEmitterModule.forRoot(),
-            PasswordResetModule.forRoot({
-              userStore: new HostAccounts(),
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/account/reset',
-              mail: {
-                transport: { jsonTransport: true },
-                from: 'accounts@host.example',
-              },
-              ...overrides,
-            }),
-          ],
-        })
-        class UnsafeHostModule {}
-        return UnsafeHostModule;
-      })(),
-      { logger: false, abortOnError: false },
-    );
+  const attempt = (overrides: Partial<PasswordResetModuleOptions>) =>
+    startHostContext(overrides, { imports: [EventEmitterModule.forRoot()] });
 
   it('such as a JWT secret shorter than 32 characters, or a reset URL or breached-password service that is not http(s)', async () => {
     await expect(attempt({ jwtSecret: 'short' })).rejects.toThrow(

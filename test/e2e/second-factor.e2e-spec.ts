@@ -1,23 +1,15 @@
-import { INestApplication, Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import request from 'supertest';
 import {
   PasswordResetEvents,
-  PasswordResetModule,
   PasswordResetRefusedEvent,
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../../src';
 import { eventually } from '../support/eventually';
-import { CapturingLogger } from '../support/harness';
-import {
-  hostAdapter,
-  hostDatabase,
-  HostSurroundings,
-  startHostSurroundings,
-} from '../support/host-app';
-import { initialised, testPlatforms } from '../support/platforms';
+import { MountedHost, mountedHost } from '../support/host-app';
+import { testPlatforms } from '../support/platforms';
 import { SmtpSink, tokenFrom } from '../support/smtp-sink';
 
 const CODE = '246810';
@@ -57,67 +49,36 @@ class AccountsWithSecondFactor implements PasswordResetUserStore {
   async endSessions(): Promise<void> {}
 }
 
-@Module({
-  providers: [AccountsWithSecondFactor],
-  exports: [AccountsWithSecondFactor],
-})
-class AccountsModule {}
-
 describe.each(testPlatforms())(
   'a host whose users may have a second factor (%s)',
   (platform) => {
-    let app: INestApplication;
+    let host: MountedHost;
     let smtp: SmtpSink;
-    let surroundings: HostSurroundings;
     let accounts: AccountsWithSecondFactor;
     const refusals: PasswordResetRefusedEvent[] = [];
-    const post = (path: string) => request(app.getHttpServer()).post(path);
+    const post = (path: string) => host.post(path);
 
     beforeAll(async () => {
-      surroundings = await startHostSurroundings();
-      smtp = surroundings.smtp;
-      @Module({
-        imports: [
-          hostDatabase(surroundings.databaseUrl),
-          EventEmitterModule.forRoot(),
-          AccountsModule,
-          PasswordResetModule.forRootAsync({
-            pages: true,
-            imports: [AccountsModule],
-            inject: [AccountsWithSecondFactor],
-            useFactory: (store: AccountsWithSecondFactor) => ({
-              userStore: store,
-              jwtSecret: 'host-secret-host-secret-host-secret-host',
-              resetUrl: 'https://host.example/reset',
-              mail: { transport: smtp.url },
-              delivery: { pollIntervalMs: 25 },
-              // Kim asks for a link, and guesses codes, in most tests here: the limits are not the subject.
-              accountLimit: { max: 100, windowMs: 60 * 60 * 1000 },
-              rateLimit: {
-                lostPasswordPerMinute: 0,
-                resetPasswordPerMinute: 0,
-              },
-            }),
-          }),
-        ],
-      })
-      class HostModule {}
-      app = await initialised(
-        await NestFactory.create(HostModule, hostAdapter(platform), {
-          logger: new CapturingLogger(),
-        }),
-      );
-      accounts = app.get(AccountsWithSecondFactor);
-      app
+      host = await mountedHost({
+        platform,
+        userStore: AccountsWithSecondFactor,
+        imports: [EventEmitterModule.forRoot()],
+        extras: { pages: true },
+        options: {
+          // Kim asks for a link, and guesses codes, in most tests here: the limits are not the subject.
+          accountLimit: { max: 100, windowMs: 60 * 60 * 1000 },
+          rateLimit: { lostPasswordPerMinute: 0, resetPasswordPerMinute: 0 },
+        },
+      });
+      smtp = host.smtp;
+      accounts = host.app.get(AccountsWithSecondFactor);
+      host.app
         .get(EventEmitter2)
         .on(PasswordResetEvents.refused, (event: PasswordResetRefusedEvent) =>
           refusals.push(event),
         );
     });
-    afterAll(async () => {
-      await app.close();
-      await surroundings.stop();
-    });
+    afterAll(() => host.close());
 
     async function resetToken(username: string): Promise<string> {
       const email = `${username}@host.example`;
@@ -219,11 +180,8 @@ describe.each(testPlatforms())(
           .body,
       ).toMatchObject({ code: 'invalid_token' });
       expect(
-        (
-          await request(app.getHttpServer()).get(
-            `/auth/resetPassword?token=${token}`,
-          )
-        ).text,
+        (await request(host.http).get(`/auth/resetPassword?token=${token}`))
+          .text,
       ).toContain('This link no longer works');
       expect(accounts.passwords.has('u-kim')).toBe(false);
     }
@@ -324,7 +282,7 @@ describe.each(testPlatforms())(
       const kims = await resetToken('kim');
       expect(
         (
-          await request(app.getHttpServer())
+          await request(host.http)
             .get(`/auth/resetPassword?token=${kims}`)
             .expect(200)
         ).text,
@@ -332,7 +290,7 @@ describe.each(testPlatforms())(
       const lees = await resetToken('lee');
       expect(
         (
-          await request(app.getHttpServer())
+          await request(host.http)
             .get(`/auth/resetPassword?token=${lees}`)
             .expect(200)
         ).text,

@@ -7,6 +7,7 @@ import { createServer } from '../../src/server';
 import { UsersService } from '../../src/users/users.service';
 import { createTestDatabase } from './databases';
 import { initialised, TestPlatform } from './platforms';
+import { settled } from './settled';
 import { SmtpSink } from './smtp-sink';
 
 /** Real time plus an offset that tests move forward instead of sleeping. */
@@ -115,15 +116,7 @@ export async function startTestServer(
     dataSource,
     users: app.get(UsersService),
     logs,
-    settle: async () => {
-      for (;;) {
-        const [{ waiting }] = await dataSource.query(
-          `SELECT (SELECT COUNT(*) FROM password_reset_requests) + (SELECT COUNT(*) FROM password_reset_outbox WHERE status IN ('pending', 'sending')) AS waiting`,
-        );
-        if (Number(waiting) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    settle: () => settled(dataSource),
     close: async () => {
       await app.close();
       await smtp.stop();
