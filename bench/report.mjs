@@ -1,4 +1,4 @@
-// The README's benchmark table and the SVG chart, from the figures of a run.
+// docs/benchmarks.md's tables and the SVG chart, from the figures of a run.
 // bench/run.mjs uses it at the end of a run; on its own,
 //
 //   node bench/report.mjs [bench/results.json]
@@ -94,7 +94,7 @@ const judged = (value, test) => (Number.isFinite(value) ? test(value) : null);
 const fixed = (value, digits) =>
   Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 
-/** Each target of the issue with the figure it is judged by; `met` is null when the figure is missing. */
+/** Each target with the figure it is judged by; `met` is null when the figure is missing. */
 export function targetsOf(results) {
   const f = figuresOf(results);
   const growthMet = (platform) =>
@@ -211,7 +211,7 @@ function throughputRows(results) {
 const residentAfterRounds = (platform) =>
   platform.ours.rounds.map((round) => fixed(round.residentMiB, 1)).join(' / ');
 
-/** The README's table, and the other figures under it, in Markdown. */
+/** docs/benchmarks.md's tables for one run, in Markdown. */
 export function markdownReport(results) {
   const { machine, settings } = results;
   const f = figuresOf(results);
@@ -293,7 +293,7 @@ export function markdownReport(results) {
     ),
     '',
     markdownTable(
-      ['target (issue 11)', 'figure', ''],
+      ['target', 'figure', ''],
       targetsOf(results).map((t) => [t.name, t.figure, verdict(t.met)]),
       ['left', 'right', 'left'],
     ),

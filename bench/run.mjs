@@ -1,6 +1,6 @@
-// `npm run bench`: every benchmark of the README's Benchmarks section in one
-// run, written to bench/results.json (every figure) and bench/results.svg (the
-// throughput chart), and printed as the README's table (bench/report.mjs prints
+// `npm run bench`: every benchmark of docs/benchmarks.md in one run, written
+// to bench/results.json (every figure) and bench/results.svg (the throughput
+// chart), and printed as that page's tables (bench/report.mjs prints
 // it again from results.json). `npm run bench -- --quick` is a smoke run of
 // every part in about a minute, written to a temporary directory instead:
 // its figures mean nothing.

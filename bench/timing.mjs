@@ -348,7 +348,7 @@ function printReport(
   ];
 
   console.log('');
-  console.log('## Result (Markdown, for the README)');
+  console.log('## Result (Markdown, for docs/benchmarks.md)');
   console.log('');
   console.log(
     `${samples.length} sequential requests (${perClass} per class, random order) after ${WARMUP} warm-up requests; ` +

@@ -48,7 +48,7 @@ class HostSession {
   userId: string;
 }
 
-/** The host's own audit table, as the README's example keeps it. */
+/** The host's own audit table, as the example in docs/events.md keeps it. */
 @Entity('host_audit')
 class HostAuditEntry {
   @PrimaryGeneratedColumn()
@@ -143,7 +143,7 @@ class HostAccounts implements PasswordResetUserStore {
   }
 }
 
-/** Writes each audit event to the host's table, as the README shows. */
+/** Writes each audit event to the host's table, as docs/events.md shows. */
 @Injectable()
 class PasswordResetAudit {
   /** Listeners that misbehave: they must change no answer. */
