@@ -99,6 +99,58 @@ function packageHasOwnTypes(name) {
   }
 }
 
+/** POSTs to the host: the answer's status, headers, body (parsed if JSON) and the end of the host's log so far. */
+async function send(
+  host,
+  path,
+  body,
+  { contentType = 'application/json', headers = {} } = {},
+) {
+  const hostLog = () => `host log (end):\n${host.output().slice(-2000)}`;
+  let response;
+  try {
+    response = await fetch(`${host.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        accept: 'application/json',
+        ...headers,
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`POST ${path}: ${error.message}\n${hostLog()}`);
+  }
+  const text = await response.text();
+  let parsed = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: the text as it came.
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: parsed,
+    hostLog,
+  };
+}
+
+/** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
+function assertAnswer(answer, status, expected) {
+  const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
+  assert.equal(answer.status, status, `${described}\n${answer.hostLog()}`);
+  if (expected === undefined) return;
+  if (Object.keys(expected).length === 0)
+    return assert.deepEqual(answer.body, {}, described);
+  for (const [field, value] of Object.entries(expected)) {
+    if (value instanceof RegExp)
+      assert.match(String(answer.body?.[field]), value, described);
+    else assert.equal(answer.body?.[field], value, described);
+  }
+}
+
 describe('the packed tarball', () => {
   const declared = new Set([
     ...Object.keys(manifest.dependencies),
@@ -204,67 +256,14 @@ for (const combination of hostCombinations) {
       });
       after(() => host?.stop());
 
-      const hostLogTail = () =>
-        `host log (end):\n${host.output().slice(-2000)}`;
-
-      async function send(
-        path,
-        body,
-        { contentType = 'application/json', headers = {} } = {},
-      ) {
-        let response;
-        try {
-          response = await fetch(`${host.url}${path}`, {
-            method: 'POST',
-            headers: {
-              'content-type': contentType,
-              accept: 'application/json',
-              ...headers,
-            },
-            body: typeof body === 'string' ? body : JSON.stringify(body),
-            signal: AbortSignal.timeout(10_000),
-          });
-        } catch (error) {
-          throw new Error(`POST ${path}: ${error.message}\n${hostLogTail()}`);
-        }
-        const text = await response.text();
-        try {
-          return {
-            status: response.status,
-            headers: response.headers,
-            body: JSON.parse(text),
-          };
-        } catch {
-          return {
-            status: response.status,
-            headers: response.headers,
-            body: text,
-          };
-        }
-      }
-
       /** A route of the module's, under the host's prefix. */
       const post = (path, body, contentType) =>
-        send(`${combination.prefix}${path}`, body, { contentType });
+        send(host, `${combination.prefix}${path}`, body, { contentType });
       /** A route of the host's own, under its version, with the headers its guard wants (if it has one). */
       const hostPath = (path) =>
         `${combination.hostPrefix ?? combination.prefix}${path}`;
       const postToHost = (path, body, headers = combination.hostHeaders) =>
-        send(hostPath(path), body, { headers });
-
-      /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
-      function assertAnswer(answer, status, expected) {
-        const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
-        assert.equal(answer.status, status, `${described}\n${hostLogTail()}`);
-        if (expected === undefined) return;
-        if (Object.keys(expected).length === 0)
-          return assert.deepEqual(answer.body, {}, described);
-        for (const [field, value] of Object.entries(expected)) {
-          if (value instanceof RegExp)
-            assert.match(String(answer.body?.[field]), value, described);
-          else assert.equal(answer.body?.[field], value, described);
-        }
-      }
+        send(host, hostPath(path), body, { headers });
 
       /** The status `GET /me` answers for the session. */
       async function sessionStatus(session) {
