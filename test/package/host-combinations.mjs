@@ -126,6 +126,21 @@ const namedConnectionEdits = {
   ],
 };
 
+/**
+ * Compiled to CommonJS with the declarations of every package checked (such a
+ * host installs prom-client, which PasswordResetMetrics' declarations name).
+ * Nest 12's packages are ES modules only: TypeScript before 5.8 lets a CommonJS
+ * host import them with module commonjs (resolving by main and types), not
+ * with nodenext; that is Nest's floor, not the package's.
+ */
+const libCheckedCommonJs = [
+  [
+    '"module": "nodenext"',
+    '"module": "commonjs",\n    "esModuleInterop": true',
+  ],
+  ['"skipLibCheck": true', '"skipLibCheck": false'],
+];
+
 export const hostCombinations = [
   {
     id: 'nest11-typeorm03-express',
@@ -161,16 +176,18 @@ export const hostCombinations = [
     hostHeaders: { 'x-api-key': HOST_API_KEY },
   },
   {
-    id: 'nest12-typeorm1-express-named-connection',
-    name: "Nest 12 + TypeORM 1.x + Express, its only connection named 'main'",
-    dependencies: {},
-    edits: namedConnectionEdits,
+    id: 'nest12-typeorm100-named-connection-lib-check',
+    name: "Nest 12 + TypeORM 1.0.0 + Express, its only connection named 'main', compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false",
+    // The lowest bounds on Nest 12: TypeORM's first 1.x, TypeScript 5.0.
+    dependencies: { typeorm: '1.0.0', 'prom-client': '^15.0.0' },
+    devDependencies: { typescript: '~5.0.4' },
+    edits: { ...namedConnectionEdits, 'tsconfig.json': libCheckedCommonJs },
     prefix: '',
   },
   {
     id: 'nest11-typeorm0320-typescript50-lib-check',
     name: 'Nest 11 + TypeORM 0.3.20 + Express, compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false',
-    // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts, prom-client is what PasswordResetMetrics' declarations name.
+    // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts.
     dependencies: {
       ...nest11,
       typeorm: '0.3.20',
@@ -178,15 +195,7 @@ export const hostCombinations = [
       'prom-client': '^15.0.0',
     },
     devDependencies: { typescript: '~5.0.4' },
-    edits: {
-      'tsconfig.json': [
-        [
-          '"module": "nodenext"',
-          '"module": "commonjs",\n    "esModuleInterop": true',
-        ],
-        ['"skipLibCheck": true', '"skipLibCheck": false'],
-      ],
-    },
+    edits: { 'tsconfig.json': libCheckedCommonJs },
     prefix: '',
   },
 ];
