@@ -8,8 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildHost, installedCopies, startHost } from './host-app.mjs';
-import { hostCombinations } from './host-combinations.mjs';
+import { createDatabase } from './databases.mjs';
+import {
+  buildHost,
+  failedStart,
+  installedCopies,
+  runHostScript,
+  startHost,
+} from './host-app.mjs';
+import { autoLoadedHost, hostCombinations } from './host-combinations.mjs';
 import { packagesImportedBy } from './package-imports.mjs';
 import { resetTokenIn, startSmtpSink } from './smtp-sink.mjs';
 import { packRepository, unpack } from './tarball.mjs';
@@ -29,7 +36,7 @@ function awaitedLater(promise) {
 // Packing once and installing every host at the same time, all from one npm cache, keeps the run short.
 const packed = awaitedLater(packRepository(repositoryRoot, workRoot));
 const builtHosts = new Map(
-  hostCombinations.map((combination) => [
+  [...hostCombinations, autoLoadedHost].map((combination) => [
     combination.id,
     awaitedLater(
       packed.then(({ path }) =>
@@ -430,3 +437,119 @@ for (const combination of hostCombinations) {
     });
   });
 }
+
+describe(autoLoadedHost.name, () => {
+  let built;
+  before(async () => (built = await builtHosts.get(autoLoadedHost.id)));
+
+  const checkAgain =
+    ": add PASSWORD_RESET_MIGRATIONS to the DataSource's migrations and run them.";
+
+  for (const { title, server, databaseType, foldedColumn } of [
+    { title: 'PostgreSQL', server: 'postgres', databaseType: 'postgres' },
+    {
+      title: "MariaDB, TypeORM's driver type mariadb",
+      server: 'mariadb',
+      databaseType: 'mariadb',
+      // Only MariaDB/MySQL have collations that fold case.
+      foldedColumn: true,
+    },
+    {
+      title: "MariaDB, TypeORM's driver type mysql",
+      server: 'mariadb',
+      databaseType: 'mysql',
+    },
+  ]) {
+    describe(title, () => {
+      let database;
+      before(async () => (database = await createDatabase(server)));
+      after(() => database?.drop());
+
+      const environment = (schema) => ({
+        DATABASE_TYPE: databaseType,
+        DATABASE_URL: database.url,
+        HOST_SCHEMA: schema,
+        RESET_JWT_SECRET: 'c'.repeat(16) + 'd'.repeat(16),
+        RESET_URL: 'https://app.example.com/reset-password',
+        SMTP_URL: smtp.url,
+        NODE_ENV: 'test',
+        NO_COLOR: '1',
+      });
+
+      /** Starts the host on `schema`: a user signs up, has a reset link mailed, resets with it and logs in with the new password. */
+      async function resetAPassword(schema) {
+        const host = await startHost(built.directory, environment(schema));
+        try {
+          const username = `carol-${databaseType}-${schema}`;
+          const email = `${username}@auto-loaded.example`;
+          const password = 'violet kettle drums at noon';
+          assertAnswer(
+            await send(host, '/users', {
+              username,
+              email,
+              password: 'correct horse battery staple',
+            }),
+            201,
+          );
+          assertAnswer(
+            await send(host, '/auth/lostPassword', { username }),
+            200,
+            {},
+          );
+          const token = resetTokenIn(await smtp.waitForMailTo(email));
+          assertAnswer(
+            await send(host, '/auth/resetPassword', { token, password }),
+            200,
+            {},
+          );
+          assertAnswer(await send(host, '/login', { username, password }), 200);
+        } finally {
+          await host.stop();
+        }
+      }
+
+      async function assertStartStops(schema, sentence) {
+        const { code, output } = await failedStart(
+          built.directory,
+          environment(schema),
+        );
+        assert.ok(
+          code !== 0 && output.includes(sentence),
+          `exit code ${code}, and the output lacks ${JSON.stringify(sentence)}:\n${output}`,
+        );
+      }
+
+      it('with the migrations forgotten, exits at start with one sentence that names what is missing and PASSWORD_RESET_MIGRATIONS', () =>
+        assertStartStops(
+          'forgotten',
+          `PasswordResetModule: the database lacks table password_reset_tokens, table password_reset_requests, table password_reset_outbox, table password_reset_account_locks${checkAgain}`,
+        ));
+
+      it('with synchronize, starts on the new database and resets a password', () =>
+        resetAPassword('synchronize'));
+
+      if (foldedColumn)
+        it('with an identifier column that folds case, as an older synchronize made it, exits at start with one sentence', async () => {
+          await database.query(
+            'ALTER TABLE password_reset_outbox MODIFY user_id varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL',
+          );
+          await assertStartStops(
+            'forgotten',
+            `PasswordResetModule: column password_reset_outbox.user_id compares by utf8mb4_general_ci, not a binary collation${checkAgain}`,
+          );
+        });
+
+      it('moved to the migrations (synchronize off, migrationsRun), runs them on the tables synchronize made and resets a password', () =>
+        resetAPassword('migrations'));
+
+      it("then TypeORM finds nothing of the module's tables to change (what migration:generate would write)", async () => {
+        const pending = await runHostScript(
+          built.directory,
+          'dist/pending-schema-changes.js',
+          environment('migrations'),
+        );
+        assert.deepEqual(JSON.parse(pending), []);
+      });
+    });
+  }
+});
