@@ -21,11 +21,11 @@ async function timed(step) {
   return Math.round(performance.now() - started) / 1000;
 }
 
-async function runIn(directory, command, args) {
+async function runIn(directory, command, args, environment = {}) {
   try {
     return await run(command, args, {
       cwd: directory,
-      env: cleanEnvironment,
+      env: { ...cleanEnvironment, ...environment },
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
@@ -33,6 +33,17 @@ async function runIn(directory, command, args) {
       `\`${command} ${args.join(' ')}\` failed in ${directory}:\n${error.stderr || error.stdout || error.message}`,
     );
   }
+}
+
+/** Runs a script the host compiled (`dist/…`) to its end: what it printed. */
+export async function runHostScript(directory, script, environment) {
+  const { stdout } = await runIn(
+    directory,
+    process.execPath,
+    [script],
+    environment,
+  );
+  return stdout;
 }
 
 /** The example's package.json with the combination's versions, and the packed module instead of the registry's. */
@@ -118,8 +129,8 @@ async function freePort() {
   return port;
 }
 
-/** Starts the built host and waits until it answers HTTP; its output is kept for failure messages. */
-export async function startHost(directory, environment) {
+/** The built host's process on a free port; its output is kept for failure messages. */
+async function spawnHost(directory, environment) {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: directory,
@@ -129,23 +140,30 @@ export async function startHost(directory, environment) {
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const host = {
+  return {
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    exitCode: () => child.exitCode,
+    exited,
     async stop() {
       if (child.exitCode === null) child.kill();
       await exited;
     },
   };
+}
+
+/** Starts the built host and waits until it answers HTTP. */
+export async function startHost(directory, environment) {
+  const host = await spawnHost(directory, environment);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null)
+    if (host.exitCode() !== null)
       throw new Error(
-        `the host exited with code ${child.exitCode} before it answered:\n${output}`,
+        `the host exited with code ${host.exitCode()} before it answered:\n${host.output()}`,
       );
     if (Date.now() > deadline) {
       await host.stop();
-      throw new Error(`the host did not answer within 60 s:\n${output}`);
+      throw new Error(`the host did not answer within 60 s:\n${host.output()}`);
     }
     try {
       await fetch(host.url);
@@ -154,4 +172,19 @@ export async function startHost(directory, environment) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** Starts the built host, expected not to start: its exit code and output, once it has exited (within 60 s, or it is stopped and that is an error). */
+export async function failedStart(directory, environment) {
+  const host = await spawnHost(directory, environment);
+  const timedOut = Symbol('timed out');
+  const outcome = await Promise.race([
+    host.exited,
+    new Promise((resolve) => setTimeout(resolve, 60_000, timedOut).unref()),
+  ]);
+  if (outcome === timedOut) {
+    await host.stop();
+    throw new Error(`the host was still running after 60 s:\n${host.output()}`);
+  }
+  return { code: host.exitCode(), output: host.output() };
 }

@@ -8,8 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildHost, installedCopies, startHost } from './host-app.mjs';
-import { hostCombinations } from './host-combinations.mjs';
+import { createDatabase } from './databases.mjs';
+import {
+  buildHost,
+  failedStart,
+  installedCopies,
+  runHostScript,
+  startHost,
+} from './host-app.mjs';
+import { autoLoadedHost, hostCombinations } from './host-combinations.mjs';
 import { packagesImportedBy } from './package-imports.mjs';
 import { resetTokenIn, startSmtpSink } from './smtp-sink.mjs';
 import { packRepository, unpack } from './tarball.mjs';
@@ -29,7 +36,7 @@ function awaitedLater(promise) {
 // Packing once and installing every host at the same time, all from one npm cache, keeps the run short.
 const packed = awaitedLater(packRepository(repositoryRoot, workRoot));
 const builtHosts = new Map(
-  hostCombinations.map((combination) => [
+  [...hostCombinations, autoLoadedHost].map((combination) => [
     combination.id,
     awaitedLater(
       packed.then(({ path }) =>
@@ -96,6 +103,58 @@ function packageHasOwnTypes(name) {
     );
   } catch {
     return false;
+  }
+}
+
+/** POSTs to the host: the answer's status, headers, body (parsed if JSON) and the end of the host's log so far. */
+async function send(
+  host,
+  path,
+  body,
+  { contentType = 'application/json', headers = {} } = {},
+) {
+  const hostLog = () => `host log (end):\n${host.output().slice(-2000)}`;
+  let response;
+  try {
+    response = await fetch(`${host.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        accept: 'application/json',
+        ...headers,
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`POST ${path}: ${error.message}\n${hostLog()}`);
+  }
+  const text = await response.text();
+  let parsed = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: the text as it came.
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: parsed,
+    hostLog,
+  };
+}
+
+/** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
+function assertAnswer(answer, status, expected) {
+  const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
+  assert.equal(answer.status, status, `${described}\n${answer.hostLog()}`);
+  if (expected === undefined) return;
+  if (Object.keys(expected).length === 0)
+    return assert.deepEqual(answer.body, {}, described);
+  for (const [field, value] of Object.entries(expected)) {
+    if (value instanceof RegExp)
+      assert.match(String(answer.body?.[field]), value, described);
+    else assert.equal(answer.body?.[field], value, described);
   }
 }
 
@@ -204,67 +263,14 @@ for (const combination of hostCombinations) {
       });
       after(() => host?.stop());
 
-      const hostLogTail = () =>
-        `host log (end):\n${host.output().slice(-2000)}`;
-
-      async function send(
-        path,
-        body,
-        { contentType = 'application/json', headers = {} } = {},
-      ) {
-        let response;
-        try {
-          response = await fetch(`${host.url}${path}`, {
-            method: 'POST',
-            headers: {
-              'content-type': contentType,
-              accept: 'application/json',
-              ...headers,
-            },
-            body: typeof body === 'string' ? body : JSON.stringify(body),
-            signal: AbortSignal.timeout(10_000),
-          });
-        } catch (error) {
-          throw new Error(`POST ${path}: ${error.message}\n${hostLogTail()}`);
-        }
-        const text = await response.text();
-        try {
-          return {
-            status: response.status,
-            headers: response.headers,
-            body: JSON.parse(text),
-          };
-        } catch {
-          return {
-            status: response.status,
-            headers: response.headers,
-            body: text,
-          };
-        }
-      }
-
       /** A route of the module's, under the host's prefix. */
       const post = (path, body, contentType) =>
-        send(`${combination.prefix}${path}`, body, { contentType });
+        send(host, `${combination.prefix}${path}`, body, { contentType });
       /** A route of the host's own, under its version, with the headers its guard wants (if it has one). */
       const hostPath = (path) =>
         `${combination.hostPrefix ?? combination.prefix}${path}`;
       const postToHost = (path, body, headers = combination.hostHeaders) =>
-        send(hostPath(path), body, { headers });
-
-      /** `expected` names the fields that matter, each a value or a RegExp for it; `{}` means exactly `{}`. */
-      function assertAnswer(answer, status, expected) {
-        const described = `answered ${answer.status} ${JSON.stringify(answer.body)}`;
-        assert.equal(answer.status, status, `${described}\n${hostLogTail()}`);
-        if (expected === undefined) return;
-        if (Object.keys(expected).length === 0)
-          return assert.deepEqual(answer.body, {}, described);
-        for (const [field, value] of Object.entries(expected)) {
-          if (value instanceof RegExp)
-            assert.match(String(answer.body?.[field]), value, described);
-          else assert.equal(answer.body?.[field], value, described);
-        }
-      }
+        send(host, hostPath(path), body, { headers });
 
       /** The status `GET /me` answers for the session. */
       async function sessionStatus(session) {
@@ -431,3 +437,119 @@ for (const combination of hostCombinations) {
     });
   });
 }
+
+describe(autoLoadedHost.name, () => {
+  let built;
+  before(async () => (built = await builtHosts.get(autoLoadedHost.id)));
+
+  const checkAgain =
+    ": add PASSWORD_RESET_MIGRATIONS to the DataSource's migrations and run them.";
+
+  for (const { title, server, databaseType, foldedColumn } of [
+    { title: 'PostgreSQL', server: 'postgres', databaseType: 'postgres' },
+    {
+      title: "MariaDB, TypeORM's driver type mariadb",
+      server: 'mariadb',
+      databaseType: 'mariadb',
+      // Only MariaDB/MySQL have collations that fold case.
+      foldedColumn: true,
+    },
+    {
+      title: "MariaDB, TypeORM's driver type mysql",
+      server: 'mariadb',
+      databaseType: 'mysql',
+    },
+  ]) {
+    describe(title, () => {
+      let database;
+      before(async () => (database = await createDatabase(server)));
+      after(() => database?.drop());
+
+      const environment = (schema) => ({
+        DATABASE_TYPE: databaseType,
+        DATABASE_URL: database.url,
+        HOST_SCHEMA: schema,
+        RESET_JWT_SECRET: 'c'.repeat(16) + 'd'.repeat(16),
+        RESET_URL: 'https://app.example.com/reset-password',
+        SMTP_URL: smtp.url,
+        NODE_ENV: 'test',
+        NO_COLOR: '1',
+      });
+
+      /** Starts the host on `schema`: a user signs up, has a reset link mailed, resets with it and logs in with the new password. */
+      async function resetAPassword(schema) {
+        const host = await startHost(built.directory, environment(schema));
+        try {
+          const username = `carol-${databaseType}-${schema}`;
+          const email = `${username}@auto-loaded.example`;
+          const password = 'violet kettle drums at noon';
+          assertAnswer(
+            await send(host, '/users', {
+              username,
+              email,
+              password: 'correct horse battery staple',
+            }),
+            201,
+          );
+          assertAnswer(
+            await send(host, '/auth/lostPassword', { username }),
+            200,
+            {},
+          );
+          const token = resetTokenIn(await smtp.waitForMailTo(email));
+          assertAnswer(
+            await send(host, '/auth/resetPassword', { token, password }),
+            200,
+            {},
+          );
+          assertAnswer(await send(host, '/login', { username, password }), 200);
+        } finally {
+          await host.stop();
+        }
+      }
+
+      async function assertStartStops(schema, sentence) {
+        const { code, output } = await failedStart(
+          built.directory,
+          environment(schema),
+        );
+        assert.ok(
+          code !== 0 && output.includes(sentence),
+          `exit code ${code}, and the output lacks ${JSON.stringify(sentence)}:\n${output}`,
+        );
+      }
+
+      it('with the migrations forgotten, exits at start with one sentence that names what is missing and PASSWORD_RESET_MIGRATIONS', () =>
+        assertStartStops(
+          'forgotten',
+          `PasswordResetModule: the database lacks table password_reset_tokens, table password_reset_requests, table password_reset_outbox, table password_reset_account_locks${checkAgain}`,
+        ));
+
+      it('with synchronize, starts on the new database and resets a password', () =>
+        resetAPassword('synchronize'));
+
+      if (foldedColumn)
+        it('with an identifier column that folds case, as an older synchronize made it, exits at start with one sentence', async () => {
+          await database.query(
+            'ALTER TABLE password_reset_outbox MODIFY user_id varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL',
+          );
+          await assertStartStops(
+            'forgotten',
+            `PasswordResetModule: column password_reset_outbox.user_id compares by utf8mb4_general_ci, not a binary collation${checkAgain}`,
+          );
+        });
+
+      it('moved to the migrations (synchronize off, migrationsRun), runs them on the tables synchronize made and resets a password', () =>
+        resetAPassword('migrations'));
+
+      it("then TypeORM finds nothing of the module's tables to change (what migration:generate would write)", async () => {
+        const pending = await runHostScript(
+          built.directory,
+          'dist/pending-schema-changes.js',
+          environment('migrations'),
+        );
+        assert.deepEqual(JSON.parse(pending), []);
+      });
+    });
+  }
+});

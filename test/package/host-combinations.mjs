@@ -126,6 +126,21 @@ const namedConnectionEdits = {
   ],
 };
 
+/**
+ * Compiled to CommonJS with the declarations of every package checked (such a
+ * host installs prom-client, which PasswordResetMetrics' declarations name).
+ * Nest 12's packages are ES modules only: TypeScript before 5.8 lets a CommonJS
+ * host import them with module commonjs (resolving by main and types), not
+ * with nodenext; that is Nest's floor, not the package's.
+ */
+const libCheckedCommonJs = [
+  [
+    '"module": "nodenext"',
+    '"module": "commonjs",\n    "esModuleInterop": true',
+  ],
+  ['"skipLibCheck": true', '"skipLibCheck": false'],
+];
+
 export const hostCombinations = [
   {
     id: 'nest11-typeorm03-express',
@@ -161,16 +176,18 @@ export const hostCombinations = [
     hostHeaders: { 'x-api-key': HOST_API_KEY },
   },
   {
-    id: 'nest12-typeorm1-express-named-connection',
-    name: "Nest 12 + TypeORM 1.x + Express, its only connection named 'main'",
-    dependencies: {},
-    edits: namedConnectionEdits,
+    id: 'nest12-typeorm100-named-connection-lib-check',
+    name: "Nest 12 + TypeORM 1.0.0 + Express, its only connection named 'main', compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false",
+    // The lowest bounds on Nest 12: TypeORM's first 1.x, TypeScript 5.0.
+    dependencies: { typeorm: '1.0.0', 'prom-client': '^15.0.0' },
+    devDependencies: { typescript: '~5.0.4' },
+    edits: { ...namedConnectionEdits, 'tsconfig.json': libCheckedCommonJs },
     prefix: '',
   },
   {
     id: 'nest11-typeorm0320-typescript50-lib-check',
     name: 'Nest 11 + TypeORM 0.3.20 + Express, compiled by TypeScript 5.0 to CommonJS with skipLibCheck: false',
-    // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts, prom-client is what PasswordResetMetrics' declarations name.
+    // The lowest declared bounds; better-sqlite3 9 is the newest TypeORM 0.3.20 accepts.
     dependencies: {
       ...nest11,
       typeorm: '0.3.20',
@@ -178,15 +195,119 @@ export const hostCombinations = [
       'prom-client': '^15.0.0',
     },
     devDependencies: { typescript: '~5.0.4' },
-    edits: {
-      'tsconfig.json': [
-        [
-          '"module": "nodenext"',
-          '"module": "commonjs",\n    "esModuleInterop": true',
-        ],
-        ['"skipLibCheck": true', '"skipLibCheck": false'],
-      ],
-    },
+    edits: { 'tsconfig.json': libCheckedCommonJs },
     prefix: '',
   },
 ];
+
+const databaseConnection = `/** The connection DATABASE_TYPE and DATABASE_URL name: postgres, or MariaDB by either of TypeORM's driver types for it, mariadb and mysql. */
+export function databaseConnection() {
+  const url = process.env.DATABASE_URL;
+  switch (process.env.DATABASE_TYPE) {
+    case 'postgres':
+      return { type: 'postgres' as const, url };
+    case 'mariadb':
+      return { type: 'mariadb' as const, url };
+    case 'mysql':
+      return { type: 'mysql' as const, url };
+  }
+  throw new Error(\`DATABASE_TYPE is \${process.env.DATABASE_TYPE}\`);
+}
+`;
+
+const autoLoadedAppModule = `import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  PASSWORD_RESET_MIGRATIONS,
+  PasswordResetModule,
+} from 'nestjs-password-reset';
+import { databaseConnection } from './database-connection';
+import { UsersModule } from './users/users.module';
+import { UsersResetStore } from './users/users-reset.store';
+
+/**
+ * How the tables come to be, by HOST_SCHEMA: made by synchronize (development);
+ * by the module's migrations once synchronize is off, the host's own tables kept
+ * as synchronize made them; or by nothing, the migrations forgotten.
+ */
+function schema() {
+  switch (process.env.HOST_SCHEMA) {
+    case 'synchronize':
+      return { synchronize: true };
+    case 'migrations':
+      return { migrations: PASSWORD_RESET_MIGRATIONS, migrationsRun: true };
+    case 'forgotten':
+      return {};
+  }
+  throw new Error(\`HOST_SCHEMA is \${process.env.HOST_SCHEMA}\`);
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot({
+      ...databaseConnection(),
+      autoLoadEntities: true,
+      ...schema(),
+    }),
+    UsersModule,
+    PasswordResetModule.forRootAsync({
+      imports: [UsersModule],
+      inject: [UsersResetStore],
+      useFactory: (users: UsersResetStore) => ({
+        userStore: users,
+        jwtSecret: process.env.RESET_JWT_SECRET!,
+        resetUrl: process.env.RESET_URL!,
+        mail: {
+          transport: process.env.SMTP_URL,
+          from: 'no-reply@example.com',
+          productName: 'Host App',
+        },
+      }),
+    }),
+  ],
+})
+export class AppModule {}
+`;
+
+const pendingSchemaChanges = `import { PASSWORD_RESET_ENTITIES } from 'nestjs-password-reset';
+import { DataSource } from 'typeorm';
+import { databaseConnection } from './database-connection';
+
+/** Prints, as JSON, the queries TypeORM's schema builder would run for the module's entities: what \`typeorm migration:generate\` would write. */
+async function main(): Promise<void> {
+  const dataSource = await new DataSource({
+    ...databaseConnection(),
+    entities: PASSWORD_RESET_ENTITIES,
+  }).initialize();
+  try {
+    const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
+    console.log(JSON.stringify(upQueries.map(({ query }) => query)));
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+void main();
+`;
+
+/**
+ * The module's tables left to TypeORM (autoLoadEntities) on PostgreSQL and
+ * MariaDB: made by synchronize, then by the migrations, or forgotten
+ * (HOST_SCHEMA); dist/pending-schema-changes.js prints what TypeORM would
+ * still change of them.
+ */
+export const autoLoadedHost = {
+  id: 'nest11-typeorm03-express-auto-loaded',
+  name: 'Nest 11 + TypeORM 0.3 + Express with autoLoadEntities, on PostgreSQL and MariaDB: synchronize, then the migrations',
+  dependencies: {
+    ...nest11,
+    'better-sqlite3': null,
+    pg: '^8.0.0',
+    mysql2: '^3.0.0',
+  },
+  files: {
+    'src/app.module.ts': autoLoadedAppModule,
+    'src/database-connection.ts': databaseConnection,
+    'src/pending-schema-changes.ts': pendingSchemaChanges,
+  },
+};

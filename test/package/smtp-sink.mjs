@@ -22,6 +22,11 @@ export async function startSmtpSink() {
       }, callback);
     },
   });
+  // A host stopped while it sends (the notice after a reset, say) resets its
+  // connection mid-mail: that host is gone, the sink stays up for the others.
+  server.on('error', (error) => {
+    if (error.code !== 'ECONNRESET') throw error;
+  });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 
   return {
