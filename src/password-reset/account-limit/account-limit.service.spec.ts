@@ -3,8 +3,8 @@ import {
   createTestDatabase,
   describeEachNetworkedDatabase,
 } from '../../../test/support/databases';
-import { databaseOptions } from '../../database/database-options';
-import { runMigrationsInTurn } from '../../database/migrations-in-turn';
+import { databaseOptions } from '../../standalone/database/database-options';
+import { runMigrationsInTurn } from '../../standalone/database/migrations-in-turn';
 import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
 import { DEFAULT_ACCOUNT_LIMIT } from './account-limit';
 import { AccountLimitService } from './account-limit.service';

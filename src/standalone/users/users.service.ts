@@ -5,15 +5,15 @@ import { isEmail } from 'class-validator';
 import {
   fitsIdentifierColumn,
   normaliseIdentifier,
-} from '../password-reset/identifier';
+} from '../../password-reset/identifier';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
-} from '../password-reset/interfaces/password-reset-user-store.interface';
+} from '../../password-reset/interfaces/password-reset-user-store.interface';
 import {
   revokeLiveTokensOf,
   revokeTokensAndAwaitResets,
-} from '../password-reset/tokens/reset-token.service';
+} from '../../password-reset/tokens/reset-token.service';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 

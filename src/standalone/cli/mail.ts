@@ -12,7 +12,7 @@ import {
   purgeDeadMail,
   RetrySkipReason,
   retryDeadMail,
-} from '../password-reset/mail/mail-queue';
+} from '../../password-reset/mail/mail-queue';
 
 const USAGE = `Usage:
   npm run mail -- status [--json]

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { EpochMsColumn } from '../password-reset/epoch-ms.column';
+import { EpochMsColumn } from '../../password-reset/epoch-ms.column';
 
 /** The standalone server's own users. Username and e-mail are stored normalised. */
 @Entity('users')

@@ -1,4 +1,4 @@
-import { concurrencyLimit } from './concurrency';
+import { concurrencyLimit } from './concurrency-limit';
 
 describe('concurrencyLimit', () => {
   it('runs at most the limit at once, every call to its end, in the order given', async () => {

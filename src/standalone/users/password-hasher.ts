@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { concurrencyLimit } from '../password-reset/concurrency';
+import { concurrencyLimit } from './concurrency-limit';
 
 /**
  * scrypt from Node's own crypto: no native module to build, and the work runs
