@@ -1,5 +1,14 @@
 export { PasswordResetModule } from './password-reset/password-reset.module';
 export { PasswordResetService } from './password-reset/password-reset.service';
+export { ResetTokenRevocation } from './password-reset/tokens/reset-token-revocation';
+export type { RevokeTokensOptions } from './password-reset/tokens/reset-token-revocation';
+export { PasswordResetMailQueue } from './password-reset/mail/mail-queue';
+export type {
+  DeadMailRetry,
+  MailQueueKindStatus,
+  MailQueueStatus,
+  RetrySkipReason,
+} from './password-reset/mail/mail-queue';
 export { PASSWORD_RESET_ENTITIES } from './password-reset/password-reset.entities';
 export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migrations';
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
@@ -14,7 +23,10 @@ export type {
   PasswordChangeChannel,
   PasswordResetRefusal,
 } from './password-reset/password-reset.events';
-export { normaliseIdentifier } from './password-reset/identifier';
+export {
+  fitsIdentifierColumn,
+  normaliseIdentifier,
+} from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
@@ -53,3 +65,4 @@ export {
 export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
+export { exactCollation } from './password-reset/migrations/exact-collation';

@@ -30,7 +30,7 @@ import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { mailQueueStatus } from './mail/mail-queue';
+import { PasswordResetMailQueue } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
 import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
@@ -58,6 +58,7 @@ import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
+import { ResetTokenRevocation } from './tokens/reset-token-revocation';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
 import { BreachedPasswords } from './password-policy/breached-passwords';
@@ -83,13 +84,10 @@ function checkedSecret(secret: string): string {
 function metricsProvider(enabled: boolean): Provider {
   return {
     provide: PasswordResetMetrics,
-    inject: [DataSource, PASSWORD_RESET_CLOCK],
-    useFactory: (dataSource: DataSource, clock: Clock) =>
+    inject: [PasswordResetMailQueue, PASSWORD_RESET_CLOCK],
+    useFactory: (queue: PasswordResetMailQueue, clock: Clock) =>
       enabled
-        ? PasswordResetMetrics.prometheus(
-            () => mailQueueStatus(dataSource.manager, clock.now()),
-            clock,
-          )
+        ? PasswordResetMetrics.prometheus(() => queue.status(), clock)
         : PasswordResetMetrics.off(),
   };
 }
@@ -197,6 +195,25 @@ function withExtras(
     BreachedPasswords,
     PasswordPolicyService,
     ResetTokenService,
+    {
+      provide: ResetTokenRevocation,
+      inject: [DataSource, PASSWORD_RESET_CLOCK],
+      useFactory: (dataSource: DataSource, clock: Clock) =>
+        new ResetTokenRevocation(dataSource, clock),
+    },
+    {
+      provide: PasswordResetMailQueue,
+      inject: [DataSource, PASSWORD_RESET_CLOCK, PASSWORD_RESET_OPTIONS],
+      useFactory: (
+        dataSource: DataSource,
+        clock: Clock,
+        options: PasswordResetModuleOptions,
+      ) =>
+        new PasswordResetMailQueue(dataSource, {
+          accountLimit: options.accountLimit,
+          clock,
+        }),
+    },
     ResetRequestInbox,
     AccountLimitService,
     ResetRequestProcessor,
@@ -204,7 +221,7 @@ function withExtras(
     PasswordResetWorker,
     PasswordResetService,
   ],
-  exports: [PasswordResetService],
+  exports: [PasswordResetService, PasswordResetMailQueue],
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule {
   static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {

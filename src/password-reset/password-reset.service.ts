@@ -33,10 +33,16 @@ import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
-  ResetTokenService,
-  revokeTokensAndAwaitResets,
-} from './tokens/reset-token.service';
+  ResetTokenRevocation,
+  type RevokeTokensOptions,
+} from './tokens/reset-token-revocation';
+import { ResetTokenService } from './tokens/reset-token.service';
 
+/**
+ * The flow, for a host's own code as for the module's routes: record a
+ * request, tell whether a link is usable, reset a password through a link,
+ * and revoke a user's links when the password changes another way.
+ */
 @Injectable()
 export class PasswordResetService implements OnApplicationBootstrap {
   private readonly logger = new Logger('PasswordReset');
@@ -45,6 +51,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     private readonly inbox: ResetRequestInbox,
     private readonly worker: PasswordResetWorker,
     private readonly tokens: ResetTokenService,
+    private readonly revocation: ResetTokenRevocation,
     private readonly outbox: MailOutboxService,
     private readonly policy: PasswordPolicyService,
     private readonly dataSource: DataSource,
@@ -172,17 +179,33 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /**
-   * Kills every outstanding reset link of the user and waits for a reset of
-   * that user already under way. Call it when the password changes any other
-   * way, before storing the new one: the change then lands after the reset
-   * instead of being overwritten by it.
+   * For a password changed any other way than through a link (a settings
+   * page, an administrator, a command-line tool).
+   *
+   * Without `manager`: kills every outstanding reset link of the user and
+   * waits for a reset of that user already under way. Call it before storing
+   * the new password: the change then lands after that reset instead of being
+   * overwritten by it.
+   *
+   * With the `manager` of the transaction that stores the new password: kills
+   * the user's links inside that transaction, so that a link made since the
+   * first call dies with the write. It waits for nothing there: a transaction
+   * that waited would hold its locks against the very reset it waits for.
+   *
+   * ```ts
+   * const passwordHash = await hash(newPassword);
+   * await passwordReset.revokeTokensOf(userId);
+   * await dataSource.transaction(async (manager) => {
+   *   await manager.update(User, { id: userId }, { passwordHash });
+   *   await passwordReset.revokeTokensOf(userId, { manager });
+   * });
+   * ```
    */
-  revokeTokensOf(userId: string): Promise<void> {
-    return revokeTokensAndAwaitResets(
-      this.dataSource.manager,
-      userId,
-      this.clock,
-    );
+  revokeTokensOf(
+    userId: string,
+    options: RevokeTokensOptions = {},
+  ): Promise<void> {
+    return this.revocation.revokeTokensOf(userId, options);
   }
 
   /** A link is usable while its token is live and its user still exists. */

@@ -10,9 +10,11 @@ import { databaseOptions } from './database/database-options';
 import { runMigrationsInTurn } from './database/migrations-in-turn';
 import { HealthModule } from './health/health.module';
 import { MetricsListener } from './metrics/metrics-listener';
-import { PasswordResetMetrics } from '../password-reset/metrics/password-reset-metrics';
-import type { PasswordResetModuleOptions } from '../password-reset/interfaces/password-reset-module-options.interface';
-import { PasswordResetModule } from '../password-reset/password-reset.module';
+import {
+  PasswordResetMetrics,
+  PasswordResetModule,
+  type PasswordResetModuleOptions,
+} from '../index';
 import { FallbackThrottlerStorage } from './throttling/fallback-throttler-storage';
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';

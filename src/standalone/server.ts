@@ -15,13 +15,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
-import { EmlFileTransport } from '../password-reset/mail/eml-file.transport';
+import { EmlFileTransport, type PasswordResetModuleOptions } from '../index';
 import type {
   RequestTimeouts,
   StandaloneSettings,
   TlsFiles,
 } from './config/standalone-settings';
-import type { PasswordResetModuleOptions } from '../password-reset/interfaces/password-reset-module-options.interface';
 
 export interface ServerOptions {
   moduleOverrides?: Partial<PasswordResetModuleOptions>;

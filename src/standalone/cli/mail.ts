@@ -6,13 +6,11 @@ import { databaseOptions } from '../database/database-options';
 import { runMigrationsInTurn } from '../database/migrations-in-turn';
 import { runCommand } from './run-command';
 import {
-  DeadMailRetry,
-  MailQueueStatus,
-  mailQueueStatus,
-  purgeDeadMail,
-  RetrySkipReason,
-  retryDeadMail,
-} from '../../password-reset/mail/mail-queue';
+  PasswordResetMailQueue,
+  type DeadMailRetry,
+  type MailQueueStatus,
+  type RetrySkipReason,
+} from '../../index';
 
 const USAGE = `Usage:
   npm run mail -- status [--json]
@@ -122,19 +120,20 @@ async function main(argv: string[]): Promise<number> {
       logging: false,
     }).initialize(),
   );
+  // The standalone server's per-account limit is the module's default, which the queue takes.
+  const queue = new PasswordResetMailQueue(dataSource);
   try {
-    const now = Date.now();
     if (command === 'status') {
-      const status = await mailQueueStatus(dataSource.manager, now);
+      const status = await queue.status();
       print(status, describe(status));
       return 0;
     }
     if (command === 'retry-dead') {
-      const retry = await retryDeadMail(dataSource, now, id);
+      const retry = await queue.retryDead(id);
       print(retry, describeRetry(retry));
       return id !== undefined && retry.retried === 0 ? 1 : 0;
     }
-    const purged = await purgeDeadMail(dataSource.manager, now - olderThan!);
+    const purged = await queue.purgeDead(olderThan!);
     print({ purged }, `${purged} dead mail(s) deleted`);
     return 0;
   } finally {

@@ -1,4 +1,4 @@
-import { EmlFileTransport } from '../../password-reset/mail/eml-file.transport';
+import { EmlFileTransport } from '../../index';
 import { standaloneSettings } from './standalone-settings';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';

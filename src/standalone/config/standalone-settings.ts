@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import ms, { type StringValue } from 'ms';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { PasswordResetMailTransport } from '../../password-reset/mail/mail-transport';
-import { EmlFileTransport } from '../../password-reset/mail/eml-file.transport';
+import { EmlFileTransport, type PasswordResetMailTransport } from '../../index';
 import { DEFAULT_DATABASE_URL } from '../database/database-options';
 
 export type HttpPlatform = 'express' | 'fastify';

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { PASSWORD_RESET_ENTITIES } from '../../password-reset/password-reset.entities';
-import { PASSWORD_RESET_MIGRATIONS } from '../../password-reset/password-reset.migrations';
+import {
+  DropTimedOutConnections,
+  PASSWORD_RESET_ENTITIES,
+  PASSWORD_RESET_MIGRATIONS,
+  StatementOnlyLogger,
+} from '../../index';
 import { User } from '../users/user.entity';
 import { CreateUsers1764201600001 } from '../users/migrations/1764201600001-create-users';
-import { DropTimedOutConnections } from '../../password-reset/database/drop-timed-out-connections.subscriber';
-import { StatementOnlyLogger } from '../../password-reset/database/statement-only-logger';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:var/password-reset.sqlite';
 

@@ -13,7 +13,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { MetricsListenerSettings } from '../config/standalone-settings';
-import { PasswordResetMetrics } from '../../password-reset/metrics/password-reset-metrics';
+import { PasswordResetMetrics } from '../../index';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 

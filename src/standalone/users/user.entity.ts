@@ -1,5 +1,4 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { EpochMsColumn } from '../../password-reset/epoch-ms.column';
 
 /** The standalone server's own users. Username and e-mail are stored normalised. */
 @Entity('users')
@@ -18,6 +17,11 @@ export class User {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 
-  @EpochMsColumn('created_at')
+  /** Milliseconds since the epoch; PostgreSQL and MariaDB return a BIGINT as a string. */
+  @Column({
+    name: 'created_at',
+    type: 'bigint',
+    transformer: { to: (ms: number) => ms, from: (value) => Number(value) },
+  })
   createdAt: number;
 }

@@ -5,15 +5,10 @@ import { isEmail } from 'class-validator';
 import {
   fitsIdentifierColumn,
   normaliseIdentifier,
-} from '../../password-reset/identifier';
-import type {
-  PasswordResetUser,
-  PasswordResetUserStore,
-} from '../../password-reset/interfaces/password-reset-user-store.interface';
-import {
-  revokeLiveTokensOf,
-  revokeTokensAndAwaitResets,
-} from '../../password-reset/tokens/reset-token.service';
+  ResetTokenRevocation,
+  type PasswordResetUser,
+  type PasswordResetUserStore,
+} from '../../index';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
 import { User } from './user.entity';
 
@@ -24,9 +19,14 @@ function toResetUser(user: User): PasswordResetUser {
 /** The standalone server's users, and its implementation of the module's user store. */
 @Injectable()
 export class UsersService implements PasswordResetUserStore {
+  private readonly resetLinks: ResetTokenRevocation;
+
+  /** Also outside the application, as the CLI uses it: the module's links are revoked on the same connection. */
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
-  ) {}
+  ) {
+    this.resetLinks = new ResetTokenRevocation(users.manager.connection);
+  }
 
   async add(username: string, email: string, password: string): Promise<User> {
     const name = normaliseIdentifier(username);
@@ -136,10 +136,10 @@ export class UsersService implements PasswordResetUserStore {
     if (!user) return false;
     const passwordHash = await hashPassword(newPassword);
     const id = String(user.id);
-    await revokeTokensAndAwaitResets(this.users.manager, id);
+    await this.resetLinks.revokeTokensOf(id);
     await this.users.manager.transaction(async (manager) => {
       await manager.update(User, { id: user.id }, { passwordHash });
-      await revokeLiveTokensOf(manager, id, Date.now());
+      await this.resetLinks.revokeTokensOf(id, { manager });
     });
     return true;
   }

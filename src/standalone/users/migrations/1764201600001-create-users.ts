@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
-import { exactCollation } from '../../../password-reset/migrations/exact-collation';
+import { exactCollation } from '../../../index';
 
 export class CreateUsers1764201600001 implements MigrationInterface {
   name = 'CreateUsers1764201600001';
