@@ -43,8 +43,8 @@ export type {
   PasswordResetUserStore,
 } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
-export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
-export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
+export { passwordResetRoutes } from './password-reset/web/http/password-reset-paths';
+export type { PasswordResetRoutesOptions } from './password-reset/web/http/password-reset-paths';
 export type {
   MailTemplateName,
   PageName,
@@ -61,8 +61,8 @@ export type {
 export {
   PASSWORD_RESET_ERROR_CODES,
   PasswordResetErrorResponse,
-} from './password-reset/dto/error-response.dto';
-export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
+} from './password-reset/web/dto/error-response.dto';
+export type { PasswordResetErrorCode } from './password-reset/web/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
 export { exactCollation } from './password-reset/migrations/exact-collation';

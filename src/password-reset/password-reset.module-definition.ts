@@ -3,7 +3,7 @@ import type {
   ConfigurableModuleAsyncOptions,
   ConfigurableModuleCls,
 } from '@nestjs/common';
-import type { PasswordResetRoutesOptions } from './http/password-reset-paths';
+import type { PasswordResetRoutesOptions } from './web/http/password-reset-paths';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
 /** Options of `forRoot`/`forRootAsync` read when the module is defined, beside the options the factory gives. */

@@ -17,17 +17,17 @@ import {
 } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
-import { createAuthController } from './auth.controller';
+import { createAuthController } from './web/auth.controller';
 import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
-import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
+import { readBodiesBeforeTheHost } from './web/http/body-reading-hooks';
 import {
   PASSWORD_RESET_ROUTES,
   PasswordResetPaths,
   resolveRoutes,
-} from './http/password-reset-paths';
+} from './web/http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
-import { PasswordResetResponder } from './http/password-reset-responder';
+import { PasswordResetResponder } from './web/http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordResetMailQueue } from './mail/mail-queue';
@@ -40,7 +40,7 @@ import {
   PASSWORD_RESET_THROTTLER_STORAGE,
   PASSWORD_RESET_USER_STORE,
 } from './password-reset.constants';
-import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
+import { PasswordResetThrottlerGuard } from './web/throttling/password-reset-throttler.guard';
 import { PasswordResetSchemaCheck } from './database/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
@@ -50,8 +50,8 @@ import {
   PASSWORD_RESET_OPTIONS_TYPE,
   PasswordResetModuleExtras,
 } from './password-reset.module-definition';
-import { createPagesController } from './pages/password-reset-pages.controller';
-import { PasswordResetPages } from './pages/password-reset-pages';
+import { createPagesController } from './web/pages/password-reset-pages.controller';
+import { PasswordResetPages } from './web/pages/password-reset-pages';
 import { PasswordResetTemplates } from './templates/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetWorker } from './password-reset.worker';

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
 import { AuditTrail } from './audit-trail';
-import { httpError, invalidToken } from './http/http-errors';
+import { httpError, invalidToken } from './web/http/http-errors';
 import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type {

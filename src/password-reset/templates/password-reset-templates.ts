@@ -48,7 +48,7 @@ export interface PasswordResetTemplatesOptions {
 }
 
 const MAIL_TEMPLATES = join(__dirname, '..', 'mail', 'templates');
-const PAGE_TEMPLATES = join(__dirname, '..', 'pages', 'templates');
+const PAGE_TEMPLATES = join(__dirname, '..', 'web', 'pages', 'templates');
 const STYLESHEET = 'page.css';
 
 function isMailTemplate(file: string): boolean {

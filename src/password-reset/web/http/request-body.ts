@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpStatus } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import { isForbiddenKey } from './forbidden-keys';
-import { text } from '../i18n/text';
+import { text } from '../../i18n/text';
 import { httpError } from './http-errors';
 import { HttpRequest, nodeRequestOf } from './http-request';
 

@@ -7,9 +7,9 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { failureText } from '../http/validate-body';
-import { fitsIdentifierColumn, normaliseIdentifier } from '../identifier';
+import { fitsIdentifierColumn, normaliseIdentifier } from '../../identifier';
 import { ApiProperty } from '../openapi/optional-swagger';
-import { MAX_IDENTIFIER_LENGTH } from '../password-reset.constants';
+import { MAX_IDENTIFIER_LENGTH } from '../../password-reset.constants';
 
 export class LostPasswordDto {
   /** A username or an e-mail address. */

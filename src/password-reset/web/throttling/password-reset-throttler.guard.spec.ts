@@ -2,7 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PasswordResetHttpError } from '../http/http-errors';
-import { inEnglish } from '../i18n/password-reset-translator';
+import { inEnglish } from '../../i18n/password-reset-translator';
 import {
   DEFAULT_RATE_LIMIT,
   PasswordResetThrottlerGuard,

@@ -14,7 +14,7 @@ import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
 import { httpError, invalidToken } from './http/http-errors';
 import type { HttpRequest } from './http/http-request';
-import { text } from './i18n/text';
+import { text } from '../i18n/text';
 import { PasswordResetExceptionFilter } from './http/password-reset-exception.filter';
 import type { PasswordResetRoutes } from './http/password-reset-paths';
 import { PasswordResetResponder } from './http/password-reset-responder';
@@ -34,7 +34,7 @@ import {
   ApiTags,
 } from './openapi/optional-swagger';
 import { PasswordResetPages } from './pages/password-reset-pages';
-import { PasswordResetService } from './password-reset.service';
+import { PasswordResetService } from '../password-reset.service';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
 
 /** The Tangerine365 API document's description of `lostPassword`, so that a host's document says what that one does. */

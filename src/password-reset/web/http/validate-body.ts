@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validate, ValidationError, ValidationOptions } from 'class-validator';
-import { Text, text } from '../i18n/text';
+import { Text, text } from '../../i18n/text';
 import { httpError } from './http-errors';
 import { unsafeBodyReason } from './unsafe-body';
 

@@ -5,12 +5,12 @@ import {
   PasswordResetPaths,
   PasswordResetRoute,
 } from '../http/password-reset-paths';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
-import { PasswordPolicyService } from '../password-policy/password-policy.service';
+import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
+import { PasswordPolicyService } from '../../password-policy/password-policy.service';
 import {
   PageName,
   PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+} from '../../templates/password-reset-templates';
 
 /** Where each page's texts are among the messages (`pages.<section>.title`, …). */
 const MESSAGE_SECTIONS: Record<PageName, string> = {

@@ -11,10 +11,10 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import { httpError } from '../http/http-errors';
-import { text } from '../i18n/text';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import { text } from '../../i18n/text';
+import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_THROTTLER_STORAGE } from '../../password-reset.constants';
+import { PASSWORD_RESET_OPTIONS } from '../../password-reset.module-definition';
 
 export const DEFAULT_RATE_LIMIT = {
   lostPasswordPerMinute: 10,

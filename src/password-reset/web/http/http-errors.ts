@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { inEnglish } from '../i18n/password-reset-translator';
-import { Text, text } from '../i18n/text';
+import { inEnglish } from '../../i18n/password-reset-translator';
+import { Text, text } from '../../i18n/text';
 
 /** Every error the module answers with has this body; `code` is stable for clients to branch on. */
 export interface PasswordResetErrorBody {

@@ -4,16 +4,16 @@ import {
   PasswordResetPaths,
   resolveRoutes,
 } from '../http/password-reset-paths';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
-import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { systemClock } from '../clock';
-import { BreachedPasswords } from '../password-policy/breached-passwords';
-import { PasswordPolicyService } from '../password-policy/password-policy.service';
-import { StrengthEstimator } from '../password-policy/strength-estimator';
+import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
+import { PasswordResetMetrics } from '../../metrics/password-reset-metrics';
+import { systemClock } from '../../clock';
+import { BreachedPasswords } from '../../password-policy/breached-passwords';
+import { PasswordPolicyService } from '../../password-policy/password-policy.service';
+import { StrengthEstimator } from '../../password-policy/strength-estimator';
 import {
   PageName,
   PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+} from '../../templates/password-reset-templates';
 import { PasswordResetPages } from './password-reset-pages';
 
 describe('PasswordResetPages', () => {

@@ -21,7 +21,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '../openapi/optional-swagger';
-import { PasswordResetService } from '../password-reset.service';
+import { PasswordResetService } from '../../password-reset.service';
 import { PasswordResetThrottlerGuard } from '../throttling/password-reset-throttler.guard';
 import { PasswordResetPages } from './password-reset-pages';
 
