@@ -60,9 +60,11 @@ export type {
 } from './password-reset/i18n/messages.en';
 export {
   PASSWORD_RESET_ERROR_CODES,
-  PasswordResetErrorResponse,
-} from './password-reset/web/dto/error-response.dto';
-export type { PasswordResetErrorCode } from './password-reset/web/dto/error-response.dto';
+  PasswordResetError,
+} from './password-reset/password-reset.error';
+export type { PasswordResetErrorCode } from './password-reset/password-reset.error';
+export type { Text as PasswordResetText } from './password-reset/i18n/text';
+export { PasswordResetErrorResponse } from './password-reset/web/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
 export { exactCollation } from './password-reset/migrations/exact-collation';

@@ -1,5 +1,4 @@
 import {
-  HttpStatus,
   Inject,
   Injectable,
   Logger,
@@ -9,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
 import { AuditTrail } from './audit-trail';
-import { httpError, invalidToken } from './web/http/http-errors';
+import { invalidToken, PasswordResetError } from './password-reset.error';
 import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type {
@@ -41,7 +40,9 @@ import { ResetTokenService } from './tokens/reset-token.service';
 /**
  * The flow, for a host's own code as for the module's routes: record a
  * request, tell whether a link is usable, reset a password through a link,
- * and revoke a user's links when the password changes another way.
+ * and revoke a user's links when the password changes another way. A
+ * refusal is a `PasswordResetError`, whose `code` the caller answers as it
+ * likes; the module's routes give each code its HTTP status.
  */
 @Injectable()
 export class PasswordResetService implements OnApplicationBootstrap {
@@ -96,13 +97,11 @@ export class PasswordResetService implements OnApplicationBootstrap {
         `Could not record a reset request: ${(error as Error).message}`,
       );
       if (isRefusedData(error))
-        throw httpError(
-          HttpStatus.BAD_REQUEST,
+        throw new PasswordResetError(
           'invalid_request',
           text('errors.identifier_not_stored'),
         );
-      throw httpError(
-        HttpStatus.SERVICE_UNAVAILABLE,
+      throw new PasswordResetError(
         'unavailable',
         text('errors.request_not_recorded'),
       );
@@ -146,12 +145,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
           : 'weak_password',
         user.id,
       );
-      throw httpError(
-        HttpStatus.BAD_REQUEST,
-        'weak_password',
-        reasons,
-        reasons,
-      );
+      throw new PasswordResetError('weak_password', reasons, reasons);
     }
     if (!(await this.tokens.consume(token))) throw this.refusedLink();
     try {
@@ -161,8 +155,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
       this.logger.error(
         `Could not store a new password: ${(error as Error).message}`,
       );
-      throw httpError(
-        HttpStatus.SERVICE_UNAVAILABLE,
+      throw new PasswordResetError(
         'unavailable',
         text('errors.password_not_stored'),
       );
@@ -244,7 +237,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
   ) {
     this.audit.refused(code, userId);
     const reason = text(`errors.${code}`);
-    return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
+    return new PasswordResetError(code, reason, [reason]);
   }
 
   private refusedLink() {
@@ -283,8 +276,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
       }
     }
     if (failed && this.options.events?.failRequestOnListenerError) {
-      throw httpError(
-        HttpStatus.INTERNAL_SERVER_ERROR,
+      throw new PasswordResetError(
         'sessions_not_ended',
         text('errors.sessions_not_ended'),
       );

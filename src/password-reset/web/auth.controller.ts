@@ -12,7 +12,7 @@ import {
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
-import { httpError, invalidToken } from './http/http-errors';
+import { invalidToken, PasswordResetError } from '../password-reset.error';
 import type { HttpRequest } from './http/http-request';
 import { text } from '../i18n/text';
 import { PasswordResetExceptionFilter } from './http/password-reset-exception.filter';
@@ -121,9 +121,7 @@ export function createAuthController(
           body.passwordConfirmation !== body.password
         ) {
           const differ = text('errors.password_mismatch');
-          throw httpError(HttpStatus.BAD_REQUEST, 'password_mismatch', differ, [
-            differ,
-          ]);
+          throw new PasswordResetError('password_mismatch', differ, [differ]);
         }
         await this.passwordReset.resetPassword(
           body.token,

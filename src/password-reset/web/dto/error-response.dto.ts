@@ -1,25 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
-import type { PasswordResetErrorBody } from '../http/http-errors';
-
-/** Every `code` the module answers with; clients branch on these, never on the message. */
-export const PASSWORD_RESET_ERROR_CODES = [
-  'invalid_request',
-  'invalid_body',
-  'invalid_token',
-  'second_factor_required',
-  'invalid_second_factor',
-  'weak_password',
-  'password_mismatch',
-  'payload_too_large',
-  'unsupported_media_type',
-  'too_many_requests',
-  'unavailable',
-  'sessions_not_ended',
-  'internal_error',
-] as const;
-
-export type PasswordResetErrorCode =
-  (typeof PASSWORD_RESET_ERROR_CODES)[number];
+import {
+  PASSWORD_RESET_ERROR_CODES,
+  type PasswordResetErrorCode,
+} from '../../password-reset.error';
+import type { PasswordResetErrorBody } from '../http/error-answer';
 
 /** The body of every error, as the OpenAPI document shows it. */
 export class PasswordResetErrorResponse implements PasswordResetErrorBody {
@@ -44,7 +28,7 @@ export class PasswordResetErrorResponse implements PasswordResetErrorBody {
     enum: PASSWORD_RESET_ERROR_CODES,
     example: 'invalid_request',
   })
-  code: string;
+  code: PasswordResetErrorCode;
 
   @ApiPropertyOptional({
     description:

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { PasswordResetHttpError } from './http-errors';
+import { PasswordResetError } from '../../password-reset.error';
 import type { HttpRequest } from './http-request';
 import { PasswordResetResponder } from './password-reset-responder';
 
@@ -9,11 +9,11 @@ import { PasswordResetResponder } from './password-reset-responder';
  * before any global one of the host's, so it takes nothing else: what the
  * host's guards, throttlers and interceptors throw is the host's to answer.
  */
-@Catch(PasswordResetHttpError)
+@Catch(PasswordResetError)
 export class PasswordResetExceptionFilter implements ExceptionFilter {
   constructor(private readonly responder: PasswordResetResponder) {}
 
-  catch(exception: PasswordResetHttpError, host: ArgumentsHost): Promise<void> {
+  catch(exception: PasswordResetError, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     return this.responder.sendError(
       http.getRequest<HttpRequest>(),

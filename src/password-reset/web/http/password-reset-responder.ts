@@ -1,16 +1,12 @@
-import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
 import { text, Text } from '../../i18n/text';
 import { PasswordResetMetrics } from '../../metrics/password-reset-metrics';
 import { Page, PasswordResetPages } from '../pages/password-reset-pages';
-import {
-  errorBody,
-  httpError,
-  PasswordResetErrorBody,
-  PasswordResetHttpError,
-} from './http-errors';
+import { PasswordResetError } from '../../password-reset.error';
+import { errorBody, PasswordResetErrorBody } from './error-answer';
 import { HttpRequest, nodeRequestOf } from './http-request';
 import { PasswordResetPaths } from './password-reset-paths';
 import { bodyOf } from './request-body';
@@ -21,20 +17,17 @@ export type Answer = object | Page;
 
 /**
  * The module's own errors carry their texts; a database that failed or did
- * not answer in time is a 503 the client may retry; anything else is a plain 500.
+ * not answer in time is `unavailable`, which the client may retry; anything
+ * else, whatever threw it, is a plain `internal_error`.
  */
-function moduleErrorOf(
-  exception: unknown,
-): PasswordResetHttpError | HttpException {
+function moduleErrorOf(exception: unknown): PasswordResetError {
   if (isDatabaseUnavailable(exception))
-    return httpError(
-      HttpStatus.SERVICE_UNAVAILABLE,
+    return new PasswordResetError(
       'unavailable',
       text('errors.database_unavailable'),
     );
-  if (exception instanceof HttpException) return exception;
-  return httpError(
-    HttpStatus.INTERNAL_SERVER_ERROR,
+  if (exception instanceof PasswordResetError) return exception;
+  return new PasswordResetError(
     'internal_error',
     text('errors.internal_error'),
   );
@@ -98,7 +91,7 @@ export class PasswordResetResponder {
     exception: unknown,
   ): Promise<void> {
     const error = moduleErrorOf(exception);
-    if (error.getStatus() >= 500 && !(exception instanceof HttpException)) {
+    if (error !== exception) {
       // The message only: a failed statement's text and parameters stay out of the log.
       const reason = isDatabaseUnavailable(exception)
         ? 'Database unavailable'
@@ -108,7 +101,7 @@ export class PasswordResetResponder {
       );
     }
     const language = this.pages.languageOf(request);
-    const body = this.bodyOf(error, (message: Text) =>
+    const body = errorBody(error, (message: Text) =>
       this.translator.translate(language, message),
     );
     // The pages are GET routes: their errors are pages too.
@@ -129,14 +122,6 @@ export class PasswordResetResponder {
     if (route === 'lostPassword') this.metrics.lostPasswordAnswered(status);
     if (route === 'resetPassword')
       this.metrics.resetPasswordAnswered(status, code);
-  }
-
-  private bodyOf(
-    error: PasswordResetHttpError | HttpException,
-    translate: (message: Text) => string,
-  ): PasswordResetErrorBody {
-    if (error instanceof PasswordResetHttpError) return error.bodyIn(translate);
-    return errorBody(error.getStatus(), 'http_error', error.message);
   }
 
   private async errorPage(

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpStatus } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import { isForbiddenKey } from './forbidden-keys';
 import { text } from '../../i18n/text';
-import { httpError } from './http-errors';
+import { PasswordResetError } from '../../password-reset.error';
 import { HttpRequest, nodeRequestOf } from './http-request';
 
 /** Far above any real request; a reset form is two short fields. */
@@ -39,27 +38,24 @@ interface BodyParserError {
   message?: string;
 }
 
-function toHttpError(error: BodyParserError) {
+function refusalOf(error: BodyParserError): PasswordResetError {
   switch (error.type) {
     case 'entity.too.large':
     case 'parameters.too.many':
-      return httpError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
+      return new PasswordResetError(
         'payload_too_large',
         text('errors.payload_too_large', { limit: BODY_LIMIT }),
       );
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return httpError(
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      return new PasswordResetError(
         'unsupported_media_type',
         text('errors.unsupported_media_type', {
           reason: error.message ?? 'unknown',
         }),
       );
     default:
-      return httpError(
-        HttpStatus.BAD_REQUEST,
+      return new PasswordResetError(
         'invalid_body',
         text('errors.malformed_body', {
           reason: error.message ?? 'unreadable',
@@ -78,7 +74,7 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   for (const parse of parsers) {
     await new Promise<void>((resolve, reject) =>
       parse(request, response, (error?: unknown) =>
-        error ? reject(toHttpError(error as BodyParserError)) : resolve(),
+        error ? reject(refusalOf(error as BodyParserError)) : resolve(),
       ),
     );
   }

@@ -1,8 +1,7 @@
-import { HttpStatus } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validate, ValidationError, ValidationOptions } from 'class-validator';
 import { Text, text } from '../../i18n/text';
-import { httpError } from './http-errors';
+import { PasswordResetError } from '../../password-reset.error';
 import { unsafeBodyReason } from './unsafe-body';
 
 /** The text a failed check of a DTO field is told with (a key of `validation`), and the values it needs besides the field's name. */
@@ -48,8 +47,7 @@ export async function validBody<T extends object>(
 ): Promise<T> {
   const unsafe = unsafeBodyReason(body);
   if (unsafe)
-    throw httpError(
-      HttpStatus.BAD_REQUEST,
+    throw new PasswordResetError(
       'invalid_body',
       text('errors.malformed_body', { reason: unsafe }),
     );
@@ -66,8 +64,7 @@ export async function validBody<T extends object>(
   });
   if (errors.length > 0) {
     const texts = textsOf(errors);
-    throw httpError(
-      HttpStatus.BAD_REQUEST,
+    throw new PasswordResetError(
       'invalid_request',
       texts.length > 0 ? texts : [text('errors.invalid_request')],
     );

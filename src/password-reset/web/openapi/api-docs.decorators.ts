@@ -1,8 +1,6 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
-import {
-  PasswordResetErrorCode,
-  PasswordResetErrorResponse,
-} from '../dto/error-response.dto';
+import type { PasswordResetErrorCode } from '../../password-reset.error';
+import { PasswordResetErrorResponse } from '../dto/error-response.dto';
 import { ApiConsumes, ApiResponse } from './optional-swagger';
 
 const EMPTY_OBJECT = {

@@ -1,7 +1,8 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { PasswordResetHttpError } from '../http/http-errors';
+import { PasswordResetError } from '../../password-reset.error';
+import { errorBody } from '../http/error-answer';
 import { inEnglish } from '../../i18n/password-reset-translator';
 import {
   DEFAULT_RATE_LIMIT,
@@ -108,12 +109,13 @@ describe('PasswordResetThrottlerGuard', () => {
     const refusal = await guard
       .canActivate(requestTo('lostPassword'))
       .catch((error: unknown) => error);
-    expect(refusal).toBeInstanceOf(PasswordResetHttpError);
-    expect(refusal).toMatchObject({ code: 'too_many_requests' });
-    expect((refusal as PasswordResetHttpError).getStatus()).toBe(429);
-    expect((refusal as PasswordResetHttpError).bodyIn(inEnglish).message).toBe(
-      inEnglish({ key: 'errors.too_many_requests' }),
-    );
+    expect(refusal).toBeInstanceOf(PasswordResetError);
+    expect(errorBody(refusal as PasswordResetError, inEnglish)).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: inEnglish({ key: 'errors.too_many_requests' }),
+      code: 'too_many_requests',
+    });
     expect(inEnglish({ key: 'errors.too_many_requests' })).not.toBe(
       'errors.too_many_requests',
     );

@@ -1,16 +1,11 @@
-import {
-  ExecutionContext,
-  HttpStatus,
-  Inject,
-  Injectable,
-} from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import {
   ThrottlerGuard,
   ThrottlerLimitDetail,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { httpError } from '../http/http-errors';
+import { PasswordResetError } from '../../password-reset.error';
 import { text } from '../../i18n/text';
 import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_THROTTLER_STORAGE } from '../../password-reset.constants';
@@ -61,8 +56,7 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
       'Retry-After',
       String(limit.timeToBlockExpire),
     );
-    throw httpError(
-      HttpStatus.TOO_MANY_REQUESTS,
+    throw new PasswordResetError(
       'too_many_requests',
       text('errors.too_many_requests'),
     );
