@@ -6,7 +6,6 @@ import {
   Res,
   Type,
   UseFilters,
-  UseGuards,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { LostPasswordDto } from './dto/lost-password.dto';
@@ -35,7 +34,7 @@ import {
 } from './openapi/optional-swagger';
 import { PasswordResetPages } from './pages/password-reset-pages';
 import { PasswordResetService } from '../password-reset.service';
-import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
+import { RateLimited } from './throttling/rate-limited.decorator';
 
 /** The Tangerine365 API document's description of `lostPassword`, so that a host's document says what that one does. */
 const LOST_PASSWORD_DESCRIPTION = [
@@ -57,7 +56,6 @@ export function createAuthController(
   @ApiTags('password-reset')
   @Controller({ path: routes.prefix, version: VERSION_NEUTRAL })
   @UseFilters(PasswordResetExceptionFilter)
-  @UseGuards(PasswordResetThrottlerGuard)
   class AuthController {
     constructor(
       private readonly passwordReset: PasswordResetService,
@@ -67,6 +65,7 @@ export function createAuthController(
 
     /** Always `200 {}` for a well-formed request: the answer never tells whether the user exists. */
     @Post(routes.lostPassword)
+    @RateLimited('lostPasswordPerMinute')
     @ApiOperation({
       operationId: 'lost-password',
       summary: 'Lost Password',
@@ -87,6 +86,7 @@ export function createAuthController(
     }
 
     @Post(routes.resetPassword)
+    @RateLimited('resetPasswordPerMinute')
     @ApiOperation({
       operationId: 'reset-password',
       summary: 'Reset Password',
@@ -136,6 +136,7 @@ export function createAuthController(
 
     /** For a front end of the host's own: is the link still usable, and until when? Spends nothing. */
     @Post(routes.checkResetToken)
+    @RateLimited('resetPasswordPerMinute')
     @ApiOperation({
       operationId: 'check-reset-token',
       summary: 'Check a reset link',

@@ -6,7 +6,6 @@ import {
   Res,
   Type,
   UseFilters,
-  UseGuards,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { MAX_TOKEN_LENGTH } from '../dto/reset-password.dto';
@@ -22,7 +21,7 @@ import {
   ApiTags,
 } from '../openapi/optional-swagger';
 import { PasswordResetService } from '../../password-reset.service';
-import { PasswordResetThrottlerGuard } from '../throttling/password-reset-throttler.guard';
+import { RateLimited } from '../throttling/rate-limited.decorator';
 import { PasswordResetPages } from './password-reset-pages';
 
 const HTML_PAGE = { 'text/html': { schema: { type: 'string' } } };
@@ -68,7 +67,7 @@ export function createPagesController(
     }
 
     @Get(routes.resetPassword)
-    @UseGuards(PasswordResetThrottlerGuard)
+    @RateLimited('resetPasswordPerMinute')
     @ApiOperation({
       operationId: 'reset-password-page',
       summary: 'Reset Password page',

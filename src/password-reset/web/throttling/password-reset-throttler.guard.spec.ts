@@ -8,11 +8,24 @@ import {
   DEFAULT_RATE_LIMIT,
   PasswordResetThrottlerGuard,
 } from './password-reset-throttler.guard';
+import { RateLimited } from './rate-limited.decorator';
 
-class PasswordResetRoutes {
-  lostPassword(): void {}
-  resetPassword(): void {}
+/** Handlers named unlike the module's: only the limit each names decides how it is counted. */
+class Routes {
+  @RateLimited('lostPasswordPerMinute')
+  askForLink(): void {}
+
+  @RateLimited('resetPasswordPerMinute')
+  useLink(): void {}
+
+  namesNoLimit(): void {}
 }
+
+const LIMIT_OF_ROUTE = {
+  lostPassword: 'askForLink',
+  resetPassword: 'useLink',
+  none: 'namesNoLimit',
+} as const;
 
 describe('PasswordResetThrottlerGuard', () => {
   let storage: ThrottlerStorageService;
@@ -43,13 +56,10 @@ describe('PasswordResetThrottlerGuard', () => {
     await guard.onModuleInit();
     return guard;
   };
-  const requestTo = (
-    route: 'lostPassword' | 'resetPassword',
-    ip = '192.0.2.1',
-  ) =>
+  const requestTo = (route: keyof typeof LIMIT_OF_ROUTE, ip = '192.0.2.1') =>
     ({
-      getHandler: () => PasswordResetRoutes.prototype[route],
-      getClass: () => PasswordResetRoutes,
+      getHandler: () => Routes.prototype[LIMIT_OF_ROUTE[route]],
+      getClass: () => Routes,
       switchToHttp: () => ({
         getRequest: () => ({ ip, headers: {} }),
         getResponse: () => response,
@@ -81,6 +91,13 @@ describe('PasswordResetThrottlerGuard', () => {
       10,
       60_000,
       'password-reset',
+    );
+  });
+
+  it('refuses a route that names no limit, rather than guess one', async () => {
+    const guard = await guardWith();
+    await expect(guard.canActivate(requestTo('none'))).rejects.toThrow(
+      'Routes.namesNoLimit is guarded by PasswordResetThrottlerGuard but names no limit',
     );
   });
 

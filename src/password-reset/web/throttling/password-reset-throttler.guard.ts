@@ -16,11 +16,34 @@ export const DEFAULT_RATE_LIMIT = {
   resetPasswordPerMinute: 30,
 };
 
+/** The module's per-IP limits, by their names in the `rateLimit` option. */
+export type RateLimitName = keyof typeof DEFAULT_RATE_LIMIT;
+
+/** Route metadata: the name of the limit that counts the route's requests. */
+export const RATE_LIMIT = Symbol('PASSWORD_RESET_RATE_LIMIT');
+
+function limitNameOf(
+  reflector: Reflector,
+  context: ExecutionContext,
+): RateLimitName {
+  const name = reflector.get<RateLimitName | undefined>(
+    RATE_LIMIT,
+    context.getHandler(),
+  );
+  if (!name)
+    throw new Error(
+      `${context.getClass().name}.${context.getHandler().name} is guarded by PasswordResetThrottlerGuard but names no limit: decorate it with RateLimited()`,
+    );
+  return name;
+}
+
 /**
  * Per-IP limits of the module's routes, apart from any throttling the host
- * has: `lostPasswordPerMinute` for requests, `resetPasswordPerMinute` for each
- * of the routes that take a token (reset, check, the reset page); 0 switches a limit off. The IP is `req.ip`,
- * so `X-Forwarded-For` counts only where the app trusts its proxy.
+ * has: each route names its limit (`RateLimited`), `lostPasswordPerMinute`
+ * for requests, `resetPasswordPerMinute` for each of the routes that take a
+ * token (reset, check, the reset page), and counts apart; 0 switches a limit
+ * off. The IP is `req.ip`, so `X-Forwarded-For` counts only where the app
+ * trusts its proxy.
  */
 @Injectable()
 export class PasswordResetThrottlerGuard extends ThrottlerGuard {
@@ -32,9 +55,7 @@ export class PasswordResetThrottlerGuard extends ThrottlerGuard {
   ) {
     const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     const limitOf = (context: ExecutionContext) =>
-      context.getHandler().name === 'lostPassword'
-        ? limits.lostPasswordPerMinute
-        : limits.resetPasswordPerMinute;
+      limits[limitNameOf(reflector, context)];
     super(
       // Named, so that a host's `SkipThrottle()` (its unnamed `default` throttler) leaves these limits in place.
       {
