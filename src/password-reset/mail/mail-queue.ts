@@ -6,7 +6,6 @@ import {
   resetMailsQueuedSince,
 } from '../account-limit/account-limit';
 import { systemClock } from '../clock';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { Clock } from '../clock';
 import { locksRows } from '../database/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
@@ -241,7 +240,7 @@ export class PasswordResetMailQueue {
   /** `accountLimit`, the per-account limit a retried reset mail counts against, and `clock` are the module's options of those names. */
   constructor(
     private readonly dataSource: DataSource,
-    options: Pick<PasswordResetModuleOptions, 'accountLimit' | 'clock'> = {},
+    options: { accountLimit?: AccountLimit; clock?: Clock } = {},
   ) {
     this.accountLimit = options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT;
     this.clock = options.clock ?? systemClock;
