@@ -56,4 +56,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The standalone server is a host like any other: it sees the library only through its public entry.
+    files: ['src/standalone/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+password-reset(/|$)',
+              message:
+                'The standalone server imports the library only from its public entry (src/index.ts); export there what a host needs.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

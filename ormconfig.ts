@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { databaseOptions } from './src/database/database-options';
+import { databaseOptions } from './src/standalone/database/database-options';
 
 /** The DataSource the TypeORM CLI uses: `npm run migration:run`. */
 export default new DataSource(databaseOptions(process.env.DATABASE_URL));

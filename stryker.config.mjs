@@ -12,9 +12,10 @@ export default {
   mutate: [
     'src/password-reset/tokens/reset-token.service.ts',
     'src/password-reset/account-limit/account-limit.service.ts',
-    'src/password-reset/throttling/*.ts',
+    'src/password-reset/web/throttling/*.ts',
+    'src/standalone/throttling/fallback-throttler-storage.ts',
     'src/password-reset/password-policy/password-policy.service.ts',
-    'src/password-reset/pages/password-reset-pages.ts',
+    'src/password-reset/web/pages/password-reset-pages.ts',
     '!src/**/*.spec.ts',
   ],
   testRunner: 'jest',

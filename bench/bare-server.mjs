@@ -32,7 +32,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ROOT } from './support.mjs';
 
 const { LostPasswordDto } = createRequire(import.meta.url)(
-  join(ROOT, 'dist/src/password-reset/dto/lost-password.dto.js'),
+  join(ROOT, 'dist/src/password-reset/web/dto/lost-password.dto.js'),
 );
 
 class BareController {
@@ -78,7 +78,7 @@ const app = await NestFactory.create(
   adapter === 'fastify' ? new FastifyAdapter() : undefined,
   { logger: ['error', 'warn'] },
 );
-// The options of the module's own validation (src/password-reset/http/validate-body.ts).
+// The options of the module's own validation (src/password-reset/web/http/validate-body.ts).
 app.useGlobalPipes(
   new ValidationPipe({
     whitelist: true,

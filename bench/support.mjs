@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-export const STANDALONE_MAIN = join(ROOT, 'dist/src/main.js');
-const USERS_CLI = join(ROOT, 'dist/src/cli/users.js');
+export const STANDALONE_MAIN = join(ROOT, 'dist/src/standalone/main.js');
+const USERS_CLI = join(ROOT, 'dist/src/standalone/cli/users.js');
 const BARE_SERVER = join(ROOT, 'bench/bare-server.mjs');
 
 /** Only loopback is ever targeted. */
@@ -456,14 +456,16 @@ async function withUsers(databaseUrl, work) {
   require('reflect-metadata');
   const { DataSource } = require('typeorm');
   const { databaseOptions } = require(
-    join(ROOT, 'dist/src/database/database-options.js'),
+    join(ROOT, 'dist/src/standalone/database/database-options.js'),
   );
   const { runMigrationsInTurn } = require(
-    join(ROOT, 'dist/src/database/migrations-in-turn.js'),
+    join(ROOT, 'dist/src/standalone/database/migrations-in-turn.js'),
   );
-  const { User } = require(join(ROOT, 'dist/src/users/user.entity.js'));
+  const { User } = require(
+    join(ROOT, 'dist/src/standalone/users/user.entity.js'),
+  );
   const { UsersService } = require(
-    join(ROOT, 'dist/src/users/users.service.js'),
+    join(ROOT, 'dist/src/standalone/users/users.service.js'),
   );
 
   const dataSource = await runMigrationsInTurn(

@@ -1,9 +1,9 @@
 // Builds dist/ with the TypeScript compiler and copies the templates beside the
-// compiled code. Outputs whose source is gone are deleted, so that `npm pack`
-// (its prepack runs this) never ships code that no longer exists. With
-// --if-stale it does nothing when no input changed since the last build, so
-// that `npm start` and `npm run users` on a built tree start at once instead of
-// compiling every time.
+// compiled code. Outputs whose source is gone are deleted, and the directories
+// they leave empty, so that `npm pack` (its prepack runs this) never ships code
+// that no longer exists. With --if-stale it does nothing when no input changed
+// since the last build, so that `npm start` and `npm run users` on a built tree
+// start at once instead of compiling every time.
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
@@ -36,6 +36,13 @@ function* filesUnder(path) {
   if (!stats.isDirectory()) yield { path, modifiedMs: stats.mtimeMs };
   else
     for (const entry of readdirSync(path)) yield* filesUnder(join(path, entry));
+}
+
+/** Removes the directories under `path` that hold no file, such as those a moved source left behind. */
+function removeEmptyDirectories(path) {
+  for (const entry of readdirSync(path, { withFileTypes: true }))
+    if (entry.isDirectory()) removeEmptyDirectories(join(path, entry.name));
+  if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
 }
 
 function newestInputMs() {
@@ -73,5 +80,6 @@ for (const { path } of filesUnder(join(root, 'dist', 'src'))) {
     : source;
   if (!existsSync(sourceOf)) rmSync(path);
 }
+removeEmptyDirectories(join(root, 'dist', 'src'));
 writeFileSync(stamp, '');
 utimesSync(stamp, began, began);

@@ -1,5 +1,14 @@
 export { PasswordResetModule } from './password-reset/password-reset.module';
 export { PasswordResetService } from './password-reset/password-reset.service';
+export { ResetTokenRevocation } from './password-reset/tokens/reset-token-revocation';
+export type { RevokeTokensOptions } from './password-reset/tokens/reset-token-revocation';
+export { PasswordResetMailQueue } from './password-reset/mail/mail-queue';
+export type {
+  DeadMailRetry,
+  MailQueueKindStatus,
+  MailQueueStatus,
+  RetrySkipReason,
+} from './password-reset/mail/mail-queue';
 export { PASSWORD_RESET_ENTITIES } from './password-reset/password-reset.entities';
 export { PASSWORD_RESET_MIGRATIONS } from './password-reset/password-reset.migrations';
 export { PasswordResetEvents } from './password-reset/password-reset.constants';
@@ -14,7 +23,10 @@ export type {
   PasswordChangeChannel,
   PasswordResetRefusal,
 } from './password-reset/password-reset.events';
-export { normaliseIdentifier } from './password-reset/identifier';
+export {
+  fitsIdentifierColumn,
+  normaliseIdentifier,
+} from './password-reset/identifier';
 export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
@@ -31,8 +43,8 @@ export type {
   PasswordResetUserStore,
 } from './password-reset/interfaces/password-reset-user-store.interface';
 export type { PasswordResetModuleExtras } from './password-reset/password-reset.module-definition';
-export { passwordResetRoutes } from './password-reset/http/password-reset-paths';
-export type { PasswordResetRoutesOptions } from './password-reset/http/password-reset-paths';
+export { passwordResetRoutes } from './password-reset/web/http/password-reset-paths';
+export type { PasswordResetRoutesOptions } from './password-reset/web/http/password-reset-paths';
 export type {
   MailTemplateName,
   PageName,
@@ -48,8 +60,11 @@ export type {
 } from './password-reset/i18n/messages.en';
 export {
   PASSWORD_RESET_ERROR_CODES,
-  PasswordResetErrorResponse,
-} from './password-reset/dto/error-response.dto';
-export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
+  PasswordResetError,
+} from './password-reset/password-reset.error';
+export type { PasswordResetErrorCode } from './password-reset/password-reset.error';
+export type { Text as PasswordResetText } from './password-reset/i18n/text';
+export { PasswordResetErrorResponse } from './password-reset/web/dto/error-response.dto';
 export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
 export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
+export { exactCollation } from './password-reset/migrations/exact-collation';

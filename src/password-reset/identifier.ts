@@ -17,7 +17,9 @@ export function normaliseIdentifier(identifier: string): string {
  * PostgreSQL and MariaDB count a VARCHAR's length in code points, not in
  * UTF-16 units nor in the grapheme-ish units a generic length check uses, and
  * refuse lone surrogates. A request the database would refuse must be refused
- * on its own, before it shares a batched INSERT with innocent ones.
+ * on its own, before it shares a batched INSERT with innocent ones. A host
+ * checks its users' usernames and addresses with it when it stores them: the
+ * module refuses to take a request for one that does not fit.
  */
 export function fitsIdentifierColumn(identifier: string): boolean {
   return (

@@ -52,6 +52,7 @@ export class PasswordResetMailFailedEvent {
   ) {}
 }
 
+/** Why a reset was refused, as `PasswordResetRefusedEvent.reason` says. */
 export type PasswordResetRefusal =
   | 'invalid_token'
   | 'second_factor_required'

@@ -3,9 +3,10 @@ import type {
   ConfigurableModuleAsyncOptions,
   ConfigurableModuleCls,
 } from '@nestjs/common';
-import type { PasswordResetRoutesOptions } from './http/password-reset-paths';
+import type { PasswordResetRoutesOptions } from './web/http/password-reset-paths';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 
+/** Options of `forRoot`/`forRootAsync` read when the module is defined, beside the options the factory gives. */
 export interface PasswordResetModuleExtras {
   /** Serve the HTML pages (`GET /auth/lostPassword`, `GET /auth/resetPassword`); off when the host has its own front end. */
   pages?: boolean;

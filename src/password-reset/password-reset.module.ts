@@ -17,20 +17,20 @@ import {
 } from '@nestjs/typeorm';
 import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
-import { createAuthController } from './auth.controller';
+import { createAuthController } from './web/auth.controller';
 import { HostEvents } from './host-event-emitter';
 import { systemClock } from './clock';
-import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
+import { readBodiesBeforeTheHost } from './web/http/body-reading-hooks';
 import {
   PASSWORD_RESET_ROUTES,
   PasswordResetPaths,
   resolveRoutes,
-} from './http/password-reset-paths';
+} from './web/http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
-import { PasswordResetResponder } from './http/password-reset-responder';
+import { PasswordResetResponder } from './web/http/password-reset-responder';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
-import { mailQueueStatus } from './mail/mail-queue';
+import { PasswordResetMailQueue } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
 import type { Clock } from './clock';
 import { PasswordResetMailer } from './mail/password-reset-mailer';
@@ -40,7 +40,7 @@ import {
   PASSWORD_RESET_THROTTLER_STORAGE,
   PASSWORD_RESET_USER_STORE,
 } from './password-reset.constants';
-import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
+import { PasswordResetThrottlerGuard } from './web/throttling/password-reset-throttler.guard';
 import { PasswordResetSchemaCheck } from './database/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
@@ -50,14 +50,15 @@ import {
   PASSWORD_RESET_OPTIONS_TYPE,
   PasswordResetModuleExtras,
 } from './password-reset.module-definition';
-import { createPagesController } from './pages/password-reset-pages.controller';
-import { PasswordResetPages } from './pages/password-reset-pages';
+import { createPagesController } from './web/pages/password-reset-pages.controller';
+import { PasswordResetPages } from './web/pages/password-reset-pages';
 import { PasswordResetTemplates } from './templates/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
+import { ResetTokenRevocation } from './tokens/reset-token-revocation';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
 import { BreachedPasswords } from './password-policy/breached-passwords';
@@ -83,13 +84,10 @@ function checkedSecret(secret: string): string {
 function metricsProvider(enabled: boolean): Provider {
   return {
     provide: PasswordResetMetrics,
-    inject: [DataSource, PASSWORD_RESET_CLOCK],
-    useFactory: (dataSource: DataSource, clock: Clock) =>
+    inject: [PasswordResetMailQueue, PASSWORD_RESET_CLOCK],
+    useFactory: (queue: PasswordResetMailQueue, clock: Clock) =>
       enabled
-        ? PasswordResetMetrics.prometheus(
-            () => mailQueueStatus(dataSource.manager, clock.now()),
-            clock,
-          )
+        ? PasswordResetMetrics.prometheus(() => queue.status(), clock)
         : PasswordResetMetrics.off(),
   };
 }
@@ -197,6 +195,25 @@ function withExtras(
     BreachedPasswords,
     PasswordPolicyService,
     ResetTokenService,
+    {
+      provide: ResetTokenRevocation,
+      inject: [DataSource, PASSWORD_RESET_CLOCK],
+      useFactory: (dataSource: DataSource, clock: Clock) =>
+        new ResetTokenRevocation(dataSource, clock),
+    },
+    {
+      provide: PasswordResetMailQueue,
+      inject: [DataSource, PASSWORD_RESET_CLOCK, PASSWORD_RESET_OPTIONS],
+      useFactory: (
+        dataSource: DataSource,
+        clock: Clock,
+        options: PasswordResetModuleOptions,
+      ) =>
+        new PasswordResetMailQueue(dataSource, {
+          accountLimit: options.accountLimit,
+          clock,
+        }),
+    },
     ResetRequestInbox,
     AccountLimitService,
     ResetRequestProcessor,
@@ -204,7 +221,7 @@ function withExtras(
     PasswordResetWorker,
     PasswordResetService,
   ],
-  exports: [PasswordResetService],
+  exports: [PasswordResetService, PasswordResetMailQueue],
 })
 export class PasswordResetModule extends ConfigurablePasswordResetModule {
   static forRoot(options: typeof PASSWORD_RESET_OPTIONS_TYPE): DynamicModule {

@@ -1,5 +1,4 @@
 import {
-  HttpStatus,
   Inject,
   Injectable,
   Logger,
@@ -9,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { isRefusedData } from './database/database-errors';
 import { AuditTrail } from './audit-trail';
-import { httpError, invalidToken } from './http/http-errors';
+import { invalidToken, PasswordResetError } from './password-reset.error';
 import { text } from './i18n/text';
 import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type {
@@ -33,10 +32,18 @@ import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
-  ResetTokenService,
-  revokeTokensAndAwaitResets,
-} from './tokens/reset-token.service';
+  ResetTokenRevocation,
+  type RevokeTokensOptions,
+} from './tokens/reset-token-revocation';
+import { ResetTokenService } from './tokens/reset-token.service';
 
+/**
+ * The flow, for a host's own code as for the module's routes: record a
+ * request, tell whether a link is usable, reset a password through a link,
+ * and revoke a user's links when the password changes another way. A
+ * refusal is a `PasswordResetError`, whose `code` the caller answers as it
+ * likes; the module's routes give each code its HTTP status.
+ */
 @Injectable()
 export class PasswordResetService implements OnApplicationBootstrap {
   private readonly logger = new Logger('PasswordReset');
@@ -45,6 +52,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     private readonly inbox: ResetRequestInbox,
     private readonly worker: PasswordResetWorker,
     private readonly tokens: ResetTokenService,
+    private readonly revocation: ResetTokenRevocation,
     private readonly outbox: MailOutboxService,
     private readonly policy: PasswordPolicyService,
     private readonly dataSource: DataSource,
@@ -89,13 +97,11 @@ export class PasswordResetService implements OnApplicationBootstrap {
         `Could not record a reset request: ${(error as Error).message}`,
       );
       if (isRefusedData(error))
-        throw httpError(
-          HttpStatus.BAD_REQUEST,
+        throw new PasswordResetError(
           'invalid_request',
           text('errors.identifier_not_stored'),
         );
-      throw httpError(
-        HttpStatus.SERVICE_UNAVAILABLE,
+      throw new PasswordResetError(
         'unavailable',
         text('errors.request_not_recorded'),
       );
@@ -139,12 +145,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
           : 'weak_password',
         user.id,
       );
-      throw httpError(
-        HttpStatus.BAD_REQUEST,
-        'weak_password',
-        reasons,
-        reasons,
-      );
+      throw new PasswordResetError('weak_password', reasons, reasons);
     }
     if (!(await this.tokens.consume(token))) throw this.refusedLink();
     try {
@@ -154,8 +155,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
       this.logger.error(
         `Could not store a new password: ${(error as Error).message}`,
       );
-      throw httpError(
-        HttpStatus.SERVICE_UNAVAILABLE,
+      throw new PasswordResetError(
         'unavailable',
         text('errors.password_not_stored'),
       );
@@ -172,17 +172,33 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /**
-   * Kills every outstanding reset link of the user and waits for a reset of
-   * that user already under way. Call it when the password changes any other
-   * way, before storing the new one: the change then lands after the reset
-   * instead of being overwritten by it.
+   * For a password changed any other way than through a link (a settings
+   * page, an administrator, a command-line tool).
+   *
+   * Without `manager`: kills every outstanding reset link of the user and
+   * waits for a reset of that user already under way. Call it before storing
+   * the new password: the change then lands after that reset instead of being
+   * overwritten by it.
+   *
+   * With the `manager` of the transaction that stores the new password: kills
+   * the user's links inside that transaction, so that a link made since the
+   * first call dies with the write. It waits for nothing there: a transaction
+   * that waited would hold its locks against the very reset it waits for.
+   *
+   * ```ts
+   * const passwordHash = await hash(newPassword);
+   * await passwordReset.revokeTokensOf(userId);
+   * await dataSource.transaction(async (manager) => {
+   *   await manager.update(User, { id: userId }, { passwordHash });
+   *   await passwordReset.revokeTokensOf(userId, { manager });
+   * });
+   * ```
    */
-  revokeTokensOf(userId: string): Promise<void> {
-    return revokeTokensAndAwaitResets(
-      this.dataSource.manager,
-      userId,
-      this.clock,
-    );
+  revokeTokensOf(
+    userId: string,
+    options: RevokeTokensOptions = {},
+  ): Promise<void> {
+    return this.revocation.revokeTokensOf(userId, options);
   }
 
   /** A link is usable while its token is live and its user still exists. */
@@ -221,7 +237,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
   ) {
     this.audit.refused(code, userId);
     const reason = text(`errors.${code}`);
-    return httpError(HttpStatus.BAD_REQUEST, code, reason, [reason]);
+    return new PasswordResetError(code, reason, [reason]);
   }
 
   private refusedLink() {
@@ -260,8 +276,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
       }
     }
     if (failed && this.options.events?.failRequestOnListenerError) {
-      throw httpError(
-        HttpStatus.INTERNAL_SERVER_ERROR,
+      throw new PasswordResetError(
         'sessions_not_ended',
         text('errors.sessions_not_ended'),
       );

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import request from 'supertest';
 import { PasswordResetEvents, PasswordResetRefusedEvent } from '../../src';
-import { MetricsListener } from '../../src/metrics/metrics-listener';
+import { MetricsListener } from '../../src/standalone/metrics/metrics-listener';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 import { testPlatforms } from '../support/platforms';

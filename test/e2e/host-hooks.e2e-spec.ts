@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import {
@@ -107,14 +107,18 @@ class HostAccounts implements PasswordResetUserStore {
     ['acct-zoe', OLD_PASSWORD],
     ['acct-bounce', OLD_PASSWORD],
     ['acct-max', OLD_PASSWORD],
+    ['acct-ada', OLD_PASSWORD],
   ]);
   private readonly addresses = new Map<string, string>([
     ['acct-zoe', 'zoe@host.example'],
     ['acct-bounce', 'bounce@host.example'],
     ['acct-max', 'max@host.example'],
+    ['acct-ada', 'ada@host.example'],
   ]);
   /** The host's session store failing at the worst moment. */
   failEndSessions = false;
+  /** The host's own code refusing a look-up with one of Nest's HTTP errors. */
+  forbidLookups = false;
 
   constructor(
     @InjectRepository(HostSession) readonly sessions: Repository<HostSession>,
@@ -129,6 +133,7 @@ class HostAccounts implements PasswordResetUserStore {
   }
 
   async findById(id: string): Promise<PasswordResetUser | null> {
+    if (this.forbidLookups) throw new ForbiddenException('lookups are closed');
     const email = this.addresses.get(id);
     return email ? { id, email } : null;
   }
@@ -312,6 +317,31 @@ describe.each(testPlatforms())(
       await post('/auth/resetPassword')
         .send({ token, password: 'third quiet lantern orbit 2025' })
         .expect(400);
+    });
+
+    it("answers an HttpException from the host's own store as a plain 500 internal_error, and logs it", async () => {
+      const token = await resetToken('ada@host.example');
+      accounts.forbidLookups = true;
+      try {
+        const failed = await post('/auth/resetPassword/check')
+          .send({ token })
+          .expect(500);
+        expect(failed.body).toEqual({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: expect.any(String),
+          code: 'internal_error',
+        });
+      } finally {
+        accounts.forbidLookups = false;
+      }
+      expect(
+        logs.lines.filter(
+          (line) =>
+            line.startsWith('error') &&
+            line.includes('Unexpected error: lookups are closed'),
+        ),
+      ).toHaveLength(1);
     });
 
     it('writes each audit event to the host table: requested (known users, within the account limit), mail-sent, mail-failed, refused, password-changed via link', async () => {

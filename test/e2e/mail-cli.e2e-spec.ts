@@ -19,6 +19,7 @@ const MAIL_CLI = join(
   resolve(__dirname, '..', '..'),
   'dist',
   'src',
+  'standalone',
   'cli',
   'mail.js',
 );

@@ -15,7 +15,7 @@ import {
   PRIORITY_OF,
 } from '../../src/password-reset/mail/outbox-mail.entity';
 import { PasswordResetWorker } from '../../src/password-reset/password-reset.worker';
-import { User } from '../../src/users/user.entity';
+import { User } from '../../src/standalone/users/user.entity';
 import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';

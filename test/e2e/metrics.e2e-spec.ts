@@ -10,7 +10,7 @@ import {
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../../src';
-import { MetricsListener } from '../../src/metrics/metrics-listener';
+import { MetricsListener } from '../../src/standalone/metrics/metrics-listener';
 import { mailQueueStatus } from '../../src/password-reset/mail/mail-queue';
 import { OutboxMail } from '../../src/password-reset/mail/outbox-mail.entity';
 import { testDatabases } from '../support/databases';

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { databaseOptions } from '../../src/database/database-options';
-import { runMigrationsInTurn } from '../../src/database/migrations-in-turn';
+import { databaseOptions } from '../../src/standalone/database/database-options';
+import { runMigrationsInTurn } from '../../src/standalone/database/migrations-in-turn';
 import { PASSWORD_RESET_MIGRATIONS } from '../../src/password-reset/password-reset.migrations';
-import { CreateUsers1764201600001 } from '../../src/users/migrations/1764201600001-create-users';
+import { CreateUsers1764201600001 } from '../../src/standalone/users/migrations/1764201600001-create-users';
 import { createTestDatabase, testDatabases } from '../support/databases';
 import { ServerProcess } from '../support/server-process';
 

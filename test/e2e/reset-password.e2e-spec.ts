@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { HttpException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import request from 'supertest';
 import { PasswordResetEvents } from '../../src/password-reset/password-reset.constants';
@@ -7,6 +8,7 @@ import { IsNull, Not } from 'typeorm';
 import type { PasswordResetUserStore } from '../../src/password-reset/interfaces/password-reset-user-store.interface';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
 import { ResetTokenService } from '../../src/password-reset/tokens/reset-token.service';
+import { PasswordResetError, PasswordResetService } from '../../src/index';
 import { createTestDatabase, testDatabases } from '../support/databases';
 import { testPlatformsAndDatabases } from '../support/platforms';
 import { newUser, requestToken } from '../support/flow';
@@ -252,6 +254,27 @@ describe.each(testPlatformsAndDatabases())(
       }
       // zxcvbn score 3 (about 150 million guesses): just strong enough.
       await reset(token, 'mapleriver9').expect(200, {});
+    });
+
+    it("refuses a host's own call with a PasswordResetError: the code and English texts, no HTTP status", async () => {
+      const user = await newUser(server);
+      const token = await requestToken(server, user.username, user.email);
+      const passwordReset = server.app.get(PasswordResetService);
+      const tooShort = 'password must be at least 8 characters long';
+      const refusal = await passwordReset
+        .resetPassword(token, 'short')
+        .catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(PasswordResetError);
+      expect(refusal).not.toBeInstanceOf(HttpException);
+      expect(refusal).toMatchObject({
+        code: 'weak_password',
+        message: tooShort,
+        reasons: [tooShort],
+      });
+      await expect(
+        passwordReset.resetPassword('not a link', NEW_PASSWORD),
+      ).rejects.toMatchObject({ code: 'invalid_token' });
+      await reset(token).expect(200, {});
     });
 
     it('lets exactly one of 25 concurrent uses of a token succeed', async () => {

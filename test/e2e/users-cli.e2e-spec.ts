@@ -29,13 +29,14 @@ describe('npm run users', () => {
     );
     const builtAt = statSync(join(ROOT, 'dist', '.built')).mtimeMs;
     const compiledAt = statSync(
-      join(ROOT, 'dist', 'src', 'cli', 'users.js'),
+      join(ROOT, 'dist', 'src', 'standalone', 'cli', 'users.js'),
     ).mtimeMs;
     expect(usersCli()('list').status).toBe(0);
     expect(statSync(join(ROOT, 'dist', '.built')).mtimeMs).toBe(builtAt);
-    expect(statSync(join(ROOT, 'dist', 'src', 'cli', 'users.js')).mtimeMs).toBe(
-      compiledAt,
-    );
+    expect(
+      statSync(join(ROOT, 'dist', 'src', 'standalone', 'cli', 'users.js'))
+        .mtimeMs,
+    ).toBe(compiledAt);
   });
 
   it.each([

@@ -1,10 +1,10 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../../src/password-reset/clock';
-import { standaloneSettings } from '../../src/config/standalone-settings';
+import { standaloneSettings } from '../../src/standalone/config/standalone-settings';
 import type { PasswordResetModuleOptions } from '../../src/password-reset/interfaces/password-reset-module-options.interface';
-import { createServer } from '../../src/server';
-import { UsersService } from '../../src/users/users.service';
+import { createServer } from '../../src/standalone/server';
+import { UsersService } from '../../src/standalone/users/users.service';
 import { createTestDatabase } from './databases';
 import { initialised, TestPlatform } from './platforms';
 import { settled } from './settled';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { databaseOptions } from '../../src/database/database-options';
-import { User } from '../../src/users/user.entity';
+import { databaseOptions } from '../../src/standalone/database/database-options';
+import { User } from '../../src/standalone/users/user.entity';
 import { ServerProcess } from './server-process';
 import { ReceivedMail, SmtpSink } from './smtp-sink';
 

@@ -14,8 +14,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = resolve(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-const USERS_CLI = join(ROOT, 'dist', 'src', 'cli', 'users.js');
+const MAIN = join(ROOT, 'dist', 'src', 'standalone', 'main.js');
+const USERS_CLI = join(ROOT, 'dist', 'src', 'standalone', 'cli', 'users.js');
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

@@ -3,8 +3,8 @@ import {
   createTestDatabase,
   describeEachNetworkedDatabase,
 } from '../../../test/support/databases';
-import { databaseOptions } from '../../database/database-options';
-import { runMigrationsInTurn } from '../../database/migrations-in-turn';
+import { PASSWORD_RESET_ENTITIES } from '../password-reset.entities';
+import { PASSWORD_RESET_MIGRATIONS } from '../password-reset.migrations';
 import { OutboxMail, OutboxMailKind } from '../mail/outbox-mail.entity';
 import { DEFAULT_ACCOUNT_LIMIT } from './account-limit';
 import { AccountLimitService } from './account-limit.service';
@@ -106,9 +106,17 @@ describeEachNetworkedDatabase(
     beforeEach(async () => {
       const database = await createTestDatabase(databaseKind);
       drop = database.drop;
-      dataSource = await runMigrationsInTurn(
-        await new DataSource(databaseOptions(database.url)).initialize(),
-      );
+      const tables = {
+        url: database.url.replace(/^mariadb:/, 'mysql:'),
+        entities: PASSWORD_RESET_ENTITIES,
+        migrations: PASSWORD_RESET_MIGRATIONS,
+        migrationsRun: true,
+      };
+      dataSource = await new DataSource(
+        databaseKind === 'postgres'
+          ? { type: 'postgres', ...tables }
+          : { type: 'mariadb', ...tables },
+      ).initialize();
       limit = new AccountLimitService(dataSource, { now: () => now }, {
         accountLimit: { max: 1, windowMs: HOUR },
       } as never);

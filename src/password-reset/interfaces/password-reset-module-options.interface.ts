@@ -9,6 +9,7 @@ import type {
   PasswordResetUserStore,
 } from './password-reset-user-store.interface';
 
+/** What `PasswordResetModule.forRoot` takes, or `forRootAsync`'s factory returns. */
 export interface PasswordResetModuleOptions {
   /** The host's users. */
   userStore: PasswordResetUserStore;
@@ -77,6 +78,7 @@ export interface PasswordResetModuleOptions {
   clock?: Clock;
 }
 
+/** How the worker delivers queued mail (the `delivery` option). */
 export interface DeliveryOptions {
   /** How often the worker looks for work it was not woken for (other instances, restarts, retries). */
   pollIntervalMs: number;

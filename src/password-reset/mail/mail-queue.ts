@@ -1,9 +1,12 @@
 import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
 import {
+  AccountLimit,
   DEFAULT_ACCOUNT_LIMIT,
   lockAccount,
   resetMailsQueuedSince,
 } from '../account-limit/account-limit';
+import { systemClock } from '../clock';
+import type { Clock } from '../clock';
 import { locksRows } from '../database/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
 import {
@@ -29,6 +32,7 @@ export interface MailQueueKindStatus {
   oldestPendingAgeSeconds: number | null;
 }
 
+/** The whole queue: requests not yet turned into mail, and each kind of mail by state. */
 export interface MailQueueStatus {
   /** Requests recorded and not yet turned into mail (or dropped). */
   requestsWaiting: number;
@@ -109,6 +113,7 @@ export async function mailQueueStatus(
 export type RetrySkipReason =
   'superseded' | 'password-changed' | 'account-limit';
 
+/** What `PasswordResetMailQueue.retryDead` did: how many mails it queued again, and which it left dead, and why. */
 export interface DeadMailRetry {
   retried: number;
   skipped: { id: number; kind: OutboxMailKind; reason: RetrySkipReason }[];
@@ -117,15 +122,14 @@ export interface DeadMailRetry {
 /**
  * Makes dead mail (one, or all) due again with a full set of attempts, each in
  * a transaction of its own. A reset mail goes through the rules of a fresh
- * request (see ResetTokenService): it is queued as of `now`, and counted so,
- * unless one of them says no; then it stays dead. It is counted against the
- * default per-account limit, the standalone server's: an operator's command
- * does not know a host's own. A notice keeps its time, which is when the
- * password changed.
+ * request (see ResetTokenService): it is queued as of `now`, and counted so
+ * against the per-account `limit`, unless one of them says no; then it stays
+ * dead. A notice keeps its time, which is when the password changed.
  */
-export async function retryDeadMail(
+async function retryDeadMail(
   dataSource: DataSource,
   now: number,
+  limit: AccountLimit,
   id?: number,
 ): Promise<DeadMailRetry> {
   const dead = await dataSource.manager.find(OutboxMail, {
@@ -134,7 +138,7 @@ export async function retryDeadMail(
   });
   const result: DeadMailRetry = { retried: 0, skipped: [] };
   for (const mail of dead) {
-    const outcome = await retryOne(dataSource, mail, now);
+    const outcome = await retryOne(dataSource, mail, now, limit);
     if (outcome === 'retried') result.retried += 1;
     else if (outcome !== 'no longer dead')
       result.skipped.push({ id: mail.id, kind: mail.kind, reason: outcome });
@@ -149,6 +153,7 @@ async function retryOne(
   dataSource: DataSource,
   mail: OutboxMail,
   now: number,
+  limit: AccountLimit,
 ): Promise<RetryOutcome> {
   const runner = dataSource.createQueryRunner();
   try {
@@ -156,7 +161,7 @@ async function retryOne(
     await runner.startTransaction(
       locksRows(dataSource) ? 'READ COMMITTED' : undefined,
     );
-    const outcome = await queueAgain(runner.manager, mail, now);
+    const outcome = await queueAgain(runner.manager, mail, now, limit);
     await (outcome === 'retried'
       ? runner.commitTransaction()
       : runner.rollbackTransaction());
@@ -178,6 +183,7 @@ async function queueAgain(
   manager: EntityManager,
   mail: OutboxMail,
   now: number,
+  limit: AccountLimit,
 ): Promise<RetryOutcome> {
   const isReset = mail.kind === 'reset-password';
   if (isReset) await lockAccount(manager, mail.userId);
@@ -200,18 +206,15 @@ async function queueAgain(
   if (await queuedAfter('reset-password')) return 'superseded';
   if (await queuedAfter('password-changed')) return 'password-changed';
   if (
-    (await resetMailsQueuedSince(
-      manager,
-      mail.userId,
-      now - DEFAULT_ACCOUNT_LIMIT.windowMs,
-    )) > DEFAULT_ACCOUNT_LIMIT.max
+    (await resetMailsQueuedSince(manager, mail.userId, now - limit.windowMs)) >
+    limit.max
   )
     return 'account-limit';
   return 'retried';
 }
 
 /** Deletes dead mail queued before `before`; returns how many. */
-export async function purgeDeadMail(
+async function purgeDeadMail(
   manager: EntityManager,
   before: number,
 ): Promise<number> {
@@ -220,4 +223,55 @@ export async function purgeDeadMail(
     createdAt: LessThan(before),
   });
   return affected ?? 0;
+}
+
+/**
+ * The mail queue as an operator's tools see it: what it holds, and dead mail
+ * (mail that used up its attempts) sent again or deleted, on every instance
+ * at once, as it all lives in the database. The module provides one: inject
+ * it into an admin route or a job of the host's. A program that does not
+ * mount the module (the standalone server's `npm run mail`) makes its own on
+ * a DataSource that holds the module's tables.
+ */
+export class PasswordResetMailQueue {
+  private readonly accountLimit: AccountLimit;
+  private readonly clock: Clock;
+
+  /** `accountLimit`, the per-account limit a retried reset mail counts against, and `clock` are the module's options of those names. */
+  constructor(
+    private readonly dataSource: DataSource,
+    options: { accountLimit?: AccountLimit; clock?: Clock } = {},
+  ) {
+    this.accountLimit = options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Requests waiting, and each kind of mail by state; the same on every instance. */
+  status(): Promise<MailQueueStatus> {
+    return mailQueueStatus(this.dataSource.manager, this.clock.now());
+  }
+
+  /**
+   * Makes dead mail due again with a full set of attempts: the one with `id`,
+   * or all of it. A reset mail goes only as a fresh request would: not once a
+   * newer reset mail was queued for its user, nor once the password changed
+   * after it was asked for, nor past the per-account limit; such a mail stays
+   * dead, and the answer says why.
+   */
+  retryDead(id?: number): Promise<DeadMailRetry> {
+    return retryDeadMail(
+      this.dataSource,
+      this.clock.now(),
+      this.accountLimit,
+      id,
+    );
+  }
+
+  /** Deletes dead mail queued more than `olderThanMs` ago; returns how many. */
+  purgeDead(olderThanMs: number): Promise<number> {
+    return purgeDeadMail(
+      this.dataSource.manager,
+      this.clock.now() - olderThanMs,
+    );
+  }
 }

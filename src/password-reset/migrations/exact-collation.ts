@@ -21,7 +21,11 @@ export const MYSQL_EXACT_TEXT = {
   collation: 'utf8mb4_bin',
 } as const;
 
-/** Column options that make text compare exactly on the query runner's database. */
+/**
+ * Column options that make text compare exactly on the query runner's
+ * database, for the identifier columns of a host's own users table in its
+ * migrations, so that a look-alike never matches another user.
+ */
 export function exactCollation(
   queryRunner: QueryRunner,
 ): Partial<TableColumnOptions> {

@@ -9,6 +9,7 @@ import {
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
+/** Where new passwords are looked up as breached (`passwordPolicy.breached`). */
 export interface BreachedPasswordsOptions {
   /** Base of a k-anonymity range service of the Pwned Passwords shape, such as `https://api.pwnedpasswords.com`. */
   rangeUrl: string;

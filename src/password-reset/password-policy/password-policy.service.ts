@@ -9,6 +9,7 @@ import {
 } from './breached-passwords';
 import { StrengthEstimator } from './strength-estimator';
 
+/** What a new password must be (the `passwordPolicy` option). */
 export interface PasswordPolicyOptions {
   /** NIST SP 800-63B: at least 8. */
   minLength: number;

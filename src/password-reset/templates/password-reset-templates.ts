@@ -6,7 +6,9 @@ import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 
+/** The mails the module sends, by template name. */
 export type MailTemplateName = 'reset-password' | 'password-changed';
+/** The pages the module serves, by template name. */
 export type PageName =
   | 'lost-password-form'
   | 'lost-password-sent'
@@ -30,6 +32,7 @@ export type PasswordResetTemplateFunction = (
   context: PasswordResetTemplateContext,
 ) => string;
 
+/** The `templates` option: the host's own mails and pages. */
 export interface PasswordResetTemplatesOptions {
   /**
    * A directory of files named as the module's (`reset-password.hbs`,
@@ -45,7 +48,7 @@ export interface PasswordResetTemplatesOptions {
 }
 
 const MAIL_TEMPLATES = join(__dirname, '..', 'mail', 'templates');
-const PAGE_TEMPLATES = join(__dirname, '..', 'pages', 'templates');
+const PAGE_TEMPLATES = join(__dirname, '..', 'web', 'pages', 'templates');
 const STYLESHEET = 'page.css';
 
 function isMailTemplate(file: string): boolean {

@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
-import {
-  IN_FLIGHT_MS,
-  ResetTokenService,
-  revokeTokensAndAwaitResets,
-} from './reset-token.service';
+import { IN_FLIGHT_MS, ResetTokenService } from './reset-token.service';
+import { ResetTokenRevocation } from './reset-token-revocation';
 import { ResetTokenSettings } from './reset-token.settings';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 
@@ -257,11 +254,14 @@ describe('ResetTokenService', () => {
   });
 
   describe('a password change made another way', () => {
+    let revocation: ResetTokenRevocation;
+    beforeEach(() => {
+      revocation = new ResetTokenRevocation(dataSource, { now: () => now });
+    });
+
     it('revokes the live tokens and returns at once when no reset is in flight', async () => {
       const issued = await tokens.issue('7');
-      await revokeTokensAndAwaitResets(dataSource.manager, '7', {
-        now: () => now,
-      });
+      await revocation.revokeTokensOf('7');
       expect(await tokens.find(issued.link)).toBeNull();
     });
 
@@ -269,9 +269,9 @@ describe('ResetTokenService', () => {
       const token = (await tokens.find((await tokens.issue('7')).link))!;
       await tokens.consume(token);
       let returned = false;
-      const change = revokeTokensAndAwaitResets(dataSource.manager, '7', {
-        now: () => now,
-      }).then(() => (returned = true));
+      const change = revocation
+        .revokeTokensOf('7')
+        .then(() => (returned = true));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(returned).toBe(false);
       await tokens.complete(token, dataSource.manager);
@@ -289,10 +289,25 @@ describe('ResetTokenService', () => {
       const token = (await tokens.find((await tokens.issue('7')).link))!;
       await tokens.consume(token);
       now += IN_FLIGHT_MS;
-      await revokeTokensAndAwaitResets(dataSource.manager, '7', {
-        now: () => now,
-      });
+      await revocation.revokeTokensOf('7');
       expect(IN_FLIGHT_MS).toBe(60_000);
+    });
+
+    it("revokes inside the caller's transaction with its manager, and waits there for no reset in flight", async () => {
+      const inFlight = (await tokens.find((await tokens.issue('7')).link))!;
+      await tokens.consume(inFlight);
+      const issued = await tokens.issue('7');
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await revocation.revokeTokensOf('7', { manager });
+          throw new Error('the password could not be stored');
+        }),
+      ).rejects.toThrow('the password could not be stored');
+      expect(await tokens.find(issued.link)).not.toBeNull();
+      await dataSource.transaction((manager) =>
+        revocation.revokeTokensOf('7', { manager }),
+      );
+      expect(await tokens.find(issued.link)).toBeNull();
     });
   });
 });

@@ -1,0 +1,85 @@
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import {
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { PasswordResetError } from '../../password-reset.error';
+import { text } from '../../i18n/text';
+import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_THROTTLER_STORAGE } from '../../password-reset.constants';
+import { PASSWORD_RESET_OPTIONS } from '../../password-reset.module-definition';
+
+export const DEFAULT_RATE_LIMIT = {
+  lostPasswordPerMinute: 10,
+  resetPasswordPerMinute: 30,
+};
+
+/** The module's per-IP limits, by their names in the `rateLimit` option. */
+export type RateLimitName = keyof typeof DEFAULT_RATE_LIMIT;
+
+/** Route metadata: the name of the limit that counts the route's requests. */
+export const RATE_LIMIT = Symbol('PASSWORD_RESET_RATE_LIMIT');
+
+function limitNameOf(
+  reflector: Reflector,
+  context: ExecutionContext,
+): RateLimitName {
+  const name = reflector.get<RateLimitName | undefined>(
+    RATE_LIMIT,
+    context.getHandler(),
+  );
+  if (!name)
+    throw new Error(
+      `${context.getClass().name}.${context.getHandler().name} is guarded by PasswordResetThrottlerGuard but names no limit: decorate it with RateLimited()`,
+    );
+  return name;
+}
+
+/**
+ * Per-IP limits of the module's routes, apart from any throttling the host
+ * has: each route names its limit (`RateLimited`), `lostPasswordPerMinute`
+ * for requests, `resetPasswordPerMinute` for each of the routes that take a
+ * token (reset, check, the reset page), and counts apart; 0 switches a limit
+ * off. The IP is `req.ip`, so `X-Forwarded-For` counts only where the app
+ * trusts its proxy.
+ */
+@Injectable()
+export class PasswordResetThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_THROTTLER_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
+    const limitOf = (context: ExecutionContext) =>
+      limits[limitNameOf(reflector, context)];
+    super(
+      // Named, so that a host's `SkipThrottle()` (its unnamed `default` throttler) leaves these limits in place.
+      {
+        throttlers: [{ name: 'password-reset', ttl: 60_000, limit: limitOf }],
+        skipIf: (context) => limitOf(context) === 0,
+        setHeaders: false,
+      },
+      storage,
+      reflector,
+    );
+  }
+
+  protected async throwThrottlingException(
+    context: ExecutionContext,
+    limit: ThrottlerLimitDetail,
+  ): Promise<void> {
+    this.adapterHost.httpAdapter.setHeader(
+      context.switchToHttp().getResponse(),
+      'Retry-After',
+      String(limit.timeToBlockExpire),
+    );
+    throw new PasswordResetError(
+      'too_many_requests',
+      text('errors.too_many_requests'),
+    );
+  }
+}

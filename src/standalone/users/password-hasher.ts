@@ -1,0 +1,84 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { concurrencyLimit } from './concurrency-limit';
+
+/**
+ * scrypt from Node's own crypto: no native module to build, and the work runs
+ * on libuv's thread pool, so the event loop never waits for it. The parameters
+ * are one of OWASP's equal-strength scrypt configurations (N=2^16, r=8, p=2):
+ * as much work as N=2^17, r=8, p=1, in half its memory (64 MiB instead of 128
+ * per derivation), since a burst of resets holds several at once.
+ * Stored as `scrypt$N$r$p$salt$key`, so hashes made with other parameters
+ * still verify, and are made again with these on the next successful check.
+ */
+const COST = 2 ** 16;
+const BLOCK_SIZE = 8;
+const PARALLELISM = 2;
+const KEY_LENGTH = 32;
+
+/**
+ * Each derivation holds 128·N·r bytes and a thread of libuv's pool for a
+ * quarter of a second or more. Unbounded, a burst of resets takes all four
+ * threads, and leaves the event loop, which answers every other request,
+ * little of a small machine: so one fewer than the cores.
+ */
+const derivations = concurrencyLimit(Math.max(1, availableParallelism() - 1));
+
+function derive(
+  password: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
+  return derivations(
+    () =>
+      new Promise((resolve, reject) =>
+        scrypt(
+          password.normalize('NFKC'),
+          salt,
+          KEY_LENGTH,
+          { N, r, p, maxmem: 256 * N * r },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        ),
+      ),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, COST, BLOCK_SIZE, PARALLELISM);
+  return [
+    'scrypt',
+    COST,
+    BLOCK_SIZE,
+    PARALLELISM,
+    salt.toString('base64'),
+    key.toString('base64'),
+  ].join('$');
+}
+
+/** Whether `stored` was made with other parameters than today's, and so should be made again once the password is known. */
+export function needsRehash(stored: string): boolean {
+  return (
+    stored !== '' &&
+    !stored.startsWith(['scrypt', COST, BLOCK_SIZE, PARALLELISM, ''].join('$'))
+  );
+}
+
+export async function verifyPassword(
+  password: string,
+  stored: string,
+): Promise<boolean> {
+  const [scheme, N, r, p, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt') return false;
+  const expected = Buffer.from(key, 'base64');
+  const actual = await derive(
+    password,
+    Buffer.from(salt, 'base64'),
+    Number(N),
+    Number(r),
+    Number(p),
+  );
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
