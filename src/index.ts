@@ -40,7 +40,7 @@ export type {
   PasswordResetTemplateFile,
   PasswordResetTemplateFunction,
   PasswordResetTemplatesOptions,
-} from './password-reset/templates/password-reset-templates';
+} from './password-reset/rendering/password-reset-templates';
 export { ENGLISH_MESSAGES } from './password-reset/i18n/messages.en';
 export type {
   PasswordResetMessages,
@@ -51,5 +51,5 @@ export {
   PasswordResetErrorResponse,
 } from './password-reset/dto/error-response.dto';
 export type { PasswordResetErrorCode } from './password-reset/dto/error-response.dto';
-export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
-export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
+export { DropTimedOutConnections } from './password-reset/persistence/drop-timed-out-connections.subscriber';
+export { StatementOnlyLogger } from './password-reset/persistence/statement-only-logger';

@@ -5,8 +5,8 @@ import { PASSWORD_RESET_ENTITIES } from '../password-reset/password-reset.entiti
 import { PASSWORD_RESET_MIGRATIONS } from '../password-reset/password-reset.migrations';
 import { User } from '../users/user.entity';
 import { CreateUsers1764201600001 } from '../users/migrations/1764201600001-create-users';
-import { DropTimedOutConnections } from '../password-reset/database/drop-timed-out-connections.subscriber';
-import { StatementOnlyLogger } from '../password-reset/database/statement-only-logger';
+import { DropTimedOutConnections } from '../password-reset/persistence/drop-timed-out-connections.subscriber';
+import { StatementOnlyLogger } from '../password-reset/persistence/statement-only-logger';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:var/password-reset.sqlite';
 

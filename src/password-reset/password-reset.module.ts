@@ -41,7 +41,7 @@ import {
   PASSWORD_RESET_USER_STORE,
 } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './throttling/password-reset-throttler.guard';
-import { PasswordResetSchemaCheck } from './database/schema-check';
+import { PasswordResetSchemaCheck } from './persistence/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
   ConfigurablePasswordResetModule,
@@ -52,7 +52,7 @@ import {
 } from './password-reset.module-definition';
 import { createPagesController } from './pages/password-reset-pages.controller';
 import { PasswordResetPages } from './pages/password-reset-pages';
-import { PasswordResetTemplates } from './templates/password-reset-templates';
+import { PasswordResetTemplates } from './rendering/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';

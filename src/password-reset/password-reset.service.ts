@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
-import { isRefusedData } from './database/database-errors';
+import { isRefusedData } from './persistence/database-errors';
 import { AuditTrail } from './audit-trail';
 import { httpError, invalidToken } from './http/http-errors';
 import { text } from './i18n/text';

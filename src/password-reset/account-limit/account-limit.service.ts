@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Clock } from '../clock';
-import { locksRows } from '../database/row-locks';
+import { locksRows } from '../persistence/row-locks';
 import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';

@@ -1,5 +1,5 @@
 import { EntityManager, MoreThan } from 'typeorm';
-import { locksRows } from '../database/row-locks';
+import { locksRows } from '../persistence/row-locks';
 import { OutboxMail } from '../mail/outbox-mail.entity';
 import { AccountLock } from './account-lock.entity';
 

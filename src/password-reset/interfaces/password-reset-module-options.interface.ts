@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
 import type { PasswordResetTranslation } from '../i18n/messages.en';
-import type { PasswordResetTemplatesOptions } from '../templates/password-reset-templates';
+import type { PasswordResetTemplatesOptions } from '../rendering/password-reset-templates';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,

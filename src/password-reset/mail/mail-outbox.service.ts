@@ -13,7 +13,7 @@ import { AccountLimitService } from '../account-limit/account-limit.service';
 import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { claimTransaction, skippingLocked } from '../database/row-locks';
+import { claimTransaction, skippingLocked } from '../persistence/row-locks';
 import type {
   DeliveryOptions,
   PasswordResetModuleOptions,

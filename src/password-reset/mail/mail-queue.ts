@@ -4,7 +4,7 @@ import {
   lockAccount,
   resetMailsQueuedSince,
 } from '../account-limit/account-limit';
-import { locksRows } from '../database/row-locks';
+import { locksRows } from '../persistence/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
 import {
   OutboxMail,

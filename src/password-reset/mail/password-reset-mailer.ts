@@ -5,7 +5,7 @@ import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import {
   MailTemplateName,
   PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+} from '../rendering/password-reset-templates';
 import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {

@@ -13,7 +13,7 @@ import { StrengthEstimator } from '../password-policy/strength-estimator';
 import {
   PageName,
   PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+} from '../rendering/password-reset-templates';
 import { PasswordResetPages } from './password-reset-pages';
 
 describe('PasswordResetPages', () => {

@@ -10,7 +10,7 @@ import { PasswordPolicyService } from '../password-policy/password-policy.servic
 import {
   PageName,
   PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+} from '../rendering/password-reset-templates';
 
 /** Where each page's texts are among the messages (`pages.<section>.title`, …). */
 const MESSAGE_SECTIONS: Record<PageName, string> = {

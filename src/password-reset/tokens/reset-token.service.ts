@@ -9,7 +9,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
-import { databaseNow } from '../database/database-clock';
+import { databaseNow } from '../persistence/database-clock';
 import {
   PASSWORD_RESET_CLOCK,
   PASSWORD_RESET_JWT,
