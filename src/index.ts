@@ -19,11 +19,11 @@ export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
-export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
-export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
 export type {
-  PasswordResetModuleOptions,
+  BreachedPasswordsOptions,
   DeliveryOptions,
+  PasswordPolicyOptions,
+  PasswordResetModuleOptions,
 } from './password-reset/interfaces/password-reset-module-options.interface';
 export type {
   PasswordResetSecondFactor,
@@ -40,7 +40,7 @@ export type {
   PasswordResetTemplateFile,
   PasswordResetTemplateFunction,
   PasswordResetTemplatesOptions,
-} from './password-reset/rendering/password-reset-templates';
+} from './password-reset/interfaces/password-reset-templates.interface';
 export { ENGLISH_MESSAGES } from './password-reset/i18n/messages.en';
 export type {
   PasswordResetMessages,

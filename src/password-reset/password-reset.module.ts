@@ -19,7 +19,6 @@ import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
 import { createAuthController } from './auth.controller';
 import { HostEvents } from './host-event-emitter';
-import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './http/body-reading-hooks';
 import {
   PASSWORD_RESET_ROUTES,
@@ -28,7 +27,6 @@ import {
 } from './http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { mailQueueStatus } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
@@ -37,6 +35,7 @@ import { PasswordResetMailer } from './mail/password-reset-mailer';
 import {
   PASSWORD_RESET_CLOCK,
   PASSWORD_RESET_JWT,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
   PASSWORD_RESET_THROTTLER_STORAGE,
   PASSWORD_RESET_USER_STORE,
 } from './password-reset.constants';
@@ -61,22 +60,20 @@ import { ResetTokenService } from './tokens/reset-token.service';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
 import { BreachedPasswords } from './password-policy/breached-passwords';
-import { ResetTokenSettings } from './tokens/reset-token.settings';
+import {
+  resolveOptions,
+  ResolvedPasswordResetOptions,
+} from './options/resolve-options';
 
 function fromOptions(
   provide: InjectionToken,
-  build: (options: PasswordResetModuleOptions) => unknown,
+  build: (options: ResolvedPasswordResetOptions) => unknown,
 ): Provider {
-  return { provide, useFactory: build, inject: [PASSWORD_RESET_OPTIONS] };
-}
-
-/** HS256 wants a key at least as long as its hash; a short one is a configuration mistake worth stopping for. */
-function checkedSecret(secret: string): string {
-  if (typeof secret !== 'string' || secret.length < 32)
-    throw new Error(
-      'PasswordResetModule: jwtSecret must be at least 32 characters',
-    );
-  return secret;
+  return {
+    provide,
+    useFactory: build,
+    inject: [PASSWORD_RESET_RESOLVED_OPTIONS],
+  };
 }
 
 /** prom-client is loaded only when metrics are on: hosts without it need not install it. */
@@ -162,28 +159,26 @@ function withExtras(
 @Module({
   providers: [
     PasswordResetSchemaCheck,
-    fromOptions(
-      PASSWORD_RESET_CLOCK,
-      (options) => options.clock ?? systemClock,
-    ),
+    {
+      provide: PASSWORD_RESET_RESOLVED_OPTIONS,
+      useFactory: resolveOptions,
+      inject: [PASSWORD_RESET_OPTIONS],
+    },
+    fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(
       PASSWORD_RESET_JWT,
       (options) =>
         new JwtService({
-          secret: checkedSecret(options.jwtSecret),
+          secret: options.jwtSecret,
           signOptions: { algorithm: 'HS256' },
         }),
-    ),
-    fromOptions(
-      ResetTokenSettings,
-      (options) =>
-        new ResetTokenSettings(options.tokenTtl, options.secondFactorAttempts),
     ),
     PasswordResetMailer,
     fromOptions(
       PASSWORD_RESET_THROTTLER_STORAGE,
-      (options) => options.rateLimit?.storage ?? new ThrottlerStorageService(),
+      // Made here, not in the defaults: Nest ends the module's own storage with the module.
+      (options) => options.rateLimit.storage ?? new ThrottlerStorageService(),
     ),
     PasswordResetThrottlerGuard,
     PasswordResetPaths,

@@ -11,7 +11,6 @@ import { isRefusedData } from './persistence/database-errors';
 import { AuditTrail } from './audit-trail';
 import { httpError, invalidToken } from './http/http-errors';
 import { text } from './i18n/text';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
@@ -21,13 +20,14 @@ import {
   BREACHED_PASSWORD_REASON,
   PasswordPolicyService,
 } from './password-policy/password-policy.service';
+import type { ResolvedPasswordResetOptions } from './options/resolve-options';
 import {
   PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
   PASSWORD_RESET_USER_STORE,
   PasswordResetEvents,
 } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
-import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
@@ -53,8 +53,8 @@ export class PasswordResetService implements OnApplicationBootstrap {
     @Inject(PASSWORD_RESET_USER_STORE)
     private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS)
-    private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    private readonly options: Pick<ResolvedPasswordResetOptions, 'events'>,
   ) {}
 
   /**
@@ -259,7 +259,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
         );
       }
     }
-    if (failed && this.options.events?.failRequestOnListenerError) {
+    if (failed && this.options.events.failRequestOnListenerError) {
       throw httpError(
         HttpStatus.INTERNAL_SERVER_ERROR,
         'sessions_not_ended',

@@ -5,16 +5,14 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
-import {
-  DEFAULT_DELIVERY,
-  MailOutboxService,
-} from './mail/mail-outbox.service';
+import { MailOutboxService } from './mail/mail-outbox.service';
 import type { Clock } from './clock';
-import { PASSWORD_RESET_CLOCK } from './password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
+import type { ResolvedPasswordResetOptions } from './options/resolve-options';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+} from './password-reset.constants';
 import { ResetTokenService } from './tokens/reset-token.service';
-import { DEFAULT_ACCOUNT_LIMIT } from './account-limit/account-limit';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -46,14 +44,11 @@ export class PasswordResetWorker
     private readonly outbox: MailOutboxService,
     private readonly tokens: ResetTokenService,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'delivery' | 'accountLimit'>,
   ) {
-    this.pollIntervalMs =
-      options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
-    this.retentionMs = Math.max(
-      RETENTION_MS,
-      (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs,
-    );
+    this.pollIntervalMs = options.delivery.pollIntervalMs;
+    this.retentionMs = Math.max(RETENTION_MS, options.accountLimit.windowMs);
     outbox.onDeliveryEnded(() => this.wake());
   }
 

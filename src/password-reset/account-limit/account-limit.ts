@@ -3,17 +3,6 @@ import { locksRows } from '../persistence/row-locks';
 import { OutboxMail } from '../mail/outbox-mail.entity';
 import { AccountLock } from './account-lock.entity';
 
-/** At most `max` reset mails queued per account in any `windowMs`. */
-export interface AccountLimit {
-  max: number;
-  windowMs: number;
-}
-
-export const DEFAULT_ACCOUNT_LIMIT: AccountLimit = {
-  max: 3,
-  windowMs: 60 * 60 * 1000,
-};
-
 /** The reset mails queued for the account after `since`, whatever became of them: what the limit counts. */
 export function resetMailsQueuedSince(
   manager: EntityManager,

@@ -9,8 +9,8 @@ import type { PasswordResetUser } from '../interfaces/password-reset-user-store.
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { ResetToken } from '../tokens/reset-token.entity';
 import { ResetTokenService } from '../tokens/reset-token.service';
-import { ResetTokenSettings } from '../tokens/reset-token.settings';
-import { DEFAULT_DELIVERY, MailOutboxService } from './mail-outbox.service';
+import { PASSWORD_RESET_DEFAULTS } from '../options/password-reset-defaults';
+import { MailOutboxService } from './mail-outbox.service';
 import { OutboxMail, PRIORITY_OF } from './outbox-mail.entity';
 import type {
   PasswordResetMail,
@@ -18,6 +18,7 @@ import type {
 } from './password-reset-mailer';
 import { withoutListeners } from '../../../test/support/without-listeners';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
+import { resolvedOptions } from '../../../test/support/module-options';
 
 const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
 const RESET_URL = 'https://app.example.test/reset?from=mail';
@@ -73,7 +74,7 @@ describe('MailOutboxService', () => {
       dataSource.getRepository(ResetToken),
       new JwtService({ secret: SECRET }),
       { now: () => now },
-      new ResetTokenSettings('30m'),
+      resolvedOptions(),
     );
     metrics = PasswordResetMetrics.off();
     jest.spyOn(metrics, 'mailAttempted');
@@ -90,11 +91,11 @@ describe('MailOutboxService', () => {
   });
 
   const outboxWith = (options: Partial<PasswordResetModuleOptions> = {}) => {
-    const settings = {
+    const settings = resolvedOptions({
       jwtSecret: SECRET,
       resetUrl: RESET_URL,
       ...options,
-    } as PasswordResetModuleOptions;
+    });
     const clock = { now: () => now };
     return new MailOutboxService(
       dataSource.getRepository(OutboxMail),
@@ -124,52 +125,6 @@ describe('MailOutboxService', () => {
     dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } });
   const linkIn = (mail: PasswordResetMail) =>
     new URL(mail.context.resetUrl as string).searchParams.get('token')!;
-
-  describe('its options', () => {
-    it('delivers by the defaults unless told otherwise', () => {
-      expect(DEFAULT_DELIVERY).toEqual({
-        pollIntervalMs: 1000,
-        retryBaseMs: 5000,
-        retryMaxMs: 900_000,
-        maxAttempts: 12,
-        attemptTimeoutMs: 60_000,
-        leaseMs: 120_000,
-        concurrency: 5,
-      });
-    });
-
-    it('needs a lease longer than an attempt', () => {
-      expect(() =>
-        outboxWith({ delivery: { leaseMs: 60_000, attemptTimeoutMs: 60_000 } }),
-      ).toThrow(
-        'delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
-      );
-      expect(() =>
-        outboxWith({ delivery: { leaseMs: 60_001, attemptTimeoutMs: 60_000 } }),
-      ).not.toThrow();
-    });
-
-    it('needs an http(s) resetUrl, or a resetLink', () => {
-      expect(() => outboxWith({ resetUrl: undefined })).toThrow(
-        'resetUrl or resetLink is required',
-      );
-      expect(() =>
-        outboxWith({ resetUrl: 'ftp://example.test/reset' }),
-      ).toThrow('resetUrl must be an http(s) URL');
-      expect(() => outboxWith({ resetUrl: 'not a url' })).toThrow(
-        'resetUrl must be an http(s) URL',
-      );
-      expect(() =>
-        outboxWith({ resetUrl: 'http://example.test/reset' }),
-      ).not.toThrow();
-      expect(() =>
-        outboxWith({
-          resetUrl: undefined,
-          resetLink: () => 'https://example.test',
-        }),
-      ).not.toThrow();
-    });
-  });
 
   it('queues one pending mail per user given, due at once, and nothing for nobody', async () => {
     const outbox = outboxWith();
@@ -503,7 +458,9 @@ describe('MailOutboxService', () => {
     };
     transport.duringSend = async () => {
       const [row] = await mails();
-      expect(row.nextAttemptAt).toBe(now + DEFAULT_DELIVERY.leaseMs);
+      expect(row.nextAttemptAt).toBe(
+        now + PASSWORD_RESET_DEFAULTS.delivery.leaseMs,
+      );
       await dataSource
         .getRepository(OutboxMail)
         .update(row.id, { nextAttemptAt: row.nextAttemptAt + 1 });

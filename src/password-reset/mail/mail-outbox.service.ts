@@ -14,19 +14,17 @@ import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { claimTransaction, skippingLocked } from '../persistence/row-locks';
-import type {
-  DeliveryOptions,
-  PasswordResetModuleOptions,
-} from '../interfaces/password-reset-module-options.interface';
+import type { DeliveryOptions } from '../interfaces/password-reset-module-options.interface';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../interfaces/password-reset-user-store.interface';
 import {
   PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
   PASSWORD_RESET_USER_STORE,
 } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
 import {
   IssuedResetToken,
   ResetTokenService,
@@ -44,16 +42,6 @@ import {
   PRIORITY_OF,
 } from './outbox-mail.entity';
 
-export const DEFAULT_DELIVERY: DeliveryOptions = {
-  pollIntervalMs: 1000,
-  retryBaseMs: 5000,
-  retryMaxMs: 15 * 60 * 1000,
-  maxAttempts: 12,
-  attemptTimeoutMs: 60 * 1000,
-  leaseMs: 2 * 60 * 1000,
-  concurrency: 5,
-};
-
 /**
  * How long a link has left, as its mail says it: in seconds under two minutes,
  * else in whole minutes rounded down, so never longer than true and never 0.
@@ -65,14 +53,6 @@ function expiresIn(secondsLeft: number): {
   return secondsLeft < 120
     ? { count: secondsLeft, unit: 'seconds' }
     : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
-}
-
-function isHttpUrl(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    URL.canParse(value) &&
-    /^https?:$/.test(new URL(value).protocol)
-  );
 }
 
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
@@ -117,8 +97,8 @@ export class MailOutboxService {
     @InjectRepository(OutboxMail)
     private readonly outbox: Repository<OutboxMail>,
     private readonly dataSource: DataSource,
-    @Inject(PASSWORD_RESET_OPTIONS)
-    private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    private readonly options: ResolvedPasswordResetOptions,
     @Inject(PASSWORD_RESET_USER_STORE)
     private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
@@ -129,22 +109,7 @@ export class MailOutboxService {
     private readonly accounts: AccountLimitService,
     private readonly audit: AuditTrail,
   ) {
-    this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
-    if (!(
-      Number.isInteger(this.delivery.concurrency) &&
-      this.delivery.concurrency > 0
-    ))
-      throw new Error(
-        'PasswordResetModule: delivery.concurrency must be a positive integer',
-      );
-    if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs))
-      throw new Error(
-        'PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
-      );
-    if (options.resetLink === undefined && options.resetUrl === undefined)
-      throw new Error('PasswordResetModule: resetUrl or resetLink is required');
-    if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl))
-      throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
+    this.delivery = options.delivery;
   }
 
   /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
@@ -442,7 +407,7 @@ export class MailOutboxService {
     const language = this.translator.fromLocale(user.locale);
     const t = this.translator.in(language);
     const productName =
-      this.options.mail?.productName ?? t('mail.defaultProductName');
+      this.options.mail.productName ?? t('mail.defaultProductName');
     const name = user.username ?? user.email;
     if (!token) {
       const changedAt = new Intl.DateTimeFormat(language, {
@@ -467,7 +432,7 @@ export class MailOutboxService {
     const context = {
       name,
       productName,
-      resetUrl: this.resetLinkOf(token.link, user),
+      resetUrl: this.options.resetLink(token.link, user),
       expiresIn: expiresIn(secondsLeft),
       minutes: Math.floor(secondsLeft / 60),
     };
@@ -477,19 +442,6 @@ export class MailOutboxService {
       language,
       context,
     };
-  }
-
-  /** `resetUrl?token=…`, or the host's own link (an SPA route, say); never built from a request. */
-  private resetLinkOf(token: string, user: PasswordResetUser): string {
-    if (this.options.resetLink) {
-      const link = this.options.resetLink(token, user);
-      if (!isHttpUrl(link))
-        throw new Error('resetLink returned no http(s) URL');
-      return link;
-    }
-    const resetUrl = new URL(this.options.resetUrl!);
-    resetUrl.searchParams.set('token', token);
-    return resetUrl.toString();
   }
 
   private async retryLater(mail: ClaimedMail, error: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
 import {
-  DEFAULT_ACCOUNT_LIMIT,
   lockAccount,
   resetMailsQueuedSince,
 } from '../account-limit/account-limit';
+import { PASSWORD_RESET_DEFAULTS } from '../options/password-reset-defaults';
 import { locksRows } from '../persistence/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
 import {
@@ -203,8 +203,8 @@ async function queueAgain(
     (await resetMailsQueuedSince(
       manager,
       mail.userId,
-      now - DEFAULT_ACCOUNT_LIMIT.windowMs,
-    )) > DEFAULT_ACCOUNT_LIMIT.max
+      now - PASSWORD_RESET_DEFAULTS.accountLimit.windowMs,
+    )) > PASSWORD_RESET_DEFAULTS.accountLimit.max
   )
     return 'account-limit';
   return 'retried';

@@ -1,11 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import {
-  MailTemplateName,
-  PasswordResetTemplates,
-} from '../rendering/password-reset-templates';
+import type { MailTemplateName } from '../interfaces/password-reset-templates.interface';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../password-reset.constants';
+import { PasswordResetTemplates } from '../rendering/password-reset-templates';
 import { mailTransport } from './mail-transport';
 
 export interface PasswordResetMail {
@@ -18,8 +16,6 @@ export interface PasswordResetMail {
   context: Record<string, unknown>;
 }
 
-export const DEFAULT_MAIL_FROM = 'no-reply@localhost';
-
 /** Renders the module's mail and hands it to nodemailer: no mailer framework, no template engines the module does not use. */
 @Injectable()
 export class PasswordResetMailer implements OnApplicationShutdown {
@@ -27,11 +23,12 @@ export class PasswordResetMailer implements OnApplicationShutdown {
   readonly from: string;
 
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'mail'>,
     private readonly templates: PasswordResetTemplates,
   ) {
-    this.from = options.mail?.from ?? DEFAULT_MAIL_FROM;
-    this.transporter = createTransport(mailTransport(options.mail?.transport), {
+    this.from = options.mail.from;
+    this.transporter = createTransport(mailTransport(options.mail.transport), {
       from: this.from,
     });
   }

@@ -12,14 +12,11 @@ import {
 } from '@nestjs/throttler';
 import { httpError } from '../http/http-errors';
 import { text } from '../i18n/text';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_THROTTLER_STORAGE } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-
-export const DEFAULT_RATE_LIMIT = {
-  lostPasswordPerMinute: 10,
-  resetPasswordPerMinute: 30,
-};
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import {
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+  PASSWORD_RESET_THROTTLER_STORAGE,
+} from '../password-reset.constants';
 
 /**
  * Per-IP limits of the module's routes, apart from any throttling the host
@@ -30,12 +27,12 @@ export const DEFAULT_RATE_LIMIT = {
 @Injectable()
 export class PasswordResetThrottlerGuard extends ThrottlerGuard {
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    { rateLimit: limits }: Pick<ResolvedPasswordResetOptions, 'rateLimit'>,
     @Inject(PASSWORD_RESET_THROTTLER_STORAGE) storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     const limitOf = (context: ExecutionContext) =>
       context.getHandler().name === 'lostPassword'
         ? limits.lostPasswordPerMinute

@@ -7,8 +7,8 @@ import {
   ResetTokenService,
   revokeTokensAndAwaitResets,
 } from './reset-token.service';
-import { ResetTokenSettings } from './reset-token.settings';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
+import { resolvedOptions } from '../../../test/support/module-options';
 
 const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
 
@@ -24,7 +24,7 @@ describe('ResetTokenService', () => {
       dataSource.getRepository(ResetToken),
       new JwtService({ secret: SECRET }),
       { now: () => now },
-      new ResetTokenSettings('30m'),
+      resolvedOptions(),
     );
   });
   afterEach(() => dataSource.destroy());
