@@ -27,6 +27,8 @@ import {
 } from './http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './http/password-reset-responder';
+import { MailComposer } from './mail/mail-composer';
+import { MailDeliveryService } from './mail/mail-delivery.service';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { mailQueueStatus } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
@@ -53,7 +55,7 @@ import { createPagesController } from './pages/password-reset-pages.controller';
 import { PasswordResetPages } from './pages/password-reset-pages';
 import { PasswordResetTemplates } from './rendering/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
-import { PasswordResetWorker } from './password-reset.worker';
+import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
@@ -196,6 +198,8 @@ function withExtras(
     AccountLimitService,
     ResetRequestProcessor,
     MailOutboxService,
+    MailComposer,
+    MailDeliveryService,
     PasswordResetWorker,
     PasswordResetService,
   ],

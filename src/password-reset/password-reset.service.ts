@@ -29,7 +29,7 @@ import {
 } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
 import { HostEvents } from './host-event-emitter';
-import { PasswordResetWorker } from './password-reset.worker';
+import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
 import {

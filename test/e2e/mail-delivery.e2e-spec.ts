@@ -14,7 +14,7 @@ import {
   OutboxMail,
   PRIORITY_OF,
 } from '../../src/password-reset/mail/outbox-mail.entity';
-import { PasswordResetWorker } from '../../src/password-reset/password-reset.worker';
+import { PasswordResetWorker } from '../../src/password-reset/mail/password-reset.worker';
 import { User } from '../../src/users/user.entity';
 import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';

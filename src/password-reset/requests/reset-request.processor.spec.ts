@@ -1,17 +1,11 @@
-import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { OutboxMail } from '../mail/outbox-mail.entity';
-import type { PasswordResetMailer } from '../mail/password-reset-mailer';
-import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { ResetToken } from '../tokens/reset-token.entity';
-import { ResetTokenService } from '../tokens/reset-token.service';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 import { ResetRequest } from './reset-request.entity';
 import { ResetRequestProcessor } from './reset-request.processor';
@@ -66,24 +60,12 @@ describe('ResetRequestProcessor', () => {
   const processorFor = (users: PasswordResetUserStore) => {
     const options = resolvedOptions();
     const accounts = new AccountLimitService(dataSource, clock, options);
-    const tokens = new ResetTokenService(
-      dataSource.getRepository(ResetToken),
-      new JwtService({ secret: options.jwtSecret }),
-      clock,
-      options,
-    );
     const outbox = new MailOutboxService(
       dataSource.getRepository(OutboxMail),
       dataSource,
-      options,
-      users,
       clock,
-      { from: 'no-reply@example.test' } as PasswordResetMailer,
-      tokens,
-      new PasswordResetTranslator(options),
-      PasswordResetMetrics.off(),
       accounts,
-      withoutListeners(clock),
+      options,
     );
     return new ResetRequestProcessor(
       inbox,
