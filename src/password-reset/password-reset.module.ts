@@ -1,3 +1,20 @@
+/*
+ * The flow, by file (under src/password-reset/):
+ *
+ * A request: a route → password-reset.service.ts `requestReset` →
+ *   requests/reset-request-inbox.service.ts (one batched INSERT; the answer).
+ * The worker, mail/password-reset.worker.ts, on its timer:
+ *   requests/reset-request.processor.ts (the user store's lookup, account-limit/)
+ *   → mail/mail-outbox.service.ts (a queued mail, claimed under a lease)
+ *   → mail/mail-delivery.service.ts: tokens/reset-token.service.ts makes the
+ *   link, mail/mail-composer.ts the mail (rendering/, i18n/),
+ *   mail/password-reset-mailer.ts sends it.
+ * A reset: a route → password-reset.service.ts `resetPassword` → tokens/
+ *   (verified) → password-policy/ → tokens/ (spent) → the user store's
+ *   `setPassword` → the other links revoked, the notice queued → the user
+ *   store's `endSessions` and the host's listeners (host-event-emitter.ts).
+ * Options: options/resolve-options.ts, with options/password-reset-defaults.ts.
+ */
 import {
   applyDecorators,
   DynamicModule,
