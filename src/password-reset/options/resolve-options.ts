@@ -51,6 +51,7 @@ export interface ResolvedPasswordResetOptions {
   clock: Clock;
 }
 
+/** A mistake in the options, which stops the application's start. */
 class InvalidOption extends Error {
   constructor(message: string) {
     super(`PasswordResetModule: ${message}`);
