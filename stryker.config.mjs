@@ -5,7 +5,7 @@
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
-  // The mail queue (mail/mail-outbox.service.ts), the request inbox and processor
+  // The mail outbox, delivery and composer (mail/), the request inbox and processor
   // (requests/) and the strength estimator's worker are left out: with them a
   // run takes well over the 45 minutes it may take on two busy cores. Their
   // specs run in `npm test`; mutate them on demand with `--mutate` (docs/testing.md).

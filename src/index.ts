@@ -31,11 +31,11 @@ export { EmlFileTransport } from './password-reset/mail/eml-file.transport';
 export { PasswordResetMetrics } from './password-reset/metrics/password-reset-metrics';
 export type { Clock } from './password-reset/clock';
 export type { PasswordResetMailTransport } from './password-reset/mail/mail-transport';
-export type { PasswordPolicyOptions } from './password-reset/password-policy/password-policy.service';
-export type { BreachedPasswordsOptions } from './password-reset/password-policy/breached-passwords';
 export type {
-  PasswordResetModuleOptions,
+  BreachedPasswordsOptions,
   DeliveryOptions,
+  PasswordPolicyOptions,
+  PasswordResetModuleOptions,
 } from './password-reset/interfaces/password-reset-module-options.interface';
 export type {
   PasswordResetSecondFactor,
@@ -52,7 +52,7 @@ export type {
   PasswordResetTemplateFile,
   PasswordResetTemplateFunction,
   PasswordResetTemplatesOptions,
-} from './password-reset/templates/password-reset-templates';
+} from './password-reset/interfaces/password-reset-templates.interface';
 export { ENGLISH_MESSAGES } from './password-reset/i18n/messages.en';
 export type {
   PasswordResetMessages,
@@ -65,6 +65,6 @@ export {
 export type { PasswordResetErrorCode } from './password-reset/password-reset.error';
 export type { Text as PasswordResetText } from './password-reset/i18n/text';
 export { PasswordResetErrorResponse } from './password-reset/web/dto/error-response.dto';
-export { DropTimedOutConnections } from './password-reset/database/drop-timed-out-connections.subscriber';
-export { StatementOnlyLogger } from './password-reset/database/statement-only-logger';
+export { DropTimedOutConnections } from './password-reset/persistence/drop-timed-out-connections.subscriber';
+export { StatementOnlyLogger } from './password-reset/persistence/statement-only-logger';
 export { exactCollation } from './password-reset/migrations/exact-collation';

@@ -29,3 +29,8 @@ export const PasswordResetEvents = {
 
 /** The longest identifier accepted, after normalisation (RFC 5321's limit for an address). */
 export const MAX_IDENTIFIER_LENGTH = 254;
+
+/** Injection token of the module's options with their defaults filled in and checked (see resolveOptions). */
+export const PASSWORD_RESET_RESOLVED_OPTIONS = Symbol(
+  'PASSWORD_RESET_RESOLVED_OPTIONS',
+);

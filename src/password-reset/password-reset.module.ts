@@ -1,3 +1,20 @@
+/*
+ * The flow, by file (under src/password-reset/):
+ *
+ * A request: a route (web/) → password-reset.service.ts `requestReset` →
+ *   requests/reset-request-inbox.service.ts (one batched INSERT; the answer).
+ * The worker, mail/password-reset.worker.ts, on its timer:
+ *   requests/reset-request.processor.ts (the user store's lookup, account-limit/)
+ *   → mail/mail-outbox.service.ts (a queued mail, claimed under a lease)
+ *   → mail/mail-delivery.service.ts: tokens/reset-token.service.ts makes the
+ *   link, mail/mail-composer.ts the mail (rendering/, i18n/),
+ *   mail/password-reset-mailer.ts sends it.
+ * A reset: a route (web/) → password-reset.service.ts `resetPassword` → tokens/
+ *   (verified) → password-policy/ → tokens/ (spent) → the user store's
+ *   `setPassword` → the other links revoked, the notice queued → the user
+ *   store's `endSessions` and the host's listeners (host-event-emitter.ts).
+ * Options: options/resolve-options.ts, with options/password-reset-defaults.ts.
+ */
 import {
   applyDecorators,
   DynamicModule,
@@ -19,7 +36,6 @@ import { AccountLimitService } from './account-limit/account-limit.service';
 import { AuditTrail } from './audit-trail';
 import { createAuthController } from './web/auth.controller';
 import { HostEvents } from './host-event-emitter';
-import { systemClock } from './clock';
 import { readBodiesBeforeTheHost } from './web/http/body-reading-hooks';
 import {
   PASSWORD_RESET_ROUTES,
@@ -28,7 +44,8 @@ import {
 } from './web/http/password-reset-paths';
 import { PasswordResetTranslator } from './i18n/password-reset-translator';
 import { PasswordResetResponder } from './web/http/password-reset-responder';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
+import { MailComposer } from './mail/mail-composer';
+import { MailDeliveryService } from './mail/mail-delivery.service';
 import { MailOutboxService } from './mail/mail-outbox.service';
 import { PasswordResetMailQueue } from './mail/mail-queue';
 import { PasswordResetMetrics } from './metrics/password-reset-metrics';
@@ -37,11 +54,12 @@ import { PasswordResetMailer } from './mail/password-reset-mailer';
 import {
   PASSWORD_RESET_CLOCK,
   PASSWORD_RESET_JWT,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
   PASSWORD_RESET_THROTTLER_STORAGE,
   PASSWORD_RESET_USER_STORE,
 } from './password-reset.constants';
 import { PasswordResetThrottlerGuard } from './web/throttling/password-reset-throttler.guard';
-import { PasswordResetSchemaCheck } from './database/schema-check';
+import { PasswordResetSchemaCheck } from './persistence/schema-check';
 import { PASSWORD_RESET_ENTITIES } from './password-reset.entities';
 import {
   ConfigurablePasswordResetModule,
@@ -52,9 +70,9 @@ import {
 } from './password-reset.module-definition';
 import { createPagesController } from './web/pages/password-reset-pages.controller';
 import { PasswordResetPages } from './web/pages/password-reset-pages';
-import { PasswordResetTemplates } from './templates/password-reset-templates';
+import { PasswordResetTemplates } from './rendering/password-reset-templates';
 import { PasswordResetService } from './password-reset.service';
-import { PasswordResetWorker } from './password-reset.worker';
+import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetRequestProcessor } from './requests/reset-request.processor';
 import { ResetTokenService } from './tokens/reset-token.service';
@@ -62,22 +80,20 @@ import { ResetTokenRevocation } from './tokens/reset-token-revocation';
 import { PasswordPolicyService } from './password-policy/password-policy.service';
 import { StrengthEstimator } from './password-policy/strength-estimator';
 import { BreachedPasswords } from './password-policy/breached-passwords';
-import { ResetTokenSettings } from './tokens/reset-token.settings';
+import {
+  resolveOptions,
+  ResolvedPasswordResetOptions,
+} from './options/resolve-options';
 
 function fromOptions(
   provide: InjectionToken,
-  build: (options: PasswordResetModuleOptions) => unknown,
+  build: (options: ResolvedPasswordResetOptions) => unknown,
 ): Provider {
-  return { provide, useFactory: build, inject: [PASSWORD_RESET_OPTIONS] };
-}
-
-/** HS256 wants a key at least as long as its hash; a short one is a configuration mistake worth stopping for. */
-function checkedSecret(secret: string): string {
-  if (typeof secret !== 'string' || secret.length < 32)
-    throw new Error(
-      'PasswordResetModule: jwtSecret must be at least 32 characters',
-    );
-  return secret;
+  return {
+    provide,
+    useFactory: build,
+    inject: [PASSWORD_RESET_RESOLVED_OPTIONS],
+  };
 }
 
 /** prom-client is loaded only when metrics are on: hosts without it need not install it. */
@@ -160,28 +176,26 @@ function withExtras(
 @Module({
   providers: [
     PasswordResetSchemaCheck,
-    fromOptions(
-      PASSWORD_RESET_CLOCK,
-      (options) => options.clock ?? systemClock,
-    ),
+    {
+      provide: PASSWORD_RESET_RESOLVED_OPTIONS,
+      useFactory: resolveOptions,
+      inject: [PASSWORD_RESET_OPTIONS],
+    },
+    fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
     fromOptions(
       PASSWORD_RESET_JWT,
       (options) =>
         new JwtService({
-          secret: checkedSecret(options.jwtSecret),
+          secret: options.jwtSecret,
           signOptions: { algorithm: 'HS256' },
         }),
-    ),
-    fromOptions(
-      ResetTokenSettings,
-      (options) =>
-        new ResetTokenSettings(options.tokenTtl, options.secondFactorAttempts),
     ),
     PasswordResetMailer,
     fromOptions(
       PASSWORD_RESET_THROTTLER_STORAGE,
-      (options) => options.rateLimit?.storage ?? new ThrottlerStorageService(),
+      // Made here, not in the defaults: Nest ends the module's own storage with the module.
+      (options) => options.rateLimit.storage ?? new ThrottlerStorageService(),
     ),
     PasswordResetThrottlerGuard,
     PasswordResetPaths,
@@ -203,11 +217,15 @@ function withExtras(
     },
     {
       provide: PasswordResetMailQueue,
-      inject: [DataSource, PASSWORD_RESET_CLOCK, PASSWORD_RESET_OPTIONS],
+      inject: [
+        DataSource,
+        PASSWORD_RESET_CLOCK,
+        PASSWORD_RESET_RESOLVED_OPTIONS,
+      ],
       useFactory: (
         dataSource: DataSource,
         clock: Clock,
-        options: PasswordResetModuleOptions,
+        options: ResolvedPasswordResetOptions,
       ) =>
         new PasswordResetMailQueue(dataSource, {
           accountLimit: options.accountLimit,
@@ -218,6 +236,8 @@ function withExtras(
     AccountLimitService,
     ResetRequestProcessor,
     MailOutboxService,
+    MailComposer,
+    MailDeliveryService,
     PasswordResetWorker,
     PasswordResetService,
   ],

@@ -6,11 +6,10 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Clock } from './clock';
-import { isRefusedData } from './database/database-errors';
+import { isRefusedData } from './persistence/database-errors';
 import { AuditTrail } from './audit-trail';
 import { invalidToken, PasswordResetError } from './password-reset.error';
 import { text } from './i18n/text';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
@@ -20,15 +19,16 @@ import {
   BREACHED_PASSWORD_REASON,
   PasswordPolicyService,
 } from './password-policy/password-policy.service';
+import type { ResolvedPasswordResetOptions } from './options/resolve-options';
 import {
   PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
   PASSWORD_RESET_USER_STORE,
   PasswordResetEvents,
 } from './password-reset.constants';
 import { PasswordChangedEvent } from './password-reset.events';
-import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
 import { HostEvents } from './host-event-emitter';
-import { PasswordResetWorker } from './password-reset.worker';
+import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
@@ -61,8 +61,8 @@ export class PasswordResetService implements OnApplicationBootstrap {
     @Inject(PASSWORD_RESET_USER_STORE)
     private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS)
-    private readonly options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    private readonly options: Pick<ResolvedPasswordResetOptions, 'events'>,
   ) {}
 
   /**
@@ -275,7 +275,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
         );
       }
     }
-    if (failed && this.options.events?.failRequestOnListenerError) {
+    if (failed && this.options.events.failRequestOnListenerError) {
       throw new PasswordResetError(
         'sessions_not_ended',
         text('errors.sessions_not_ended'),

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
-import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit';
+import { PASSWORD_RESET_DEFAULTS } from '../../src/password-reset/options/password-reset-defaults';
 import {
   OutboxMail,
   PRIORITY_OF,
 } from '../../src/password-reset/mail/outbox-mail.entity';
-import { PasswordResetWorker } from '../../src/password-reset/password-reset.worker';
+import { PasswordResetWorker } from '../../src/password-reset/mail/password-reset.worker';
 import { User } from '../../src/standalone/users/user.entity';
 import { testDatabases } from '../support/databases';
 import { newUser, requestToken } from '../support/flow';
@@ -125,7 +125,7 @@ describe.each(testDatabases())(
     it('go out one after another, so the last to arrive carries the one live link, even when the first is slow to arrive', async () => {
       const user = await newUser(server);
       server.smtp.holdFirstMailTo.set(user.email, 500);
-      const asked = DEFAULT_ACCOUNT_LIMIT.max;
+      const asked = PASSWORD_RESET_DEFAULTS.accountLimit.max;
       await Promise.all(
         Array.from({ length: asked }, () =>
           request(server.http)

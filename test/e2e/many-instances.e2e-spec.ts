@@ -1,4 +1,4 @@
-import { DEFAULT_ACCOUNT_LIMIT } from '../../src/password-reset/account-limit/account-limit';
+import { PASSWORD_RESET_DEFAULTS } from '../../src/password-reset/options/password-reset-defaults';
 import {
   createTestDatabase,
   describeEachNetworkedDatabase,
@@ -166,9 +166,11 @@ describeEachNetworkedDatabase(
             (mail) => String(mail.user_id) === idOf.get(user.username),
           ).length,
         );
-        expect(mails.length).toBeLessThanOrEqual(DEFAULT_ACCOUNT_LIMIT.max);
+        expect(mails.length).toBeLessThanOrEqual(
+          PASSWORD_RESET_DEFAULTS.accountLimit.max,
+        );
         expect(mails.length).toBeGreaterThanOrEqual(
-          Math.min(asked, DEFAULT_ACCOUNT_LIMIT.max),
+          Math.min(asked, PASSWORD_RESET_DEFAULTS.accountLimit.max),
         );
         // Of all the links the user got, only that of the newest token works.
         const links = smtp.mailsTo(user.email).map(tokenFrom);
@@ -214,13 +216,13 @@ describeEachNetworkedDatabase(
       await until(
         () =>
           smtp.mailsTo('popular@example.com').length >=
-          DEFAULT_ACCOUNT_LIMIT.max,
+          PASSWORD_RESET_DEFAULTS.accountLimit.max,
         30_000,
         'the mails within the limit',
       );
       await until(queueEmpty, 30_000, 'the queue to empty');
       expect(smtp.mailsTo('popular@example.com')).toHaveLength(
-        DEFAULT_ACCOUNT_LIMIT.max,
+        PASSWORD_RESET_DEFAULTS.accountLimit.max,
       );
     });
   },

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Clock } from '../clock';
-import { locksRows } from '../database/row-locks';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import { locksRows } from '../persistence/row-locks';
+import type { AccountLimit } from '../interfaces/password-reset-module-options.interface';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
 import {
-  AccountLimit,
-  DEFAULT_ACCOUNT_LIMIT,
-  lockAccount,
-  resetMailsQueuedSince,
-} from './account-limit';
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+} from '../password-reset.constants';
+import { lockAccount, resetMailsQueuedSince } from './account-limit';
 import { AccountLock } from './account-lock.entity';
 
 /**
@@ -26,9 +24,10 @@ export class AccountLimitService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'accountLimit'>,
   ) {
-    this.limit = options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT;
+    this.limit = options.accountLimit;
   }
 
   /**

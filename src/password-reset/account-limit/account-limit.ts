@@ -1,18 +1,7 @@
 import { EntityManager, MoreThan } from 'typeorm';
-import { locksRows } from '../database/row-locks';
+import { locksRows } from '../persistence/row-locks';
 import { OutboxMail } from '../mail/outbox-mail.entity';
 import { AccountLock } from './account-lock.entity';
-
-/** At most `max` reset mails queued per account in any `windowMs`. */
-export interface AccountLimit {
-  max: number;
-  windowMs: number;
-}
-
-export const DEFAULT_ACCOUNT_LIMIT: AccountLimit = {
-  max: 3,
-  windowMs: 60 * 60 * 1000,
-};
 
 /** The reset mails queued for the account after `since`, whatever became of them: what the limit counts. */
 export function resetMailsQueuedSince(

@@ -2,7 +2,7 @@ import { Entity, PrimaryColumn } from 'typeorm';
 import {
   ExactText,
   PasswordResetEntity,
-} from '../database/password-reset-entity';
+} from '../persistence/password-reset-entity';
 
 /**
  * One row per account that was sent a reset mail: the row whose lock makes

@@ -1,19 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import i18next, { i18n, TFunction } from 'i18next';
 import Negotiator from 'negotiator';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import { GERMAN_MESSAGES } from './messages.de';
-import { ENGLISH_MESSAGES, PasswordResetTranslation } from './messages.en';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../password-reset.constants';
+import type { PasswordResetTranslation } from './messages.en';
+import { SHIPPED_MESSAGES } from './shipped-messages';
 import type { Text } from './text';
 
 const FALLBACK_LANGUAGE = 'en';
-
-/** The languages the module ships; a host adds others, or changes texts, with `messages`. */
-const SHIPPED_MESSAGES: Record<string, PasswordResetTranslation> = {
-  en: ENGLISH_MESSAGES,
-  de: GERMAN_MESSAGES,
-};
 
 /** One i18next instance per module: a host's texts never leak into another's. Missing keys fall back to English. */
 function createI18n(messages: Record<string, PasswordResetTranslation>): i18n {
@@ -56,23 +50,11 @@ export class PasswordResetTranslator {
   private readonly i18n: i18n;
 
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'languages' | 'messages'>,
   ) {
-    const messages = options.messages ?? {};
-    const defaultLanguage = options.defaultLanguage ?? FALLBACK_LANGUAGE;
-    const available = [
-      ...new Set([...Object.keys(SHIPPED_MESSAGES), ...Object.keys(messages)]),
-    ];
-    if (!available.includes(defaultLanguage)) {
-      throw new Error(
-        `PasswordResetModule: defaultLanguage ${defaultLanguage} has no messages (languages: ${available.join(', ')})`,
-      );
-    }
-    this.languages = [
-      defaultLanguage,
-      ...available.filter((language) => language !== defaultLanguage),
-    ];
-    this.i18n = createI18n(messages);
+    this.languages = options.languages;
+    this.i18n = createI18n(options.messages);
   }
 
   /** The best of the module's languages for an `Accept-Language` header; the default without one. */

@@ -1,9 +1,8 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../clock';
-import type { PasswordPolicyOptions } from '../password-policy/password-policy.service';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
 import type { PasswordResetTranslation } from '../i18n/messages.en';
-import type { PasswordResetTemplatesOptions } from '../templates/password-reset-templates';
+import type { PasswordResetTemplatesOptions } from './password-reset-templates.interface';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
@@ -60,7 +59,7 @@ export interface PasswordResetModuleOptions {
   /** Wrong second-factor codes one reset link allows (1 to 1000); then the link is dead. Default 5. */
   secondFactorAttempts?: number;
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
-  accountLimit?: { max: number; windowMs: number };
+  accountLimit?: AccountLimit;
   delivery?: Partial<DeliveryOptions>;
   /** Defaults: 8 to 128 characters, zxcvbn score at least 3, no breached-password service. */
   passwordPolicy?: Partial<PasswordPolicyOptions>;
@@ -99,4 +98,30 @@ export interface DeliveryOptions {
    * next mail), so that one stuck connection does not hold up the others. Default 5.
    */
   concurrency: number;
+}
+
+/** At most `max` reset mails queued per account in any `windowMs`. */
+export interface AccountLimit {
+  max: number;
+  windowMs: number;
+}
+
+/** What a new password must be (the `passwordPolicy` option). */
+export interface PasswordPolicyOptions {
+  /** NIST SP 800-63B: at least 8. */
+  minLength: number;
+  /** NIST SP 800-63B: allow at least 64; ASVS 4.0.3 2.1.2: refuse more than 128. */
+  maxLength: number;
+  /** zxcvbn score from 0 (guessable) to 4; 3 means "safely unguessable" (about 10^8 guesses or more). */
+  minStrength: 0 | 1 | 2 | 3 | 4;
+  /** Also refuse passwords a Pwned Passwords range service lists as breached; unset: no such check. */
+  breached?: BreachedPasswordsOptions;
+}
+
+/** Where new passwords are looked up as breached (`passwordPolicy.breached`). */
+export interface BreachedPasswordsOptions {
+  /** Base of a k-anonymity range service of the Pwned Passwords shape, such as `https://api.pwnedpasswords.com`. */
+  rangeUrl: string;
+  /** How long to wait for its answer before letting the password through. Default 2 s. */
+  timeoutMs?: number;
 }

@@ -1,181 +1,48 @@
-import { createHmac } from 'node:crypto';
-import { Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
-import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { ResetToken } from '../tokens/reset-token.entity';
-import { ResetTokenService } from '../tokens/reset-token.service';
-import { ResetTokenSettings } from '../tokens/reset-token.settings';
-import { DEFAULT_DELIVERY, MailOutboxService } from './mail-outbox.service';
-import { OutboxMail, PRIORITY_OF } from './outbox-mail.entity';
-import type {
-  PasswordResetMail,
-  PasswordResetMailer,
-} from './password-reset-mailer';
-import { withoutListeners } from '../../../test/support/without-listeners';
+import { MailOutboxService } from './mail-outbox.service';
+import { OutboxMail, OutboxMailKind, PRIORITY_OF } from './outbox-mail.entity';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
+import { resolvedOptions } from '../../../test/support/module-options';
 
-const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
-const RESET_URL = 'https://app.example.test/reset?from=mail';
-
-/** The transport: keeps what it is handed, or fails or hangs as the test says. */
-class Transport {
-  readonly from = 'Password Reset <no-reply@mail.example.test>';
-  readonly sent: PasswordResetMail[] = [];
-  failure: unknown;
-  duringSend: () => Promise<void> = async () => undefined;
-  private held: Array<() => void> | undefined;
-
-  async send(mail: PasswordResetMail): Promise<void> {
-    await this.duringSend();
-    if (this.held)
-      await new Promise<void>((resolve) => this.held!.push(resolve));
-    if (this.failure) throw this.failure;
-    this.sent.push(mail);
-  }
-
-  hold(): void {
-    this.held = [];
-  }
-
-  release(): void {
-    const held = this.held ?? [];
-    this.held = undefined;
-    held.forEach((resolve) => resolve());
-  }
-}
+const LEASE_MS = 90_000;
 
 describe('MailOutboxService', () => {
   let dataSource: DataSource;
   let now: number;
-  let users: Map<string, PasswordResetUser>;
-  let transport: Transport;
-  let tokens: ResetTokenService;
-  let metrics: PasswordResetMetrics;
-  let warnings: jest.SpyInstance;
-  let errors: jest.SpyInstance;
-  let findUser: (id: string) => Promise<PasswordResetUser | null>;
+  let outbox: MailOutboxService;
 
   beforeEach(async () => {
     dataSource = await inMemoryDatabase();
     now = Date.UTC(2026, 10, 27, 12);
-    users = new Map([
-      ['1', { id: '1', username: 'margaret', email: 'margaret@example.com' }],
-      ['2', { id: '2', email: 'grace@example.com', locale: 'de' }],
-    ]);
-    findUser = async (id) => users.get(id) ?? null;
-    transport = new Transport();
-    tokens = new ResetTokenService(
-      dataSource.getRepository(ResetToken),
-      new JwtService({ secret: SECRET }),
-      { now: () => now },
-      new ResetTokenSettings('30m'),
-    );
-    metrics = PasswordResetMetrics.off();
-    jest.spyOn(metrics, 'mailAttempted');
-    warnings = jest
-      .spyOn(Logger.prototype, 'warn')
-      .mockImplementation(() => undefined);
-    errors = jest
-      .spyOn(Logger.prototype, 'error')
-      .mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await dataSource.destroy();
-  });
-
-  const outboxWith = (options: Partial<PasswordResetModuleOptions> = {}) => {
-    const settings = {
-      jwtSecret: SECRET,
-      resetUrl: RESET_URL,
-      ...options,
-    } as PasswordResetModuleOptions;
     const clock = { now: () => now };
-    return new MailOutboxService(
+    const options = resolvedOptions({ delivery: { leaseMs: LEASE_MS } });
+    outbox = new MailOutboxService(
       dataSource.getRepository(OutboxMail),
       dataSource,
-      settings,
-      { findById: (id: string) => findUser(id) } as never,
       clock,
-      transport as unknown as PasswordResetMailer,
-      tokens,
-      new PasswordResetTranslator(settings),
-      metrics,
-      new AccountLimitService(dataSource, clock, settings),
-      withoutListeners(clock),
+      new AccountLimitService(dataSource, clock, options),
+      options,
     );
-  };
-  const queue = async (
-    outbox: MailOutboxService,
-    kind: OutboxMail['kind'],
-    userIds: string[],
-  ) => outbox.enqueue(dataSource.manager, kind, userIds);
-  const deliver = async (outbox: MailOutboxService) => {
-    const started = await outbox.deliverDue();
-    await outbox.deliveriesEnded();
-    return started;
-  };
+  });
+  afterEach(() => dataSource.destroy());
+
+  const queue = (kind: OutboxMailKind, userIds: string[]) =>
+    outbox.enqueue(dataSource.manager, kind, userIds);
   const mails = () =>
     dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } });
-  const linkIn = (mail: PasswordResetMail) =>
-    new URL(mail.context.resetUrl as string).searchParams.get('token')!;
-
-  describe('its options', () => {
-    it('delivers by the defaults unless told otherwise', () => {
-      expect(DEFAULT_DELIVERY).toEqual({
-        pollIntervalMs: 1000,
-        retryBaseMs: 5000,
-        retryMaxMs: 900_000,
-        maxAttempts: 12,
-        attemptTimeoutMs: 60_000,
-        leaseMs: 120_000,
-        concurrency: 5,
-      });
-    });
-
-    it('needs a lease longer than an attempt', () => {
-      expect(() =>
-        outboxWith({ delivery: { leaseMs: 60_000, attemptTimeoutMs: 60_000 } }),
-      ).toThrow(
-        'delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
-      );
-      expect(() =>
-        outboxWith({ delivery: { leaseMs: 60_001, attemptTimeoutMs: 60_000 } }),
-      ).not.toThrow();
-    });
-
-    it('needs an http(s) resetUrl, or a resetLink', () => {
-      expect(() => outboxWith({ resetUrl: undefined })).toThrow(
-        'resetUrl or resetLink is required',
-      );
-      expect(() =>
-        outboxWith({ resetUrl: 'ftp://example.test/reset' }),
-      ).toThrow('resetUrl must be an http(s) URL');
-      expect(() => outboxWith({ resetUrl: 'not a url' })).toThrow(
-        'resetUrl must be an http(s) URL',
-      );
-      expect(() =>
-        outboxWith({ resetUrl: 'http://example.test/reset' }),
-      ).not.toThrow();
-      expect(() =>
-        outboxWith({
-          resetUrl: undefined,
-          resetLink: () => 'https://example.test',
-        }),
-      ).not.toThrow();
-    });
-  });
+  const claimed = async (limit = 10) =>
+    (await outbox.claim(limit)).map((mail) => [mail.kind, mail.userId]);
+  /** What another worker does to a mail when it takes it over: a lease of its own. */
+  const takenOver = (mail: OutboxMail) =>
+    dataSource
+      .getRepository(OutboxMail)
+      .update(mail.id, { nextAttemptAt: mail.nextAttemptAt + 1 });
 
   it('queues one pending mail per user given, due at once, and nothing for nobody', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'reset-password', []);
+    await queue('reset-password', []);
     expect(await mails()).toEqual([]);
-    await queue(outbox, 'reset-password', ['1', '1']);
+    await queue('reset-password', ['1', '1']);
     const mail = {
       kind: 'reset-password',
       priority: PRIORITY_OF['reset-password'],
@@ -193,334 +60,129 @@ describe('MailOutboxService', () => {
     ]);
   });
 
-  it('sends a reset mail with a working link to resetUrl, one Message-ID per queued mail, and records it sent', async () => {
-    const outbox = outboxWith({ mail: { productName: 'Acme' } });
-    await queue(outbox, 'reset-password', ['1']);
-    expect(await deliver(outbox)).toBe(1);
-    const [sent] = transport.sent;
-    const [row] = await mails();
-    const messageId = createHmac('sha256', SECRET)
-      .update(`outbox-mail:${row.id}`)
-      .digest('base64url');
-    expect(sent).toMatchObject({
-      to: 'margaret@example.com',
-      messageId: `<${messageId}@mail.example.test>`,
-      subject: 'Reset your password for Acme',
-      template: 'reset-password',
-      language: 'en',
-      context: { name: 'margaret', productName: 'Acme', minutes: 30 },
-    });
-    const url = new URL(sent.context.resetUrl as string);
-    expect(`${url.origin}${url.pathname}`).toBe(
-      'https://app.example.test/reset',
-    );
-    expect(url.searchParams.get('from')).toBe('mail');
-    expect(await tokens.find(linkIn(sent))).not.toBeNull();
-    expect(row).toMatchObject({ status: 'sent', sentAt: now, attempts: 1 });
-    expect(metrics.mailAttempted).toHaveBeenCalledWith(
-      'reset-password',
-      'sent',
-      now,
-      now,
-    );
-  });
-
-  it("writes in the user's language and names a user without a username by address", async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', ['2']);
-    await deliver(outbox);
-    expect(transport.sent[0]).toMatchObject({
-      language: 'de',
-      template: 'password-changed',
-      context: { name: 'grace@example.com' },
-    });
-    expect(transport.sent[0].subject).toContain('Passwort');
-  });
-
-  it('tells of a changed password with the time of the change', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', ['1']);
-    await deliver(outbox);
-    expect(transport.sent[0]).toMatchObject({
-      subject: 'Your password for your account was changed',
-      template: 'password-changed',
-      context: {
-        name: 'margaret',
-        productName: 'your account',
-        changedAt: 'November 27, 2026 at 12:00 PM',
-      },
-    });
-    expect(await dataSource.getRepository(ResetToken).count()).toBe(0);
-  });
-
-  it('takes the Message-ID domain from the sender, or localhost', async () => {
-    Object.assign(transport, { from: 'no-reply' });
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', ['1']);
-    await deliver(outbox);
-    expect(transport.sent[0].messageId).toMatch(/^<[\w-]+@localhost>$/);
-  });
-
-  it("uses the host's own link when it has one, and refuses one that is not http(s)", async () => {
-    const outbox = outboxWith({
-      resetUrl: undefined,
-      resetLink: (token, user) =>
-        `https://spa.example.test/#/reset/${user.id}/${token}`,
-    });
-    await queue(outbox, 'reset-password', ['1']);
-    await deliver(outbox);
-    expect(transport.sent[0].context.resetUrl).toMatch(
-      /^https:\/\/spa\.example\.test\/#\/reset\/1\/ey/,
-    );
-
-    const refused = outboxWith({
-      resetUrl: undefined,
-      resetLink: () => 'javascript:alert(1)',
-    });
-    await queue(refused, 'reset-password', ['1']);
+  it('claims notices first, then the mail due earliest, then the one queued first, as many as asked', async () => {
+    await queue('reset-password', ['1']);
+    await queue('reset-password', ['2']);
     now += 1;
-    await deliver(refused);
-    expect((await mails())[1]).toMatchObject({
-      status: 'pending',
-      lastError: 'resetLink returned no http(s) URL',
-    });
-  });
-
-  it('retries a failed attempt later, backing off exponentially up to the maximum, with a new link each time', async () => {
-    const outbox = outboxWith({
-      delivery: { retryBaseMs: 1000, retryMaxMs: 3000 },
-    });
-    await queue(outbox, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error('Connection refused'), {
-      code: 'ESOCKET',
-      syscall: 'connect',
-    });
-    const delays: number[] = [];
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      const before = now;
-      expect(await deliver(outbox)).toBe(1);
-      const [row] = await mails();
-      expect(row).toMatchObject({
-        status: 'pending',
-        attempts: attempt,
-        lastError: 'Connection refused',
-      });
-      delays.push(row.nextAttemptAt - before);
-      now = row.nextAttemptAt - 1;
-      expect(await deliver(outbox)).toBe(0);
-      now += 1;
-    }
-    expect(delays).toEqual([1000, 2000, 3000, 3000]);
-    const links = await dataSource.getRepository(ResetToken).find();
-    expect(links).toHaveLength(4);
-    expect(links.every((token) => token.revokedAt !== null)).toBe(true);
-    expect(metrics.mailAttempted).toHaveBeenCalledWith(
-      'reset-password',
-      'failed',
-      expect.any(Number),
-      expect.any(Number),
-    );
-  });
-
-  it('keeps at most 500 characters of an error, whatever became of the mail', async () => {
-    const long = 'x'.repeat(600);
-    const retried = outboxWith();
-    await queue(retried, 'password-changed', ['1']);
-    transport.failure = new Error(long);
-    await deliver(retried);
-    const buried = outboxWith({ delivery: { maxAttempts: 1 } });
-    await queue(buried, 'password-changed', ['1']);
-    await deliver(buried);
-    const unconfirmed = outboxWith();
-    await queue(unconfirmed, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error(long), {
-      timeoutType: 'SOCKET_TIMEOUT',
-    });
-    await deliver(unconfirmed);
-    expect(
-      (await mails()).map((mail) => [mail.status, mail.lastError]),
-    ).toEqual([
-      ['pending', 'x'.repeat(500)],
-      ['dead', 'x'.repeat(500)],
-      ['unconfirmed', 'x'.repeat(500)],
+    await queue('reset-password', ['4']);
+    await queue('password-changed', ['3']);
+    const [first] = await mails();
+    await dataSource
+      .getRepository(OutboxMail)
+      .update(first.id, { nextAttemptAt: now });
+    expect(await claimed(2)).toEqual([
+      ['password-changed', '3'],
+      ['reset-password', '2'],
+    ]);
+    expect(await claimed()).toEqual([
+      ['reset-password', '1'],
+      ['reset-password', '4'],
     ]);
   });
 
-  it('buries a mail after the last attempt, with its error, and logs it', async () => {
-    const outbox = outboxWith({ delivery: { maxAttempts: 2, retryBaseMs: 1 } });
-    await queue(outbox, 'password-changed', ['1']);
-    transport.failure = 'refused';
-    await deliver(outbox);
-    now += 1;
-    await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({
-      status: 'dead',
-      attempts: 2,
-      lastError: 'refused',
-    });
-    expect(errors).toHaveBeenCalledWith(
-      expect.stringContaining('is dead after 2 attempts: refused'),
-    );
-    expect(metrics.mailAttempted).toHaveBeenCalledWith(
-      'password-changed',
-      'dead',
-      now - 1,
-      now,
-    );
-    now += 60_000;
-    expect(await deliver(outbox)).toBe(0);
-  });
-
-  it('buries the mail of a user who no longer exists, without an attempt', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'reset-password', ['9']);
-    await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({
-      status: 'dead',
-      attempts: 0,
-      lastError: 'the user no longer exists',
-    });
-    expect(transport.sent).toEqual([]);
-  });
-
-  it('sends no second link after an attempt that may have delivered the first: the mail ends unconfirmed, its link still works', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'reset-password', ['1']);
-    transport.failure = Object.assign(new Error('Connection closed'), {
-      code: 'ECONNECTION',
-    });
-    let link: string | undefined;
-    const issue = tokens.issue.bind(tokens);
-    jest.spyOn(tokens, 'issue').mockImplementation(async (userId) => {
-      const issued = await issue(userId);
-      link = issued.link;
-      return issued;
-    });
-    await deliver(outbox);
-    expect((await mails())[0]).toMatchObject({
-      status: 'unconfirmed',
-      sentAt: now,
-      attempts: 1,
-      lastError: 'Connection closed',
-    });
-    expect(await tokens.find(link!)).not.toBeNull();
-    expect(metrics.mailAttempted).toHaveBeenCalledWith(
-      'reset-password',
-      'unconfirmed',
-      now,
-      now,
-    );
-    now += 60 * 60 * 1000;
-    expect(await deliver(outbox)).toBe(0);
-  });
-
-  it('gives up an attempt at its deadline: it may have delivered', async () => {
-    const outbox = outboxWith({
-      delivery: { attemptTimeoutMs: 20, leaseMs: 1000 },
-    });
-    await queue(outbox, 'reset-password', ['1']);
-    transport.hold();
-    await deliver(outbox);
-    transport.release();
-    expect((await mails())[0]).toMatchObject({
-      status: 'unconfirmed',
-      lastError: 'no answer from the mail transport within 20 ms',
-    });
-  });
-
-  it('has at most five deliveries under way, and starts more as they end', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', Array(7).fill('1'));
-    transport.hold();
-    let ended = 0;
-    outbox.onDeliveryEnded(() => (ended += 1));
-    expect(await outbox.deliverDue()).toBe(5);
-    expect(await outbox.deliverDue()).toBe(0);
-    transport.release();
-    await outbox.deliveriesEnded();
-    expect(ended).toBe(5);
-    expect(await deliver(outbox)).toBe(2);
-    expect(transport.sent).toHaveLength(7);
-  });
-
-  it("sends a user's reset mails one after another, and others' beside them", async () => {
-    const outbox = outboxWith();
-    // The notice first: a reset mail queued before a notice of its user is asked for before the change, and dropped.
-    await queue(outbox, 'password-changed', ['1']);
-    await queue(outbox, 'reset-password', ['1', '1', '2']);
-    transport.hold();
-    expect(await outbox.deliverDue()).toBe(3);
-    expect(await outbox.deliverDue()).toBe(0);
-    transport.release();
-    await outbox.deliveriesEnded();
-    expect(await deliver(outbox)).toBe(1);
-    const toMargaret = transport.sent.filter(
-      (mail) =>
-        mail.template === 'reset-password' &&
-        mail.to === 'margaret@example.com',
-    );
-    expect(toMargaret).toHaveLength(2);
-    expect(await tokens.find(linkIn(toMargaret[0]))).toBeNull();
-    expect(await tokens.find(linkIn(toMargaret[1]))).not.toBeNull();
-  });
-
-  it('takes over a mail whose lease lapsed, and leaves one whose lease runs', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'reset-password', ['1']);
-    const [row] = await mails();
+  it('claims no mail before it is due', async () => {
+    await queue('password-changed', ['1']);
+    const [mail] = await mails();
     await dataSource
       .getRepository(OutboxMail)
-      .update(row.id, { status: 'sending', nextAttemptAt: now + 1 });
-    expect(await deliver(outbox)).toBe(0);
+      .update(mail.id, { nextAttemptAt: now + 1 });
+    expect(await claimed()).toEqual([]);
     now += 1;
-    expect(await deliver(outbox)).toBe(1);
-    expect((await mails())[0]).toMatchObject({ status: 'sent' });
+    expect(await claimed()).toEqual([['password-changed', '1']]);
   });
 
-  it('makes no link when another worker took the mail while the user was looked up', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'reset-password', ['1']);
-    findUser = async (id) => {
-      await dataSource
-        .getRepository(OutboxMail)
-        .update({ userId: id }, { nextAttemptAt: now + 5 });
-      return users.get(id)!;
-    };
-    await deliver(outbox);
-    expect(transport.sent).toEqual([]);
-    expect(await dataSource.getRepository(ResetToken).count()).toBe(0);
-    expect(warnings).toHaveBeenCalledWith(
-      expect.stringContaining('the lease lapsed before the attempt'),
-    );
-  });
-
-  it('renews the lease before the attempt, and leaves the outcome to another worker that took the mail during it', async () => {
-    const outbox = outboxWith();
-    await queue(outbox, 'password-changed', ['1']);
-    findUser = async (id) => {
-      now += 10;
-      return users.get(id)!;
-    };
-    transport.duringSend = async () => {
-      const [row] = await mails();
-      expect(row.nextAttemptAt).toBe(now + DEFAULT_DELIVERY.leaseMs);
-      await dataSource
-        .getRepository(OutboxMail)
-        .update(row.id, { nextAttemptAt: row.nextAttemptAt + 1 });
-    };
-    await deliver(outbox);
-    expect(transport.sent).toHaveLength(1);
-    expect((await mails())[0]).toMatchObject({
+  it('holds a claimed mail under a lease: no one claims it again until the lease runs out, then another may (the first worker died)', async () => {
+    await queue('password-changed', ['1']);
+    const [mail] = await outbox.claim(1);
+    expect(mail).toMatchObject({
       status: 'sending',
-      attempts: 0,
+      nextAttemptAt: now + LEASE_MS,
     });
-    expect(warnings).toHaveBeenCalledWith(
-      expect.stringContaining('the lease lapsed during the attempt'),
+    expect(await mails()).toMatchObject([
+      { status: 'sending', nextAttemptAt: now + LEASE_MS },
+    ]);
+    now += LEASE_MS - 1;
+    expect(await claimed()).toEqual([]);
+    now += 1;
+    const [again] = await outbox.claim(1);
+    expect(again).toMatchObject({
+      id: mail.id,
+      status: 'sending',
+      nextAttemptAt: now + LEASE_MS,
+    });
+  });
+
+  it("claims one reset mail of a user at a time, none while one of theirs is being sent, and others' mails beside it", async () => {
+    await queue('reset-password', ['1', '1', '2']);
+    await queue('password-changed', ['1']);
+    expect(await claimed()).toEqual([
+      ['password-changed', '1'],
+      ['reset-password', '1'],
+      ['reset-password', '2'],
+    ]);
+    expect(await claimed()).toEqual([]);
+    const [sending] = await mails();
+    await outbox.record({ ...sending, status: 'sending' }, { status: 'sent' });
+    expect(await claimed()).toEqual([['reset-password', '1']]);
+  });
+
+  it('renews a lease it still holds, from now, and not one that another worker has taken over', async () => {
+    await queue('password-changed', ['1', '2']);
+    const [first, second] = await outbox.claim(2);
+    now += 10;
+    expect(await outbox.renewLease(first)).toMatchObject({
+      id: first.id,
+      nextAttemptAt: now + LEASE_MS,
+    });
+    expect((await mails())[0].nextAttemptAt).toBe(now + LEASE_MS);
+    await takenOver(second);
+    expect(await outbox.renewLease(second)).toBeUndefined();
+    expect((await mails())[1].nextAttemptAt).toBe(second.nextAttemptAt + 1);
+  });
+
+  it('records an outcome while the lease is held, and leaves the mail to the worker that took it over', async () => {
+    await queue('password-changed', ['1', '2']);
+    const [held, lost] = await outbox.claim(2);
+    expect(
+      await outbox.record(held, { status: 'sent', sentAt: now, attempts: 1 }),
+    ).toBe(true);
+    await takenOver(lost);
+    expect(await outbox.record(lost, { status: 'sent', attempts: 1 })).toBe(
+      false,
     );
+    expect(await mails()).toMatchObject([
+      { status: 'sent', sentAt: now, attempts: 1 },
+      { status: 'sending', attempts: 0 },
+    ]);
+  });
+
+  it('keeps at most 500 characters of an error', async () => {
+    await queue('password-changed', ['1']);
+    const [mail] = await outbox.claim(1);
+    await outbox.record(mail, { status: 'dead', lastError: 'x'.repeat(600) });
+    expect((await mails())[0].lastError).toBe('x'.repeat(500));
+  });
+
+  it('drops a mail while the lease is held, and not one another worker took over', async () => {
+    await queue('reset-password', ['1', '2']);
+    const [held, lost] = await outbox.claim(2);
+    await takenOver(lost);
+    expect(await outbox.drop(held)).toBe(true);
+    expect(await outbox.drop(lost)).toBe(false);
+    expect((await mails()).map((mail) => mail.userId)).toEqual(['2']);
+  });
+
+  it("tells whether the user's password changed after a mail was queued: a notice of theirs was queued after it", async () => {
+    await queue('password-changed', ['1']);
+    await queue('reset-password', ['1']);
+    await queue('password-changed', ['2']);
+    const [, reset] = await mails();
+    expect(await outbox.passwordChangedSince(reset)).toBe(false);
+    await queue('password-changed', ['1']);
+    expect(await outbox.passwordChangedSince(reset)).toBe(true);
   });
 
   it('forgets sent and unconfirmed mails queued before a time, and keeps dead and waiting ones', async () => {
-    const outbox = outboxWith();
     const at = (createdAt: number, status: OutboxMail['status']) =>
       dataSource.manager.insert(OutboxMail, {
         kind: 'password-changed',

@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHmac } from 'node:crypto';
 import {
   DataSource,
   EntityManager,
@@ -10,33 +9,13 @@ import {
   Repository,
 } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
-import { AuditTrail } from '../audit-trail';
 import type { Clock } from '../clock';
-import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { claimTransaction, skippingLocked } from '../database/row-locks';
-import type {
-  DeliveryOptions,
-  PasswordResetModuleOptions,
-} from '../interfaces/password-reset-module-options.interface';
-import type {
-  PasswordResetUser,
-  PasswordResetUserStore,
-} from '../interfaces/password-reset-user-store.interface';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
 import {
   PASSWORD_RESET_CLOCK,
-  PASSWORD_RESET_USER_STORE,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import {
-  IssuedResetToken,
-  ResetTokenService,
-} from '../tokens/reset-token.service';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
-import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
-import {
-  PasswordResetMail,
-  PasswordResetMailer,
-} from './password-reset-mailer';
+import { claimTransaction, skippingLocked } from '../persistence/row-locks';
 import {
   OutboxMail,
   OutboxMailKind,
@@ -44,36 +23,8 @@ import {
   PRIORITY_OF,
 } from './outbox-mail.entity';
 
-export const DEFAULT_DELIVERY: DeliveryOptions = {
-  pollIntervalMs: 1000,
-  retryBaseMs: 5000,
-  retryMaxMs: 15 * 60 * 1000,
-  maxAttempts: 12,
-  attemptTimeoutMs: 60 * 1000,
-  leaseMs: 2 * 60 * 1000,
-  concurrency: 5,
-};
-
-/**
- * How long a link has left, as its mail says it: in seconds under two minutes,
- * else in whole minutes rounded down, so never longer than true and never 0.
- */
-function expiresIn(secondsLeft: number): {
-  count: number;
-  unit: 'seconds' | 'minutes';
-} {
-  return secondsLeft < 120
-    ? { count: secondsLeft, unit: 'seconds' }
-    : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
-}
-
-function isHttpUrl(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    URL.canParse(value) &&
-    /^https?:$/.test(new URL(value).protocol)
-  );
-}
+/** The length of `last_error`. */
+const LAST_ERROR_LENGTH = 500;
 
 /** Due mails looked at per place free: some are a user's next link, which waits for the one being sent. */
 const CANDIDATES_PER_PLACE = 4;
@@ -89,62 +40,39 @@ function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
   );
 }
 
-/** A claimed mail and the end of its lease, which the worker must still hold to record the outcome. */
-type ClaimedMail = OutboxMail & { status: 'sending' };
+/** A mail this worker claimed; its lease ends at `nextAttemptAt`, which the worker must still hold to record the outcome. */
+export type ClaimedMail = OutboxMail & { status: 'sending' };
+
+/** What becomes of a mail after an attempt, or instead of one. */
+export type MailOutcome = Partial<
+  Pick<
+    OutboxMail,
+    'status' | 'attempts' | 'nextAttemptAt' | 'sentAt' | 'lastError'
+  >
+>;
 
 /**
- * The durable outbox. A mail is committed here before anyone is told it will
- * arrive; delivery happens later, retries back off exponentially, and a mail
- * that keeps failing ends `dead` with its last error, logged, never silently.
- * A reset mail gets its token only when it is sent, so no raw token ever waits
- * in the database. An attempt that certainly delivered nothing revokes the
- * token it made and is retried with a new one; one that may have delivered
- * its link ends `unconfirmed` instead, so that no user gets link after link.
- *
- * Workers of several instances claim due mails in batches, skipping rows
- * another holds, and own each for a lease (`sending` until `next_attempt_at`).
- * A worker that dies mid-send leaves the mail to another once the lease ends:
- * the one case where a mail can go out twice, with the same Message-ID.
+ * The durable outbox, as rows. A mail is committed here, in the transaction of
+ * whatever asked for it, before anyone is told it will arrive. Workers of
+ * several instances claim due mails in batches, skipping rows another holds,
+ * and own each for a lease (`sending` until `next_attempt_at`): whatever is
+ * recorded of a mail, only the worker that still holds its lease records it.
+ * A worker that dies mid-send leaves the mail to another once the lease ends.
  */
 @Injectable()
 export class MailOutboxService {
-  private readonly logger = new Logger('PasswordResetMail');
-  private readonly delivery: DeliveryOptions;
-  private readonly deliveries = new Set<Promise<void>>();
-  private deliveryEnded: () => void = () => undefined;
+  private readonly leaseMs: number;
 
   constructor(
     @InjectRepository(OutboxMail)
     private readonly outbox: Repository<OutboxMail>,
     private readonly dataSource: DataSource,
-    @Inject(PASSWORD_RESET_OPTIONS)
-    private readonly options: PasswordResetModuleOptions,
-    @Inject(PASSWORD_RESET_USER_STORE)
-    private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    private readonly mailer: PasswordResetMailer,
-    private readonly tokens: ResetTokenService,
-    private readonly translator: PasswordResetTranslator,
-    private readonly metrics: PasswordResetMetrics,
     private readonly accounts: AccountLimitService,
-    private readonly audit: AuditTrail,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'delivery'>,
   ) {
-    this.delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
-    if (!(
-      Number.isInteger(this.delivery.concurrency) &&
-      this.delivery.concurrency > 0
-    ))
-      throw new Error(
-        'PasswordResetModule: delivery.concurrency must be a positive integer',
-      );
-    if (!(this.delivery.leaseMs > this.delivery.attemptTimeoutMs))
-      throw new Error(
-        'PasswordResetModule: delivery.leaseMs must be longer than delivery.attemptTimeoutMs',
-      );
-    if (options.resetLink === undefined && options.resetUrl === undefined)
-      throw new Error('PasswordResetModule: resetUrl or resetLink is required');
-    if (options.resetUrl !== undefined && !isHttpUrl(options.resetUrl))
-      throw new Error('PasswordResetModule: resetUrl must be an http(s) URL');
+    this.leaseMs = options.delivery.leaseMs;
   }
 
   /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
@@ -171,33 +99,12 @@ export class MailOutboxService {
     );
   }
 
-  /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
-  async prune(before: number): Promise<void> {
-    await this.outbox.delete({
-      status: In(['sent', 'unconfirmed']),
-      createdAt: LessThan(before),
-    });
-  }
-
-  /**
-   * Starts delivering the mails that are due, as many as there is room for
-   * beside those still under way, and returns how many it started. It does not
-   * wait for them: a delivery that hangs holds one place, not the worker.
-   */
-  async deliverDue(): Promise<number> {
-    const room = this.delivery.concurrency - this.deliveries.size;
-    if (room <= 0) return 0;
-    const claimed = await this.claim(room);
-    for (const mail of claimed) this.track(this.deliver(mail));
-    return claimed.length;
-  }
-
   /**
    * Up to `limit` due mails, pending or with a lapsed lease, in sending order
    * (see `inSendingOrder`), locked while they are marked `sending` for this
    * worker's lease, skipping those another worker is claiming at the same moment.
    */
-  private claim(limit: number): Promise<ClaimedMail[]> {
+  claim(limit: number): Promise<ClaimedMail[]> {
     return claimTransaction(this.dataSource, async (manager) => {
       const now = this.clock.now();
       const candidates = limit * CANDIDATES_PER_PLACE;
@@ -215,7 +122,7 @@ export class MailOutboxService {
       if (mails.length === 0) return [];
       const lease = {
         status: 'sending' as const,
-        nextAttemptAt: now + this.delivery.leaseMs,
+        nextAttemptAt: now + this.leaseMs,
       };
       await manager.update(
         OutboxMail,
@@ -224,6 +131,70 @@ export class MailOutboxService {
       );
       return mails.map((mail) => ({ ...mail, ...lease }));
     });
+  }
+
+  /**
+   * Starts the lease again, from now; undefined if it already lapsed. The
+   * worker renews it just before it makes the link: however long it took to get
+   * there, the attempt (bounded well inside a lease) then ends before another
+   * worker may take the mail, so two attempts with two links never overlap.
+   */
+  async renewLease(mail: ClaimedMail): Promise<ClaimedMail | undefined> {
+    const nextAttemptAt = this.clock.now() + this.leaseMs;
+    const { affected } = await this.outbox.update(
+      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
+      { nextAttemptAt },
+    );
+    return affected === 1 ? { ...mail, nextAttemptAt } : undefined;
+  }
+
+  /**
+   * Records the outcome, if the lease is still this worker's, and says whether
+   * it was. One that lapsed mid-send is another worker's now, and its record
+   * wins. An error is cut to the length of its column.
+   */
+  async record(mail: ClaimedMail, outcome: MailOutcome): Promise<boolean> {
+    const { lastError } = outcome;
+    const { affected } = await this.outbox.update(
+      this.heldLease(mail),
+      lastError
+        ? { ...outcome, lastError: lastError.slice(0, LAST_ERROR_LENGTH) }
+        : outcome,
+    );
+    return affected === 1;
+  }
+
+  /** Forgets a mail that must not be sent, if the lease is still this worker's, and says whether it was. */
+  async drop(mail: ClaimedMail): Promise<boolean> {
+    const { affected } = await this.outbox.delete(this.heldLease(mail));
+    return affected === 1;
+  }
+
+  /** Whether a reset succeeded after this mail was queued: its notice was queued after it. */
+  passwordChangedSince(mail: OutboxMail): Promise<boolean> {
+    return this.outbox.exists({
+      where: {
+        userId: mail.userId,
+        kind: 'password-changed',
+        id: MoreThan(mail.id),
+      },
+    });
+  }
+
+  /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
+  async prune(before: number): Promise<void> {
+    await this.outbox.delete({
+      status: In(['sent', 'unconfirmed']),
+      createdAt: LessThan(before),
+    });
+  }
+
+  private heldLease(mail: ClaimedMail) {
+    return {
+      id: mail.id,
+      status: 'sending' as const,
+      nextAttemptAt: mail.nextAttemptAt,
+    };
   }
 
   /**
@@ -286,272 +257,6 @@ export class MailOutboxService {
       if (busy.has(mail.userId)) return false;
       busy.add(mail.userId);
       return true;
-    });
-  }
-
-  /** Calls `listener` whenever a delivery ends, so that the worker can start the next. */
-  onDeliveryEnded(listener: () => void): void {
-    this.deliveryEnded = listener;
-  }
-
-  /** Resolves once every delivery under way has ended. */
-  async deliveriesEnded(): Promise<void> {
-    await Promise.allSettled([...this.deliveries]);
-  }
-
-  private track(delivery: Promise<void>): void {
-    this.deliveries.add(delivery);
-    delivery
-      // A failure here (the database, while recording the outcome) leaves the claim to expire and the mail to be tried again.
-      .catch((error: Error) =>
-        this.logger.error(`Delivery failed: ${error.message}`),
-      )
-      .finally(() => {
-        this.deliveries.delete(delivery);
-        this.deliveryEnded();
-      });
-  }
-
-  private async deliver(claimed: ClaimedMail): Promise<void> {
-    const user = await this.users.findById(claimed.userId);
-    if (!user) return this.bury(claimed, 'the user no longer exists');
-    const mail = await this.renewLease(claimed);
-    if (!mail)
-      return this.logger.warn(
-        `Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`,
-      );
-    if (
-      mail.kind === 'reset-password' &&
-      (await this.passwordChangedSince(mail))
-    )
-      return this.drop(mail, 'the password changed after it was asked for');
-    let token: IssuedResetToken | undefined;
-    try {
-      if (mail.kind === 'reset-password')
-        token = await this.tokens.issue(user.id);
-      const message = {
-        to: user.email,
-        messageId: this.messageIdOf(mail),
-        ...this.compose(mail, user, token),
-      };
-      await withDeadline(
-        this.mailer.send(message),
-        this.delivery.attemptTimeoutMs,
-      );
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (token && mayHaveBeenDelivered(error))
-        return this.markUnconfirmed(mail, message);
-      if (token) await this.tokens.revoke(token.tokenId);
-      return this.retryLater(mail, message);
-    }
-    const sentAt = this.clock.now();
-    this.metrics.mailAttempted(mail.kind, 'sent', mail.createdAt, sentAt);
-    await this.record(mail, {
-      status: 'sent',
-      sentAt,
-      attempts: mail.attempts + 1,
-    });
-  }
-
-  /** Whether a reset succeeded after this mail was queued: its notice was queued after it. */
-  private passwordChangedSince(mail: OutboxMail): Promise<boolean> {
-    return this.outbox.exists({
-      where: {
-        userId: mail.userId,
-        kind: 'password-changed',
-        id: MoreThan(mail.id),
-      },
-    });
-  }
-
-  /** Forgets a mail that must not be sent, if the lease is still this worker's; it then counts against no limit either. */
-  private async drop(mail: ClaimedMail, reason: string): Promise<void> {
-    const { affected } = await this.outbox.delete({
-      id: mail.id,
-      status: 'sending',
-      nextAttemptAt: mail.nextAttemptAt,
-    });
-    if (affected === 1)
-      this.logger.log(
-        `Mail ${mail.id} (${mail.kind}) dropped unsent: ${reason}`,
-      );
-  }
-
-  /**
-   * Starts the lease again just before the link is made: however long the
-   * user lookup took, the link is made and the attempt (bounded well inside a
-   * lease) ends before another worker may take the mail, so two attempts with
-   * two links never overlap. Undefined if the lease already lapsed.
-   */
-  private async renewLease(
-    mail: ClaimedMail,
-  ): Promise<ClaimedMail | undefined> {
-    const nextAttemptAt = this.clock.now() + this.delivery.leaseMs;
-    const { affected } = await this.outbox.update(
-      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
-      { nextAttemptAt },
-    );
-    return affected === 1 ? { ...mail, nextAttemptAt } : undefined;
-  }
-
-  /**
-   * One Message-ID per queued mail, the same on every attempt and instance, so
-   * that a mail sent twice (a worker died between sending and recording) is
-   * recognisably one. Keyed with the signing secret: it does not reveal how
-   * many mails the service sends.
-   */
-  private messageIdOf(mail: OutboxMail): string {
-    const id = createHmac('sha256', this.options.jwtSecret)
-      .update(`outbox-mail:${mail.id}`)
-      .digest('base64url');
-    const domain = /@([^@>\s]+)>?$/.exec(this.mailer.from)?.[1] ?? 'localhost';
-    return `<${id}@${domain}>`;
-  }
-
-  /**
-   * Records the outcome, if the lease is still this worker's. One that lapsed
-   * mid-send (the attempt outlived it: it cannot, by the deadline, unless the
-   * database was slower still) is another worker's now, and its record wins.
-   */
-  private async record(
-    mail: ClaimedMail,
-    outcome: Partial<OutboxMail>,
-  ): Promise<void> {
-    const { affected } = await this.outbox.update(
-      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
-      outcome,
-    );
-    if (affected !== 1)
-      return this.logger.warn(
-        `Mail ${mail.id} (${mail.kind}): the lease lapsed during the attempt; another worker has it`,
-      );
-    this.audit.mailRecorded(mail, outcome);
-  }
-
-  /**
-   * The reset mail when there is a token to send, else the notice that the
-   * password changed, which says when: the notice was queued with the change,
-   * however late it goes out. In the user's language (`locale`), else the default.
-   */
-  private compose(
-    mail: OutboxMail,
-    user: PasswordResetUser,
-    token?: IssuedResetToken,
-  ): Omit<PasswordResetMail, 'to' | 'messageId'> {
-    const language = this.translator.fromLocale(user.locale);
-    const t = this.translator.in(language);
-    const productName =
-      this.options.mail?.productName ?? t('mail.defaultProductName');
-    const name = user.username ?? user.email;
-    if (!token) {
-      const changedAt = new Intl.DateTimeFormat(language, {
-        dateStyle: 'long',
-        timeStyle: 'short',
-        timeZone: 'UTC',
-      }).format(mail.createdAt);
-      const context = { name, productName, changedAt };
-      return {
-        subject: t('mail.passwordChanged.subject', { productName }),
-        template: 'password-changed',
-        language,
-        context,
-      };
-    }
-    // To the nearest second, as the token was issued just before: a 30-minute link says 30 minutes, not 29.
-    const secondsLeft = Math.max(
-      1,
-      Math.round((token.expiresAt - this.clock.now()) / 1000),
-    );
-    // `minutes` is for hosts' templates that count in minutes alone.
-    const context = {
-      name,
-      productName,
-      resetUrl: this.resetLinkOf(token.link, user),
-      expiresIn: expiresIn(secondsLeft),
-      minutes: Math.floor(secondsLeft / 60),
-    };
-    return {
-      subject: t('mail.resetPassword.subject', { productName }),
-      template: 'reset-password',
-      language,
-      context,
-    };
-  }
-
-  /** `resetUrl?token=…`, or the host's own link (an SPA route, say); never built from a request. */
-  private resetLinkOf(token: string, user: PasswordResetUser): string {
-    if (this.options.resetLink) {
-      const link = this.options.resetLink(token, user);
-      if (!isHttpUrl(link))
-        throw new Error('resetLink returned no http(s) URL');
-      return link;
-    }
-    const resetUrl = new URL(this.options.resetUrl!);
-    resetUrl.searchParams.set('token', token);
-    return resetUrl.toString();
-  }
-
-  private async retryLater(mail: ClaimedMail, error: string): Promise<void> {
-    const attempts = mail.attempts + 1;
-    this.metrics.mailAttempted(
-      mail.kind,
-      'failed',
-      mail.createdAt,
-      this.clock.now(),
-    );
-    if (attempts >= this.delivery.maxAttempts)
-      return this.bury({ ...mail, attempts }, error);
-    const delay = Math.min(
-      this.delivery.retryBaseMs * 2 ** (attempts - 1),
-      this.delivery.retryMaxMs,
-    );
-    this.logger.warn(
-      `Mail ${mail.id} (${mail.kind}) failed, attempt ${attempts}; retrying in ${delay} ms: ${error}`,
-    );
-    await this.record(mail, {
-      status: 'pending',
-      attempts,
-      nextAttemptAt: this.clock.now() + delay,
-      lastError: error.slice(0, 500),
-    });
-  }
-
-  private async markUnconfirmed(
-    mail: ClaimedMail,
-    error: string,
-  ): Promise<void> {
-    this.logger.warn(
-      `Mail ${mail.id} (${mail.kind}) may have been delivered, not sending another link: ${error}`,
-    );
-    this.metrics.mailAttempted(
-      mail.kind,
-      'unconfirmed',
-      mail.createdAt,
-      this.clock.now(),
-    );
-    await this.record(mail, {
-      status: 'unconfirmed',
-      sentAt: this.clock.now(),
-      attempts: mail.attempts + 1,
-      lastError: error.slice(0, 500),
-    });
-  }
-
-  private async bury(mail: ClaimedMail, error: string): Promise<void> {
-    this.logger.error(
-      `Mail ${mail.id} (${mail.kind}) is dead after ${mail.attempts} attempts: ${error}`,
-    );
-    this.metrics.mailAttempted(
-      mail.kind,
-      'dead',
-      mail.createdAt,
-      this.clock.now(),
-    );
-    await this.record(mail, {
-      status: 'dead',
-      attempts: mail.attempts,
-      lastError: error.slice(0, 500),
     });
   }
 }

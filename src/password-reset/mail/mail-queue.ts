@@ -1,13 +1,13 @@
 import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
 import {
-  AccountLimit,
-  DEFAULT_ACCOUNT_LIMIT,
   lockAccount,
   resetMailsQueuedSince,
 } from '../account-limit/account-limit';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
-import { locksRows } from '../database/row-locks';
+import type { AccountLimit } from '../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_DEFAULTS } from '../options/password-reset-defaults';
+import { locksRows } from '../persistence/row-locks';
 import { ResetRequest } from '../requests/reset-request.entity';
 import {
   OutboxMail,
@@ -242,7 +242,8 @@ export class PasswordResetMailQueue {
     private readonly dataSource: DataSource,
     options: { accountLimit?: AccountLimit; clock?: Clock } = {},
   ) {
-    this.accountLimit = options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT;
+    this.accountLimit =
+      options.accountLimit ?? PASSWORD_RESET_DEFAULTS.accountLimit;
     this.clock = options.clock ?? systemClock;
   }
 

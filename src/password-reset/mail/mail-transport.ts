@@ -23,18 +23,13 @@ const DEVELOPMENT_MAIL_DIRECTORY = 'var/mail';
 /**
  * The transport the module sends through: an SMTP URL or options become a
  * pool of reused connections with bounded waits; a transport object is used
- * as it is. Without one, outside production,
- * each mail becomes an .eml file; in production that is a configuration mistake.
+ * as it is. Without one (outside production: see resolveOptions), each mail
+ * becomes an .eml file.
  */
 export function mailTransport(
   configured: PasswordResetMailTransport | undefined,
-  environment = process.env.NODE_ENV,
 ): PasswordResetMailTransport {
   if (configured === undefined) {
-    if (environment === 'production')
-      throw new Error(
-        'PasswordResetModule: mail.transport is required when NODE_ENV=production',
-      );
     new Logger('PasswordResetMail').warn(
       `No mail.transport: each mail is written as an .eml file under ${DEVELOPMENT_MAIL_DIRECTORY}`,
     );

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import {
   ExactText,
   PasswordResetEntity,
-} from '../database/password-reset-entity';
+} from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';

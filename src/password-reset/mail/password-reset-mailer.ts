@@ -1,38 +1,31 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import {
-  MailTemplateName,
-  PasswordResetTemplates,
-} from '../templates/password-reset-templates';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../password-reset.constants';
 import { mailTransport } from './mail-transport';
 
+/** A message as the composer makes it, ready to go. */
 export interface PasswordResetMail {
   to: string;
   /** The same on every attempt at one queued mail. */
   messageId: string;
   subject: string;
-  template: MailTemplateName;
   language: string;
-  context: Record<string, unknown>;
+  html: string;
+  text: string;
 }
 
-export const DEFAULT_MAIL_FROM = 'no-reply@localhost';
-
-/** Renders the module's mail and hands it to nodemailer: no mailer framework, no template engines the module does not use. */
+/** Hands composed mail to nodemailer, through the module's own transport: no mailer framework. */
 @Injectable()
 export class PasswordResetMailer implements OnApplicationShutdown {
   private readonly transporter: Transporter;
-  readonly from: string;
 
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
-    private readonly templates: PasswordResetTemplates,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'mail'>,
   ) {
-    this.from = options.mail?.from ?? DEFAULT_MAIL_FROM;
-    this.transporter = createTransport(mailTransport(options.mail?.transport), {
-      from: this.from,
+    this.transporter = createTransport(mailTransport(options.mail.transport), {
+      from: options.mail.from,
     });
   }
 
@@ -40,12 +33,10 @@ export class PasswordResetMailer implements OnApplicationShutdown {
     to,
     messageId,
     subject,
-    template,
     language,
-    context,
+    html,
+    text,
   }: PasswordResetMail): Promise<void> {
-    const html = this.templates.render(`${template}.hbs`, language, context);
-    const text = this.templates.render(`${template}.txt`, language, context);
     await this.transporter.sendMail({
       to,
       messageId,

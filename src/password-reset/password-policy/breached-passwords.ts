@@ -1,23 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Clock } from '../clock';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import {
   BreachCheckFailure,
   PasswordResetMetrics,
 } from '../metrics/password-reset-metrics';
-import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import {
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+} from '../password-reset.constants';
 
-/** Where new passwords are looked up as breached (`passwordPolicy.breached`). */
-export interface BreachedPasswordsOptions {
-  /** Base of a k-anonymity range service of the Pwned Passwords shape, such as `https://api.pwnedpasswords.com`. */
-  rangeUrl: string;
-  /** How long to wait for its answer before letting the password through. Default 2 s. */
-  timeoutMs?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 2000;
 /** The list changes over months; five minutes spares the service repeated questions about one range during a burst. */
 const RANGE_CACHE_MS = 5 * 60 * 1000;
 const RANGE_CACHE_SIZE = 1000;
@@ -47,8 +40,8 @@ class RangeServiceFailure extends Error {
 @Injectable()
 export class BreachedPasswords {
   private readonly logger = new Logger('PasswordResetPolicy');
-  private readonly rangeUrl?: string;
-  private readonly timeoutMs: number;
+  /** The range service, if the policy has one. */
+  private readonly service?: { rangeUrl: string; timeoutMs: number };
   /** Breached suffixes by prefix, in insertion order, so that the oldest goes first. */
   private readonly ranges = new Map<
     string,
@@ -56,31 +49,17 @@ export class BreachedPasswords {
   >();
 
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'passwordPolicy'>,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     private readonly metrics: PasswordResetMetrics,
   ) {
-    const breached = options.passwordPolicy?.breached;
-    this.timeoutMs = breached?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!breached) return;
-    if (
-      !URL.canParse(breached.rangeUrl) ||
-      !/^https?:$/.test(new URL(breached.rangeUrl).protocol)
-    ) {
-      throw new Error(
-        'PasswordResetModule: passwordPolicy.breached.rangeUrl must be an http(s) URL',
-      );
-    }
-    if (!(this.timeoutMs > 0))
-      throw new Error(
-        'PasswordResetModule: passwordPolicy.breached.timeoutMs must be positive',
-      );
-    this.rangeUrl = breached.rangeUrl.replace(/\/+$/, '');
+    this.service = options.passwordPolicy.breached;
   }
 
   /** True when the service lists the password; false when it does not, or could not be asked. */
   async includes(password: string): Promise<boolean> {
-    if (!this.rangeUrl) return false;
+    if (!this.service) return false;
     const digest = createHash('sha1')
       .update(password, 'utf8')
       .digest('hex')
@@ -136,11 +115,12 @@ export class BreachedPasswords {
 
   /** The answer's text; the deadline covers reading it too. */
   private async ask(prefix: string): Promise<string> {
+    const { rangeUrl, timeoutMs } = this.service!;
     let response: Response;
     try {
-      response = await fetch(`${this.rangeUrl}/range/${prefix}`, {
+      response = await fetch(`${rangeUrl}/range/${prefix}`, {
         headers: { 'Add-Padding': 'true' },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.ok) return await response.text();
     } catch (error) {
@@ -157,7 +137,8 @@ export class BreachedPasswords {
   }
 
   private describe(error: unknown): string {
-    if (isTimeout(error)) return `no answer within ${this.timeoutMs} ms`;
+    if (isTimeout(error))
+      return `no answer within ${this.service!.timeoutMs} ms`;
     const { message, cause } = error as Error & {
       cause?: { code?: string; message?: string };
     };

@@ -1,22 +1,21 @@
 import { systemClock } from '../clock';
+import type { PasswordPolicyOptions } from '../interfaces/password-reset-module-options.interface';
 import { inEnglish } from '../i18n/password-reset-translator';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { BreachedPasswords } from './breached-passwords';
-import {
-  DEFAULT_PASSWORD_POLICY,
-  PasswordPolicyService,
-} from './password-policy.service';
+import { PasswordPolicyService } from './password-policy.service';
 import { StrengthEstimate, StrengthEstimator } from './strength-estimator';
+import { resolvedOptions } from '../../../test/support/module-options';
 
 describe('PasswordPolicyService', () => {
   const estimator = new StrengthEstimator();
   const noBreachCheck = new BreachedPasswords(
-    {} as never,
+    resolvedOptions(),
     systemClock,
     PasswordResetMetrics.off(),
   );
   const policy = new PasswordPolicyService(
-    {} as never,
+    resolvedOptions(),
     estimator,
     noBreachCheck,
   );
@@ -87,15 +86,10 @@ describe('PasswordPolicyService', () => {
   });
 
   it('reports the lengths it allows: 8 to 128 by default, or those of the options', () => {
-    expect(DEFAULT_PASSWORD_POLICY).toEqual({
-      minLength: 8,
-      maxLength: 128,
-      minStrength: 3,
-    });
     expect(policy.lengths).toEqual({ minLength: 8, maxLength: 128 });
     expect(
       new PasswordPolicyService(
-        { passwordPolicy: { minLength: 12 } } as never,
+        resolvedOptions({ passwordPolicy: { minLength: 12 } }),
         estimator,
         noBreachCheck,
       ).lengths,
@@ -136,14 +130,17 @@ describe('PasswordPolicyService', () => {
   });
 
   describe('with a given strength estimate', () => {
-    const estimated = (estimate: StrengthEstimate, options: object = {}) => {
+    const estimated = (
+      estimate: StrengthEstimate,
+      options: Partial<PasswordPolicyOptions> = {},
+    ) => {
       const given = {
         estimate: jest.fn(async () => estimate),
       } as unknown as StrengthEstimator;
       return {
         given,
         policy: new PasswordPolicyService(
-          { passwordPolicy: options } as never,
+          resolvedOptions({ passwordPolicy: options }),
           given,
           noBreachCheck,
         ),

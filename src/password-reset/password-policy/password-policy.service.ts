@@ -1,31 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type { PasswordResetUser } from '../interfaces/password-reset-user-store.interface';
 import { Text, text } from '../i18n/text';
-import { PASSWORD_RESET_OPTIONS } from '../password-reset.module-definition';
-import {
-  BreachedPasswords,
-  BreachedPasswordsOptions,
-} from './breached-passwords';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../password-reset.constants';
+import { BreachedPasswords } from './breached-passwords';
 import { StrengthEstimator } from './strength-estimator';
 
-/** What a new password must be (the `passwordPolicy` option). */
-export interface PasswordPolicyOptions {
-  /** NIST SP 800-63B: at least 8. */
-  minLength: number;
-  /** NIST SP 800-63B: allow at least 64; ASVS 4.0.3 2.1.2: refuse more than 128. */
-  maxLength: number;
-  /** zxcvbn score from 0 (guessable) to 4; 3 means "safely unguessable" (about 10^8 guesses or more). */
-  minStrength: 0 | 1 | 2 | 3 | 4;
-  /** Also refuse passwords a Pwned Passwords range service lists as breached; unset: no such check. */
-  breached?: BreachedPasswordsOptions;
-}
-
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicyOptions = {
-  minLength: 8,
-  maxLength: 128,
-  minStrength: 3,
-};
+type PasswordPolicy = ResolvedPasswordResetOptions['passwordPolicy'];
 
 /** The key of the reason given for a password found in a data breach. */
 export const BREACHED_PASSWORD_REASON = 'passwordPolicy.breached';
@@ -41,18 +22,19 @@ export const BREACHED_PASSWORD_REASON = 'passwordPolicy.breached';
  */
 @Injectable()
 export class PasswordPolicyService {
-  private readonly policy: PasswordPolicyOptions;
+  private readonly policy: PasswordPolicy;
 
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'passwordPolicy'>,
     private readonly estimator: StrengthEstimator,
     private readonly breached: BreachedPasswords,
   ) {
-    this.policy = { ...DEFAULT_PASSWORD_POLICY, ...options.passwordPolicy };
+    this.policy = options.passwordPolicy;
   }
 
   /** The lengths the policy allows, which the form tells the browser and the reader. */
-  get lengths(): Pick<PasswordPolicyOptions, 'minLength' | 'maxLength'> {
+  get lengths(): Pick<PasswordPolicy, 'minLength' | 'maxLength'> {
     return {
       minLength: this.policy.minLength,
       maxLength: this.policy.maxLength,

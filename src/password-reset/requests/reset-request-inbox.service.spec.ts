@@ -81,6 +81,33 @@ describe('ResetRequestInbox', () => {
     ]);
   });
 
+  it('fails each of two refused rows alone, wherever they are in the batch', async () => {
+    const identifiers = [
+      'a',
+      refusedIdentifier,
+      'b',
+      'c',
+      'd',
+      'e',
+      refusedIdentifier,
+    ];
+    const outcomes = await Promise.allSettled(
+      identifiers.map((identifier) => inbox.record(identifier)),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(
+      identifiers.map((identifier) =>
+        identifier === refusedIdentifier ? 'rejected' : 'fulfilled',
+      ),
+    );
+    expect((await stored()).map((request) => request.identifier)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
+  });
+
   it('fails the whole batch at once, without retrying row by row, when the database itself fails', async () => {
     await dataSource.query('DROP TABLE password_reset_requests');
     const calls = inserts.mock.calls.length;

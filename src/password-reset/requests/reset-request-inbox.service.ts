@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { isRefusedData } from '../database/database-errors';
-import { skippingLocked } from '../database/row-locks';
+import { isRefusedData } from '../persistence/database-errors';
+import { skippingLocked } from '../persistence/row-locks';
 import type { Clock } from '../clock';
 import { PASSWORD_RESET_CLOCK } from '../password-reset.constants';
 import { ResetRequest } from './reset-request.entity';

@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import {
   ExactText,
   PasswordResetEntity,
-} from '../database/password-reset-entity';
+} from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /**

@@ -1,24 +1,17 @@
-import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { AccountLimitService } from '../account-limit/account-limit.service';
-import { PasswordResetTranslator } from '../i18n/password-reset-translator';
-import type { PasswordResetModuleOptions } from '../interfaces/password-reset-module-options.interface';
 import type {
   PasswordResetUser,
   PasswordResetUserStore,
 } from '../interfaces/password-reset-user-store.interface';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { OutboxMail } from '../mail/outbox-mail.entity';
-import type { PasswordResetMailer } from '../mail/password-reset-mailer';
-import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
-import { ResetToken } from '../tokens/reset-token.entity';
-import { ResetTokenService } from '../tokens/reset-token.service';
-import { ResetTokenSettings } from '../tokens/reset-token.settings';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 import { ResetRequest } from './reset-request.entity';
 import { ResetRequestProcessor } from './reset-request.processor';
 import { withoutListeners } from '../../../test/support/without-listeners';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
+import { resolvedOptions } from '../../../test/support/module-options';
 
 const KNOWN: PasswordResetUser[] = [
   { id: '1', username: 'margaret', email: 'margaret@example.com' },
@@ -65,29 +58,14 @@ describe('ResetRequestProcessor', () => {
   afterEach(() => dataSource.destroy());
 
   const processorFor = (users: PasswordResetUserStore) => {
-    const options = {
-      jwtSecret: 'unit-test-secret-unit-test-secret-unit-test',
-      resetUrl: 'https://app.example.test/reset',
-    } as PasswordResetModuleOptions;
+    const options = resolvedOptions();
     const accounts = new AccountLimitService(dataSource, clock, options);
-    const tokens = new ResetTokenService(
-      dataSource.getRepository(ResetToken),
-      new JwtService({ secret: options.jwtSecret }),
-      clock,
-      new ResetTokenSettings('30m'),
-    );
     const outbox = new MailOutboxService(
       dataSource.getRepository(OutboxMail),
       dataSource,
-      options,
-      users,
       clock,
-      { from: 'no-reply@example.test' } as PasswordResetMailer,
-      tokens,
-      new PasswordResetTranslator(options),
-      PasswordResetMetrics.off(),
       accounts,
-      withoutListeners(clock),
+      options,
     );
     return new ResetRequestProcessor(
       inbox,

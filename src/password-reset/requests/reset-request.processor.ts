@@ -7,7 +7,7 @@ import type {
 import { AccountLimitService } from '../account-limit/account-limit.service';
 import { AuditTrail } from '../audit-trail';
 import { forEachConcurrently } from '../concurrency';
-import { claimTransaction, locksRows } from '../database/row-locks';
+import { claimTransaction, locksRows } from '../persistence/row-locks';
 import { MailOutboxService } from '../mail/mail-outbox.service';
 import { PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { ResetRequestInbox } from './reset-request-inbox.service';

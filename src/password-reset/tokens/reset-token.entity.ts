@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import {
   ExactText,
   PasswordResetEntity,
-} from '../database/password-reset-entity';
+} from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
 
 /** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */

@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
 import { IN_FLIGHT_MS, ResetTokenService } from './reset-token.service';
 import { ResetTokenRevocation } from './reset-token-revocation';
-import { ResetTokenSettings } from './reset-token.settings';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
+import { resolvedOptions } from '../../../test/support/module-options';
 
 const SECRET = 'unit-test-secret-unit-test-secret-unit-test';
 
@@ -21,7 +21,7 @@ describe('ResetTokenService', () => {
       dataSource.getRepository(ResetToken),
       new JwtService({ secret: SECRET }),
       { now: () => now },
-      new ResetTokenSettings('30m'),
+      resolvedOptions(),
     );
   });
   afterEach(() => dataSource.destroy());

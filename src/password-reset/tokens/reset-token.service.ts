@@ -9,12 +9,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { systemClock } from '../clock';
 import type { Clock } from '../clock';
-import { databaseNow } from '../database/database-clock';
+import { databaseNow } from '../persistence/database-clock';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
 import {
   PASSWORD_RESET_CLOCK,
   PASSWORD_RESET_JWT,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
-import { ResetTokenSettings } from './reset-token.settings';
 import { ResetToken } from './reset-token.entity';
 
 const PURPOSE = 'password-reset';
@@ -100,7 +101,11 @@ export class ResetTokenService {
     private readonly tokens: Repository<ResetToken>,
     @Inject(PASSWORD_RESET_JWT) private readonly jwt: ResetLinkSigner,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    private readonly settings: ResetTokenSettings,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    private readonly options: Pick<
+      ResolvedPasswordResetOptions,
+      'tokenTtlMs' | 'secondFactorAttempts'
+    >,
   ) {}
 
   /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
@@ -117,7 +122,7 @@ export class ResetTokenService {
       userId,
       tokenHash: hash(raw),
       createdAt: madeAt,
-      expiresAt: now + this.settings.ttlMs,
+      expiresAt: now + this.options.tokenTtlMs,
       usedAt: null,
       completedAt: null,
       revokedAt: null,
@@ -152,7 +157,7 @@ export class ResetTokenService {
     )
       return null;
     return isLive(token, this.clock.now()) &&
-      token.failedSecondFactors < this.settings.secondFactorAttempts
+      token.failedSecondFactors < this.options.secondFactorAttempts
       ? token
       : null;
   }
@@ -184,7 +189,7 @@ export class ResetTokenService {
       .set({ failedSecondFactors: () => 'failed_second_factors + 1' })
       .where('id = :id AND failed_second_factors < :max', {
         id: token.id,
-        max: this.settings.secondFactorAttempts,
+        max: this.options.secondFactorAttempts,
       })
       .execute();
     return result.affected === 1;

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { isDatabaseUnavailable } from '../../database/database-errors';
+import { isDatabaseUnavailable } from '../../persistence/database-errors';
 import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
 import { text, Text } from '../../i18n/text';
 import { PasswordResetMetrics } from '../../metrics/password-reset-metrics';

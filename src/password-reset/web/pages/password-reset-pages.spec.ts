@@ -10,24 +10,23 @@ import { systemClock } from '../../clock';
 import { BreachedPasswords } from '../../password-policy/breached-passwords';
 import { PasswordPolicyService } from '../../password-policy/password-policy.service';
 import { StrengthEstimator } from '../../password-policy/strength-estimator';
-import {
-  PageName,
-  PasswordResetTemplates,
-} from '../../templates/password-reset-templates';
+import type { PageName } from '../../interfaces/password-reset-templates.interface';
+import { PasswordResetTemplates } from '../../rendering/password-reset-templates';
 import { PasswordResetPages } from './password-reset-pages';
+import { resolvedOptions } from '../../../../test/support/module-options';
 
 describe('PasswordResetPages', () => {
-  const translator = new PasswordResetTranslator({} as never);
-  const templates = new PasswordResetTemplates({} as never, translator);
+  const translator = new PasswordResetTranslator(resolvedOptions());
+  const templates = new PasswordResetTemplates(resolvedOptions(), translator);
   const pages = new PasswordResetPages(
     templates,
     translator,
     new PasswordResetPaths(new ApplicationConfig(), resolveRoutes()),
     new PasswordPolicyService(
-      {} as never,
+      resolvedOptions(),
       new StrengthEstimator(),
       new BreachedPasswords(
-        {} as never,
+        resolvedOptions(),
         systemClock,
         PasswordResetMetrics.off(),
       ),

@@ -7,10 +7,8 @@ import {
 } from '../http/password-reset-paths';
 import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
 import { PasswordPolicyService } from '../../password-policy/password-policy.service';
-import {
-  PageName,
-  PasswordResetTemplates,
-} from '../../templates/password-reset-templates';
+import type { PageName } from '../../interfaces/password-reset-templates.interface';
+import { PasswordResetTemplates } from '../../rendering/password-reset-templates';
 
 /** Where each page's texts are among the messages (`pages.<section>.title`, …). */
 const MESSAGE_SECTIONS: Record<PageName, string> = {

@@ -4,11 +4,11 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PasswordResetError } from '../../password-reset.error';
 import { errorBody } from '../http/error-answer';
 import { inEnglish } from '../../i18n/password-reset-translator';
-import {
-  DEFAULT_RATE_LIMIT,
-  PasswordResetThrottlerGuard,
-} from './password-reset-throttler.guard';
+import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
+import { PASSWORD_RESET_DEFAULTS } from '../../options/password-reset-defaults';
+import { PasswordResetThrottlerGuard } from './password-reset-throttler.guard';
 import { RateLimited } from './rate-limited.decorator';
+import { resolvedOptions } from '../../../../test/support/module-options';
 
 /** Handlers named unlike the module's: only the limit each names decides how it is counted. */
 class Routes {
@@ -40,7 +40,9 @@ describe('PasswordResetThrottlerGuard', () => {
   });
   afterEach(() => storage.onApplicationShutdown());
 
-  const guardWith = async (rateLimit?: object) => {
+  const guardWith = async (
+    rateLimit?: PasswordResetModuleOptions['rateLimit'],
+  ) => {
     const adapterHost = {
       httpAdapter: {
         setHeader: (res: unknown, name: string, value: string) =>
@@ -48,7 +50,7 @@ describe('PasswordResetThrottlerGuard', () => {
       },
     } as unknown as HttpAdapterHost;
     const guard = new PasswordResetThrottlerGuard(
-      { rateLimit } as never,
+      resolvedOptions({ rateLimit }),
       storage,
       new Reflector(),
       adapterHost,
@@ -78,10 +80,6 @@ describe('PasswordResetThrottlerGuard', () => {
   };
 
   it('allows 10 requests for a link and 30 for each token route a minute from one address by default', async () => {
-    expect(DEFAULT_RATE_LIMIT).toEqual({
-      lostPasswordPerMinute: 10,
-      resetPasswordPerMinute: 30,
-    });
     const guard = await guardWith();
     expect(await allowedOf(guard, requestTo('lostPassword'), 12)).toBe(10);
     expect(await allowedOf(guard, requestTo('resetPassword'), 32)).toBe(30);

@@ -7,17 +7,17 @@ import {
 } from '@nestjs/throttler';
 import { PasswordResetError } from '../../password-reset.error';
 import { text } from '../../i18n/text';
-import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_THROTTLER_STORAGE } from '../../password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from '../../password-reset.module-definition';
-
-export const DEFAULT_RATE_LIMIT = {
-  lostPasswordPerMinute: 10,
-  resetPasswordPerMinute: 30,
-};
+import type { ResolvedPasswordResetOptions } from '../../options/resolve-options';
+import {
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+  PASSWORD_RESET_THROTTLER_STORAGE,
+} from '../../password-reset.constants';
 
 /** The module's per-IP limits, by their names in the `rateLimit` option. */
-export type RateLimitName = keyof typeof DEFAULT_RATE_LIMIT;
+export type RateLimitName = Exclude<
+  keyof ResolvedPasswordResetOptions['rateLimit'],
+  'storage'
+>;
 
 /** Route metadata: the name of the limit that counts the route's requests. */
 export const RATE_LIMIT = Symbol('PASSWORD_RESET_RATE_LIMIT');
@@ -48,12 +48,12 @@ function limitNameOf(
 @Injectable()
 export class PasswordResetThrottlerGuard extends ThrottlerGuard {
   constructor(
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    { rateLimit: limits }: Pick<ResolvedPasswordResetOptions, 'rateLimit'>,
     @Inject(PASSWORD_RESET_THROTTLER_STORAGE) storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     const limitOf = (context: ExecutionContext) =>
       limits[limitNameOf(reflector, context)];
     super(

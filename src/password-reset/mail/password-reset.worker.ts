@@ -5,17 +5,16 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { PasswordResetModuleOptions } from './interfaces/password-reset-module-options.interface';
+import type { Clock } from '../clock';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
 import {
-  DEFAULT_DELIVERY,
-  MailOutboxService,
-} from './mail/mail-outbox.service';
-import type { Clock } from './clock';
-import { PASSWORD_RESET_CLOCK } from './password-reset.constants';
-import { PASSWORD_RESET_OPTIONS } from './password-reset.module-definition';
-import { ResetTokenService } from './tokens/reset-token.service';
-import { DEFAULT_ACCOUNT_LIMIT } from './account-limit/account-limit';
-import { ResetRequestProcessor } from './requests/reset-request.processor';
+  PASSWORD_RESET_CLOCK,
+  PASSWORD_RESET_RESOLVED_OPTIONS,
+} from '../password-reset.constants';
+import { ResetRequestProcessor } from '../requests/reset-request.processor';
+import { ResetTokenService } from '../tokens/reset-token.service';
+import { MailDeliveryService } from './mail-delivery.service';
+import { MailOutboxService } from './mail-outbox.service';
 
 const SHUTDOWN_GRACE_MS = 5000;
 const HOUR = 60 * 60 * 1000;
@@ -23,8 +22,10 @@ const HOUR = 60 * 60 * 1000;
 const RETENTION_MS = 7 * 24 * HOUR;
 
 /**
- * The in-process worker: turns requests into mails and delivers them. It runs
- * on a timer, which picks up new requests, retries, work left by a restart and
+ * The in-process worker: each pass turns recorded requests into queued mails
+ * (ResetRequestProcessor), delivers the mails that are due
+ * (MailDeliveryService), and hourly forgets old tokens and mails. It runs on a
+ * timer, which picks up new requests, retries, work left by a restart and
  * work recorded by other instances, and when woken by a reset (for the notice).
  * One pass at a time; a wake during a pass asks for another.
  */
@@ -43,18 +44,16 @@ export class PasswordResetWorker
 
   constructor(
     private readonly requests: ResetRequestProcessor,
+    private readonly delivery: MailDeliveryService,
     private readonly outbox: MailOutboxService,
     private readonly tokens: ResetTokenService,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
-    @Inject(PASSWORD_RESET_OPTIONS) options: PasswordResetModuleOptions,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    options: Pick<ResolvedPasswordResetOptions, 'delivery' | 'accountLimit'>,
   ) {
-    this.pollIntervalMs =
-      options.delivery?.pollIntervalMs ?? DEFAULT_DELIVERY.pollIntervalMs;
-    this.retentionMs = Math.max(
-      RETENTION_MS,
-      (options.accountLimit ?? DEFAULT_ACCOUNT_LIMIT).windowMs,
-    );
-    outbox.onDeliveryEnded(() => this.wake());
+    this.pollIntervalMs = options.delivery.pollIntervalMs;
+    this.retentionMs = Math.max(RETENTION_MS, options.accountLimit.windowMs);
+    delivery.onDeliveryEnded(() => this.wake());
   }
 
   onApplicationBootstrap(): void {
@@ -69,7 +68,7 @@ export class PasswordResetWorker
     let grace: NodeJS.Timeout | undefined;
     const passAndDeliveries = Promise.all([
       this.pass,
-      this.outbox.deliveriesEnded(),
+      this.delivery.deliveriesEnded(),
     ]);
     await Promise.race([
       passAndDeliveries,
@@ -102,7 +101,7 @@ export class PasswordResetWorker
       this.wokenDuringPass = false;
       try {
         while ((await this.requests.processBatch()) > 0 && !this.stopped);
-        while ((await this.outbox.deliverDue()) > 0 && !this.stopped);
+        while ((await this.delivery.deliverDue()) > 0 && !this.stopped);
         await this.pruneHourly();
       } catch (error) {
         // The work stays in the database and the next pass takes it up again.
