@@ -5,7 +5,6 @@ import { PasswordResetError } from '../../password-reset.error';
 import { errorBody } from '../http/error-answer';
 import { inEnglish } from '../../i18n/password-reset-translator';
 import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
-import { PASSWORD_RESET_DEFAULTS } from '../../options/password-reset-defaults';
 import { PasswordResetThrottlerGuard } from './password-reset-throttler.guard';
 import { RateLimited } from './rate-limited.decorator';
 import { resolvedOptions } from '../../../../test/support/module-options';
