@@ -89,9 +89,10 @@ function mailId(value: string | undefined): number | undefined {
 }
 
 /**
- * Shows and mends the mail queue on DATABASE_URL, while servers run. It runs
- * no migrations, so it works on any database that holds the module's tables,
- * a host application's too.
+ * Shows and mends the mail queue on DATABASE_URL, while servers run. It first
+ * runs the standalone server's migrations in turn, as the server does, so it
+ * also answers on a database no server has started on yet; a host application
+ * uses PasswordResetMailQueue instead.
  */
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
