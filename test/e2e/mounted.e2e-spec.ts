@@ -172,6 +172,28 @@ describe.each(testPlatforms())(
       expect(accounts.sessions.get('acct-7f3a')).toEqual([]);
     });
 
+    it("answers a body in a charset it does not read in its own words, before the host's body parser can", async () => {
+      for (const path of ['/auth/lostPassword', '/auth/resetPassword']) {
+        const refused = await request(app.getHttpServer())
+          .post(path)
+          .set(
+            'Content-Type',
+            'application/x-www-form-urlencoded; charset=latin1',
+          )
+          .send('username=zoe%40host.example')
+          .expect(415);
+        expect(refused.body).toMatchObject({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          code: 'unsupported_media_type',
+        });
+      }
+      await request(app.getHttpServer())
+        .post('/auth/lostPassword')
+        .send({ username: 'nobody@host.example' })
+        .expect(200, {});
+    });
+
     it('gives the link back when the host cannot store the password, so the user can simply retry', async () => {
       const accounts = app.get(HostAccounts);
       const token = await newResetToken();

@@ -74,11 +74,30 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   for (const parse of parsers) {
     await new Promise<void>((resolve, reject) =>
       parse(request, response, (error?: unknown) =>
-        error ? reject(refusalOf(error as BodyParserError)) : resolve(),
+        error ? reject(error as BodyParserError) : resolve(),
       ),
-    );
+    ).catch(async (error: BodyParserError) => {
+      await drained(request);
+      throw refusalOf(error);
+    });
   }
   return (request as { body?: unknown }).body;
+}
+
+/**
+ * body-parser refuses a charset or content encoding it does not read before
+ * reading the body; the host's own parsers, which skip only a request read to
+ * its end, would then answer it in their own words. So a refused body is read
+ * to its end and thrown away, as body-parser does with one over its limit.
+ */
+function drained(request: IncomingMessage): Promise<void> {
+  if (request.readableEnded || request.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    request.once('end', resolve);
+    request.once('close', resolve);
+    request.once('error', () => resolve());
+    request.resume();
+  });
 }
 
 const bodies = new WeakMap<IncomingMessage, Promise<unknown>>();
