@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
 import { IN_FLIGHT_MS, ResetTokenService } from './reset-token.service';
 import { ResetTokenRevocation } from './reset-token-revocation';
+import { ResetCodeHasher } from './reset-code';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 import { resolvedOptions } from '../../../test/support/module-options';
 
@@ -308,6 +309,60 @@ describe('ResetTokenService', () => {
         revocation.revokeTokensOf('7', { manager }),
       );
       expect(await tokens.find(issued.link)).toBeNull();
+    });
+  });
+
+  describe('with codes of 8 digits, 3 attempts', () => {
+    let withCodes: ResetTokenService;
+    beforeEach(() => {
+      withCodes = new ResetTokenService(
+        dataSource.getRepository(ResetToken),
+        new JwtService({ secret: SECRET }),
+        { now: () => now },
+        resolvedOptions({ code: { digits: 8, attempts: 3 } }),
+      );
+    });
+    const rowOf = (id: string) =>
+      dataSource.getRepository(ResetToken).findOneByOrFail({ id });
+
+    it('gives each token a code of 8 digits and stores only its keyed hash', async () => {
+      const issued = await withCodes.issue('7');
+      expect(issued.code).toMatch(/^[0-9]{8}$/);
+      const row = await rowOf(issued.tokenId);
+      expect(row.codeHash).toBe(
+        new ResetCodeHasher(SECRET).hash(issued.tokenId, issued.code!),
+      );
+      expect(row.failedCodes).toBe(0);
+      expect((await tokens.issue('8')).code).toBeUndefined();
+    });
+
+    it("finds the user's newest live token by its code, and only the user's", async () => {
+      const older = await withCodes.issue('7');
+      now += 1;
+      const newer = await withCodes.issue('7');
+      expect((await withCodes.findByCode('7', newer.code!))?.id).toBe(
+        newer.tokenId,
+      );
+      expect(await withCodes.findByCode('7', older.code!)).toBeNull();
+      expect(await withCodes.findByCode('8', newer.code!)).toBeNull();
+      expect(await withCodes.findByCode(null, newer.code!)).toBeNull();
+      now += 30 * 60000;
+      expect(await withCodes.findByCode('7', newer.code!)).toBeNull();
+    });
+
+    it('takes an attempt for each wrong code and none for a right one; after three wrong ones, code and link are dead', async () => {
+      const issued = await withCodes.issue('7');
+      const wrong = String((Number(issued.code) + 1) % 1e8).padStart(8, '0');
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect(await withCodes.findByCode('7', issued.code!)).not.toBeNull();
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(2);
+      expect(await withCodes.find(issued.link)).not.toBeNull();
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(3);
+      expect(await withCodes.findByCode('7', issued.code!)).toBeNull();
+      expect(await withCodes.find(issued.link)).toBeNull();
+      expect(await withCodes.consume(await rowOf(issued.tokenId))).toBe(false);
     });
   });
 });
