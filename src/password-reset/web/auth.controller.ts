@@ -29,6 +29,7 @@ import {
   ApiErrorResponse,
   ApiErrorResponses,
   ApiFormOrJsonBody,
+  ApiTokenOrCodeBody,
 } from './openapi/api-docs.decorators';
 import {
   ApiBody,
@@ -106,7 +107,7 @@ export function createAuthController(
         "Sets a new password with the token of a reset link, or (where the service sends codes) with the username and the code of the reset mail; a wrong code counts against the reset, and after `code.attempts` of them the reset is dead, its link included. The link is spent, every other link of the user dies, a notice is mailed, and the user's sessions are ended (the user store's `endSessions`, the `password-changed` event) before the answer. A password that fails the policy, or that a configured breached-password service lists, is `weak_password` with its reasons, and the link stays usable.",
     })
     @ApiFormOrJsonBody()
-    @ApiBody({ type: ResetPasswordDto })
+    @ApiTokenOrCodeBody(ResetPasswordDto)
     @ApiEmptyOkResponse()
     @ApiErrorResponses(
       [
@@ -165,7 +166,7 @@ export function createAuthController(
         'Whether the token of a reset link (or the username and code of a reset mail) is still usable, until when, and whether the reset needs a second-factor code; spends nothing, except that a wrong code counts against the reset as it would in a reset.',
     })
     @ApiFormOrJsonBody()
-    @ApiBody({ type: CheckResetTokenDto })
+    @ApiTokenOrCodeBody(CheckResetTokenDto)
     @ApiResponse({
       status: HttpStatus.OK,
       description: 'The link is usable',
