@@ -25,6 +25,9 @@
 //              (RESET_CODE_ATTEMPTS=1000, so the reset stays alive throughout)
 //   dead       one of TIMING_KNOWN_USERS accounts whose reset was used, its code
 //
+// TIMING_DATABASE_URL (code route only) runs the server on that (empty)
+// database instead of a fresh SQLite file.
+//
 // It always exits 0 (it is a measurement); each gap is marked PASS or FAIL
 // against the target |gap| < 0.1 ms + 3 % of the unknown median.
 import { randomBytes, randomInt } from 'node:crypto';
@@ -584,6 +587,7 @@ async function mainForCodes() {
     'Timing: does a wrong reset code take longer than one for an unknown username?',
   );
   const server = await startStandaloneServer({
+    databaseUrl: process.env.TIMING_DATABASE_URL || undefined,
     env: { RESET_CODE_DIGITS: '6', RESET_CODE_ATTEMPTS: '1000' },
   });
   const client = createClient(server.port);

@@ -54,8 +54,8 @@ interface Usable {
 
 /**
  * The flow, for a host's own code as for the module's routes: record a
- * request, tell whether a link is usable, reset a password through a link,
- * and revoke a user's links when the password changes another way. A
+ * request, tell whether a link (or the code of its mail) is usable, reset a
+ * password through either, and revoke a user's links when the password changes another way. A
  * refusal is a `PasswordResetError`, whose `code` the caller answers as it
  * likes; the module's routes give each code its HTTP status.
  */

@@ -350,6 +350,35 @@ describe('ResetTokenService', () => {
       expect(await withCodes.findByCode('7', newer.code!)).toBeNull();
     });
 
+    it('changes one of a few dead rows of no user for a code against no reset with attempts left, as taking an attempt changes one', async () => {
+      const repository = dataSource.getRepository(ResetToken);
+      const issued = await withCodes.issue('7');
+      const decoys = async () =>
+        (await repository.find()).filter((row) => row.id !== issued.tokenId);
+      for (let i = 0; i < 40; i++) {
+        const before = new Map(
+          (await decoys()).map((row) => [row.id, row.failedCodes]),
+        );
+        expect(
+          await withCodes.findByCode(i % 2 ? null : '8', issued.code!),
+        ).toBeNull();
+        const changed = (await decoys()).filter(
+          (row) => before.get(row.id) !== row.failedCodes,
+        );
+        expect(changed).toHaveLength(1);
+      }
+      const made = await decoys();
+      expect(made.length).toBeGreaterThan(1);
+      expect(made.length).toBeLessThanOrEqual(16);
+      for (const decoy of made) {
+        expect(decoy.revokedAt).toBe(now);
+        expect(decoy.codeHash).toBeNull();
+        expect(decoy.userId).toBe(decoy.id);
+      }
+      expect(await withCodes.findByCode('7', issued.code!)).not.toBeNull();
+      expect(await decoys()).toHaveLength(made.length);
+    });
+
     it('takes an attempt for each wrong code and none for a right one; after three wrong ones, code and link are dead', async () => {
       const issued = await withCodes.issue('7');
       const wrong = String((Number(issued.code) + 1) % 1e8).padStart(8, '0');

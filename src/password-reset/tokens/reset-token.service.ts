@@ -1,6 +1,7 @@
 import {
   createHash,
   randomBytes,
+  randomInt,
   randomUUID,
   timingSafeEqual,
 } from 'node:crypto';
@@ -20,6 +21,11 @@ import { ResetToken } from './reset-token.entity';
 import { makeResetCode, ResetCodeHasher } from './reset-code';
 
 const PURPOSE = 'password-reset';
+/** The rows a code against no reset changes (see writeAsAnAttemptDoes); a few, so that such codes seldom wait for each other's row lock. */
+const DECOY_TOKEN_IDS = Array.from(
+  { length: 16 },
+  (_, i) => `password-reset-decoy-${String(i).padStart(2, '0')}`,
+);
 
 export interface IssuedResetToken {
   tokenId: string;
@@ -62,8 +68,9 @@ export interface ResetLinkClaims {
  *   (ResetCodeHasher), so a leaked table cannot be tried against all 10^digits
  *   codes. A code is sent with the username; it names no row, so it is checked
  *   against the user's newest live token (newest as below), and against no
- *   other. An unknown user costs the same lookup, attempt and HMAC, for a
- *   random id. Codes are guessed at as second-factor codes are: each takes
+ *   other. An unknown user (or one without a live token, or without
+ *   attempts left) costs the same lookup and HMAC, for a random id, and one
+ *   row changed as an attempt changes one. Codes are guessed at as second-factor codes are: each takes
  *   one attempt (`failed_codes < code.attempts`) before it is compared, a
  *   right one gives it back, and after `code.attempts` wrong ones the token
  *   is dead, link and code alike. Link and code are one token: spending,
@@ -206,21 +213,19 @@ export class ResetTokenService {
       order: { createdAt: 'DESC', id: 'DESC' },
     });
     const tokenId = newest?.id ?? randomUUID();
-    const attempt = await this.tokens
-      .createQueryBuilder()
-      .update(ResetToken)
-      .set({ failedCodes: () => 'failed_codes + 1' })
-      .where('id = :id AND code_hash IS NOT NULL AND failed_codes < :max', {
-        id: tokenId,
-        max: this.options.code.attempts,
-      })
-      .execute();
+    const max = this.options.code.attempts;
+    const attempted =
+      newest !== null &&
+      newest.codeHash !== null &&
+      newest.failedCodes < max &&
+      (await this.takeCodeAttempt(tokenId, max));
+    if (!attempted) await this.writeAsAnAttemptDoes(now);
     const right = this.codeHasher.matches(
       newest?.codeHash ?? null,
       tokenId,
       code,
     );
-    if (!newest || attempt.affected !== 1 || !right) return null;
+    if (!newest || !attempted || !right) return null;
     await this.tokens
       .createQueryBuilder()
       .update(ResetToken)
@@ -228,6 +233,62 @@ export class ResetTokenService {
       .where('id = :id AND failed_codes > 0', { id: tokenId })
       .execute();
     return newest;
+  }
+
+  /** One conditional UPDATE, so that concurrent callers never take more attempts than `max`. */
+  private async takeCodeAttempt(
+    tokenId: string,
+    max: number,
+  ): Promise<boolean> {
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ failedCodes: () => 'failed_codes + 1' })
+      .where('id = :id AND code_hash IS NOT NULL AND failed_codes < :max', {
+        id: tokenId,
+        max,
+      })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * A code against no reset with attempts left (no such user, none live, or
+   * none left) changes one row, as taking an attempt does: a statement that
+   * changes nothing commits without flushing the database's log, which
+   * PostgreSQL shows by milliseconds, and a new row costs SQLite more than a
+   * changed one. The row is one of a few tokens of no user, dead from the
+   * start (revoked), made when first needed and pruned with the others.
+   */
+  private async writeAsAnAttemptDoes(now: number): Promise<void> {
+    const id = DECOY_TOKEN_IDS[randomInt(DECOY_TOKEN_IDS.length)];
+    const changed = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      // Always a change: MariaDB writes nothing for a row set to what it holds.
+      .set({ failedCodes: () => '1 - failed_codes' })
+      .where('id = :id', { id })
+      .execute();
+    if (changed.affected === 1) return;
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .into(ResetToken)
+      .values({
+        id,
+        userId: id,
+        tokenHash: randomBytes(32).toString('hex'),
+        createdAt: now,
+        expiresAt: now,
+        usedAt: null,
+        completedAt: null,
+        revokedAt: now,
+        failedSecondFactors: 0,
+        codeHash: null,
+        failedCodes: 0,
+      })
+      .orIgnore()
+      .execute();
   }
 
   /** Spends the token; true for exactly one of any number of concurrent callers. */
