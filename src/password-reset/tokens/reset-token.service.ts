@@ -69,8 +69,9 @@ export interface ResetLinkClaims {
  *   codes. A code is sent with the username; it names no row, so it is checked
  *   against the user's newest live token (newest as below), and against no
  *   other. An unknown user (or one without a live token, or without
- *   attempts left) costs the same lookup and HMAC, for a random id, and one
- *   row changed as an attempt changes one. Codes are guessed at as second-factor codes are: each takes
+ *   attempts left) costs the same lookup, which then reads a decoy row, the
+ *   same HMAC, for a random id, and one row changed as an attempt changes
+ *   one. Codes are guessed at as second-factor codes are: each takes
  *   one attempt (`failed_codes < code.attempts`) before it is compared, a
  *   right one gives it back, and after `code.attempts` wrong ones the token
  *   is dead, link and code alike. Link and code are one token: spending,
@@ -205,13 +206,16 @@ export class ResetTokenService {
     code: string,
   ): Promise<ResetToken | null> {
     const now = this.clock.now();
-    const newest = await this.tokens.findOne({
-      where: {
-        ...liveTokensOf(userId ?? randomUUID()),
-        expiresAt: MoreThan(now),
-      },
+    const decoyId = DECOY_TOKEN_IDS[randomInt(DECOY_TOKEN_IDS.length)];
+    // With a decoy, which sorts last: a row is read whether or not there is a reset.
+    const found = await this.tokens.findOne({
+      where: [
+        { ...liveTokensOf(userId ?? randomUUID()), expiresAt: MoreThan(now) },
+        { id: decoyId },
+      ],
       order: { createdAt: 'DESC', id: 'DESC' },
     });
+    const newest = found?.id === decoyId ? null : found;
     const tokenId = newest?.id ?? randomUUID();
     const max = this.options.code.attempts;
     const attempted =
@@ -219,7 +223,7 @@ export class ResetTokenService {
       newest.codeHash !== null &&
       newest.failedCodes < max &&
       (await this.takeCodeAttempt(tokenId, max));
-    if (!attempted) await this.writeAsAnAttemptDoes(now);
+    if (!attempted) await this.writeAsAnAttemptDoes(decoyId, now);
     const right = this.codeHasher.matches(
       newest?.codeHash ?? null,
       tokenId,
@@ -258,10 +262,10 @@ export class ResetTokenService {
    * changes nothing commits without flushing the database's log, which
    * PostgreSQL shows by milliseconds, and a new row costs SQLite more than a
    * changed one. The row is one of a few tokens of no user, dead from the
-   * start (revoked), made when first needed and pruned with the others.
+   * start (revoked, expired), made when first needed and pruned with the
+   * others; the lookup reads it too, so that a row is read either way.
    */
-  private async writeAsAnAttemptDoes(now: number): Promise<void> {
-    const id = DECOY_TOKEN_IDS[randomInt(DECOY_TOKEN_IDS.length)];
+  private async writeAsAnAttemptDoes(id: string, now: number): Promise<void> {
     const changed = await this.tokens
       .createQueryBuilder()
       .update(ResetToken)
@@ -278,8 +282,9 @@ export class ResetTokenService {
         id,
         userId: id,
         tokenHash: randomBytes(32).toString('hex'),
-        createdAt: now,
-        expiresAt: now,
+        // Older than any token, so that the lookup that reads it with the user's takes it last.
+        createdAt: 0,
+        expiresAt: 0,
         usedAt: null,
         completedAt: null,
         revokedAt: now,
