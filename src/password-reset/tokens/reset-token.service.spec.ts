@@ -379,6 +379,21 @@ describe('ResetTokenService', () => {
       expect(await decoys()).toHaveLength(made.length);
     });
 
+    it('takes no more than three attempts for twenty wrong codes at once, and then refuses the right one', async () => {
+      const issued = await withCodes.issue('7');
+      const wrong = (i: number) =>
+        String((Number(issued.code) + 1 + i) % 1e8).padStart(8, '0');
+      const found = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          withCodes.findByCode('7', wrong(i)),
+        ),
+      );
+      expect(found.every((token) => token === null)).toBe(true);
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(3);
+      expect(await withCodes.findByCode('7', issued.code!)).toBeNull();
+      expect(await withCodes.find(issued.link)).toBeNull();
+    });
+
     it('takes an attempt for each wrong code and none for a right one; after three wrong ones, code and link are dead', async () => {
       const issued = await withCodes.issue('7');
       const wrong = String((Number(issued.code) + 1) % 1e8).padStart(8, '0');
