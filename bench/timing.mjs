@@ -17,9 +17,22 @@
 //   throttled  one existing account, already past the per-account limit
 //              before the measurement starts (the warm-up sees to that)
 //
+// With TIMING_ROUTE=code it measures `POST /auth/resetPassword` with a
+// username and a reset code instead (RESET_CODE_DIGITS=6), every answer the
+// same 400 invalid_token; the classes:
+//   unknown    a username no account has (a fresh one each time)
+//   wrong      one of TIMING_KNOWN_USERS accounts with a live reset, a wrong code
+//              (RESET_CODE_ATTEMPTS=1000, so the reset stays alive throughout)
+//   dead       one of TIMING_KNOWN_USERS accounts whose reset was used, its code
+//
+// TIMING_DATABASE_URL (code route only) runs the server on that (empty)
+// database instead of a fresh SQLite file.
+//
 // It always exits 0 (it is a measurement); each gap is marked PASS or FAIL
 // against the target |gap| < 0.1 ms + 3 % of the unknown median.
 import { randomBytes, randomInt } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import {
   addUsersInProcess,
@@ -48,8 +61,18 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const ACCOUNT_LIMIT = 3;
 const TARGET_FIXED_US = 100;
 const TARGET_RELATIVE = 0.03;
-const CLASSES = ['unknown', 'known', 'throttled'];
+const CODE_ROUTE = process.env.TIMING_ROUTE === 'code';
+const CLASSES = CODE_ROUTE
+  ? ['unknown', 'wrong', 'dead']
+  : ['unknown', 'known', 'throttled'];
 const PASSWORD = 'a long benchmark password';
+const INVALID_TOKEN = JSON.stringify({
+  statusCode: 400,
+  error: 'Bad Request',
+  message:
+    'this reset link or code is invalid, has expired or was already used',
+  code: 'invalid_token',
+});
 
 // ---------------------------------------------------------------- identifiers and schedule
 
@@ -96,8 +119,23 @@ function createClient(port) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let newConnections = 0;
 
+  /** `POST /auth/lostPassword` for the identifier; `ok` when the answer is `200 {}`. */
   function post(identifier) {
-    const body = JSON.stringify({ username: identifier });
+    return send('/auth/lostPassword', { username: identifier }, 200, '{}');
+  }
+
+  /** `POST /auth/resetPassword` with a username and a code; `ok` when the answer is `invalid_token`. */
+  function postCode(username, code) {
+    return send(
+      '/auth/resetPassword',
+      { username, code, password: PASSWORD },
+      400,
+      INVALID_TOKEN,
+    );
+  }
+
+  function send(path, fields, expectedStatus, expectedText) {
+    const body = JSON.stringify(fields);
     return new Promise((resolve) => {
       const start = process.hrtime.bigint();
       const request = http.request(
@@ -106,7 +144,7 @@ function createClient(port) {
           host: HOST,
           port,
           method: 'POST',
-          path: '/auth/lostPassword',
+          path,
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
@@ -121,7 +159,8 @@ function createClient(port) {
             const micros = Number(process.hrtime.bigint() - start) / 1_000;
             resolve({
               micros,
-              ok: response.statusCode === 200 && text === '{}',
+              ok:
+                response.statusCode === expectedStatus && text === expectedText,
               status: response.statusCode,
             });
           });
@@ -142,6 +181,7 @@ function createClient(port) {
 
   return {
     post,
+    postCode,
     newConnections: () => newConnections,
     close: () => agent.destroy(),
   };
@@ -290,9 +330,9 @@ const signed = (value, unit = '') =>
     : 'n/a';
 const verdict = (g) => (g.pass ? 'PASS' : 'FAIL');
 
-function statsTable(rows) {
+function statsTable(rows, unexpected = 'not 200 {}') {
   return markdownTable(
-    ['class', 'n', 'not 200 {}', 'p25 µs', 'median µs', 'p75 µs', 'mean µs'],
+    ['class', 'n', unexpected, 'p25 µs', 'median µs', 'p75 µs', 'mean µs'],
     rows.map(([name, s]) => [
       name,
       String(s.n),
@@ -423,6 +463,144 @@ function printReport(
   }
 }
 
+// ---------------------------------------------------------------- the code route
+
+/** The code of the newest mail to `email` among the server's .eml files. */
+function codeInMailTo(server, email) {
+  const files = readdirSync(server.mailDir)
+    .filter((file) => file.endsWith('.eml'))
+    .map((file) => readFileSync(join(server.mailDir, file), 'utf8'))
+    .filter((mail) => mail.includes(`To: ${email}`));
+  const code = /^([0-9]{6})\r?$/m.exec(files.at(-1) ?? '')?.[1];
+  if (!code) throw new Error(`no reset code in a mail to ${email}`);
+  return code;
+}
+
+/** Accounts with a live reset (mailed, for the wrong codes) and with a used one (its code is dead). */
+async function createCodeAccounts(server, client) {
+  const live = Array.from({ length: KNOWN_USERS }, () => randomName('known'));
+  const dead = Array.from({ length: KNOWN_USERS }, () => randomName('spent'));
+  await addUsersInProcess(
+    server,
+    [...live, ...dead].map((username) => ({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+    })),
+  );
+  for (const username of [...live, ...dead]) await client.post(username);
+  await waitForMails(server, live.length + dead.length, 60_000);
+  const deadCodes = new Map();
+  for (const username of dead) {
+    const code = codeInMailTo(server, `${username}@example.com`);
+    await spendWithCode(server, username, code);
+    deadCodes.set(username, code);
+  }
+  return { live, dead, deadCodes };
+}
+
+/** Spends a reset with its code, as its user would. */
+async function spendWithCode(server, username, code) {
+  const response = await fetch(
+    `http://${HOST}:${server.port}/auth/resetPassword`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, code, password: `${PASSWORD} anew` }),
+    },
+  );
+  if (response.status !== 200)
+    throw new Error(
+      `the reset of ${username} by its code answered ${response.status}`,
+    );
+}
+
+/** Six digits, never a live account's right code (those are never sent here). */
+function randomCode() {
+  return String(randomInt(1_000_000)).padStart(6, '0');
+}
+
+async function measureCodes(client, { live, dead, deadCodes }) {
+  const perClass = Math.round(SAMPLES / CLASSES.length);
+  const schedule = balancedSchedule(perClass);
+  const deadline = Date.now() + MAX_SECONDS * 1_000;
+  const samples = [];
+  for (let i = 0; i < WARMUP; i++)
+    await client.postCode(randomName('ghost'), randomCode());
+  let turn = 0;
+  for (const cls of schedule) {
+    if (Date.now() > deadline) {
+      console.log(
+        `WARNING: time budget of ${MAX_SECONDS} s used up after ${samples.length} of ${schedule.length} requests`,
+      );
+      break;
+    }
+    turn++;
+    let answer;
+    if (cls === 'unknown')
+      answer = await client.postCode(randomName('ghost'), randomCode());
+    else if (cls === 'wrong')
+      answer = await client.postCode(live[turn % live.length], randomCode());
+    else {
+      const username = dead[turn % dead.length];
+      answer = await client.postCode(username, deadCodes.get(username));
+    }
+    samples.push({ cls, ...answer });
+  }
+  return { samples, perClass };
+}
+
+function printCodeReport({ samples, perClass }) {
+  const byClass = Object.fromEntries(
+    CLASSES.map((cls) => [cls, describe(samples.filter((s) => s.cls === cls))]),
+  );
+  const gaps = [
+    ['wrong − unknown', gap(byClass.wrong, byClass.unknown)],
+    ['dead − unknown', gap(byClass.dead, byClass.unknown)],
+  ];
+  console.log('');
+  console.log('## Result (Markdown, for docs/benchmarks.md)');
+  console.log('');
+  console.log(
+    `${samples.length} sequential \`POST /auth/resetPassword\` with a username and a code (${perClass} per class, random order) ` +
+      `after ${WARMUP} warm-up requests; one keep-alive connection; ${KNOWN_USERS} accounts of each kind. ` +
+      'Every answer was expected to be the same `400 invalid_token`. Times from the client, in µs.',
+  );
+  console.log('');
+  console.log(
+    statsTable(
+      CLASSES.map((cls) => [cls, byClass[cls]]),
+      'not 400 invalid_token',
+    ),
+  );
+  console.log('');
+  console.log(gapTable(gaps));
+  console.log('');
+  for (const [name, g] of gaps)
+    console.log(
+      `${verdict(g.median)}  ${name}, median: ${signed(g.median.absolute, ' µs')} (${signed(g.median.relative, ' %')}), limit ${us(g.limit)} µs`,
+    );
+}
+
+async function mainForCodes() {
+  printEnvironment(
+    'Timing: does a wrong reset code take longer than one for an unknown username?',
+  );
+  const server = await startStandaloneServer({
+    databaseUrl: process.env.TIMING_DATABASE_URL || undefined,
+    env: { RESET_CODE_DIGITS: '6', RESET_CODE_ATTEMPTS: '1000' },
+  });
+  const client = createClient(server.port);
+  try {
+    const accounts = await createCodeAccounts(server, client);
+    printCodeReport(await measureCodes(client, accounts));
+  } finally {
+    client.close();
+    await stopServer(server);
+    removeServerDir(server);
+  }
+}
+
 async function main() {
   printEnvironment(
     'Timing: does POST /auth/lostPassword take longer for existing accounts?',
@@ -444,4 +622,4 @@ async function main() {
   }
 }
 
-runMain(main);
+runMain(CODE_ROUTE ? mainForCodes : main);

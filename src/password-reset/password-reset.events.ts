@@ -5,7 +5,7 @@ import type { OutboxMailKind } from './mail/outbox-mail.entity';
  * password or a hash, so that an audit log or a SIEM may keep them whole.
  */
 
-/** How a password was reset; `'code'` and `'invite'` are to come. */
+/** How a password was reset: a link, or the code in the same mail; `'invite'` is to come. */
 export type PasswordChangeChannel = 'link' | 'code' | 'invite';
 
 /** Payload of `PasswordResetEvents.passwordChanged`. */

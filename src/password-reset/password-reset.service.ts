@@ -26,7 +26,11 @@ import {
   PASSWORD_RESET_USER_STORE,
   PasswordResetEvents,
 } from './password-reset.constants';
-import { PasswordChangedEvent } from './password-reset.events';
+import {
+  PasswordChangedEvent,
+  type PasswordChangeChannel,
+} from './password-reset.events';
+import { normaliseIdentifier } from './identifier';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
@@ -37,10 +41,21 @@ import {
 } from './tokens/reset-token-revocation';
 import { ResetTokenService } from './tokens/reset-token.service';
 
+/** Whether a reset can go ahead, and until when. */
+export interface ResetStatus {
+  expiresAt: Date;
+  secondFactorRequired: boolean;
+}
+
+interface Usable {
+  token: ResetToken;
+  user: PasswordResetUser;
+}
+
 /**
  * The flow, for a host's own code as for the module's routes: record a
- * request, tell whether a link is usable, reset a password through a link,
- * and revoke a user's links when the password changes another way. A
+ * request, tell whether a link (or the code of its mail) is usable, reset a
+ * password through either, and revoke a user's links when the password changes another way. A
  * refusal is a `PasswordResetError`, whose `code` the caller answers as it
  * likes; the module's routes give each code its HTTP status.
  */
@@ -109,10 +124,24 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
-  async linkStatus(
-    link: string,
-  ): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
-    const usable = await this.usableLink(link);
+  linkStatus(link: string): Promise<ResetStatus | null> {
+    return this.statusOf(this.usableLink(link));
+  }
+
+  /**
+   * As `linkStatus`, for the reset code of a mail and the username (or
+   * address) it was asked for with. A right code spends nothing; a wrong one
+   * counts against the reset as it would in `resetPasswordWithCode`, or
+   * checking would be a free way to guess.
+   */
+  codeStatus(username: string, code: string): Promise<ResetStatus | null> {
+    return this.statusOf(this.usableCode(username, code));
+  }
+
+  private async statusOf(
+    found: Promise<Usable | null>,
+  ): Promise<ResetStatus | null> {
+    const usable = await found;
     if (!usable) return null;
     return {
       expiresAt: new Date(usable.token.expiresAt),
@@ -134,7 +163,32 @@ export class PasswordResetService implements OnApplicationBootstrap {
   ): Promise<void> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
-    const { token, user } = usable;
+    await this.reset(usable, 'link', password, secondFactorCode);
+  }
+
+  /**
+   * As `resetPassword`, with the reset code of the mail and the username (or
+   * address) instead of the link; the same reset, so it spends the link too.
+   * A wrong code, one past its attempts and an unknown user are one
+   * `invalid_token`, after the same work.
+   */
+  async resetPasswordWithCode(
+    username: string,
+    code: string,
+    password: string,
+    secondFactorCode?: string,
+  ): Promise<void> {
+    const usable = await this.usableCode(username, code);
+    if (!usable) throw this.refusedLink();
+    await this.reset(usable, 'code', password, secondFactorCode);
+  }
+
+  private async reset(
+    { token, user }: Usable,
+    via: PasswordChangeChannel,
+    password: string,
+    secondFactorCode: string | undefined,
+  ): Promise<void> {
     await this.checkSecondFactor(token, user, secondFactorCode);
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
@@ -167,7 +221,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     });
     this.worker.wake();
     await this.endSessions(
-      new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'),
+      new PasswordChangedEvent(user.id, new Date(this.clock.now()), via),
     );
   }
 
@@ -202,11 +256,21 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /** A link is usable while its token is live and its user still exists. */
-  private async usableLink(
-    link: string,
-  ): Promise<{ token: ResetToken; user: PasswordResetUser } | null> {
+  private async usableLink(link: string): Promise<Usable | null> {
     const token = await this.tokens.find(link);
     const user = token && (await this.users.findById(token.userId));
+    return token && user ? { token, user } : null;
+  }
+
+  /** The user's newest live token, if the code is its code; found as lostPassword finds the user. */
+  private async usableCode(
+    username: string,
+    code: string,
+  ): Promise<Usable | null> {
+    const user = await this.users.findByIdentifier(
+      normaliseIdentifier(username),
+    );
+    const token = await this.tokens.findByCode(user?.id ?? null, code);
     return token && user ? { token, user } : null;
   }
 

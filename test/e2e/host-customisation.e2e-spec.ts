@@ -389,7 +389,7 @@ describe.each(testPlatforms())(
       expect(token.body).toMatchObject({
         code: 'invalid_token',
         message:
-          'dieser Link zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt',
+          'dieser Link oder Code zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt',
       });
 
       await http()

@@ -175,7 +175,21 @@ describe.each(testPlatforms())('the OpenAPI document (%s)', (platform) => {
       resolved(served, {
         $ref: '#/components/schemas/ResetPasswordDto',
       }).required.sort(),
-    ).toEqual(['password', 'token']);
+    ).toEqual(['password']);
+    for (const [path, dto] of [
+      ['/auth/resetPassword', 'ResetPasswordDto'],
+      ['/auth/resetPassword/check', 'CheckResetTokenDto'],
+    ]) {
+      const body =
+        served.paths[path].post.requestBody.content['application/json'].schema;
+      expect(body.allOf).toEqual([{ $ref: `#/components/schemas/${dto}` }]);
+      expect(
+        body.oneOf.map((shape: { required: string[] }) => shape.required),
+      ).toEqual([['token'], ['username', 'code']]);
+      expect(Object.keys(resolved(served, body.allOf[0]).properties)).toEqual(
+        expect.arrayContaining(['token', 'username', 'code']),
+      );
+    }
     const codes = resolved(served, {
       $ref: '#/components/schemas/PasswordResetErrorResponse',
     }).properties.code.enum;

@@ -40,6 +40,8 @@ export async function plantLiveToken(
     completedAt: null,
     revokedAt: null,
     failedSecondFactors: 0,
+    codeHash: null,
+    failedCodes: 0,
   };
   await server.dataSource.getRepository(ResetToken).insert(token);
   const claims: ResetLinkClaims = {

@@ -134,3 +134,10 @@ export function tokenFrom(mail: ReceivedMail): string {
   if (!match) throw new Error('no reset link in the mail');
   return match[1];
 }
+
+/** The reset code, read from a mail's text part: the line that is a run of digits and nothing else. */
+export function codeFrom(mail: ReceivedMail): string {
+  const match = /^([0-9]{6,10})$/m.exec(mail.parsed.text ?? '');
+  if (!match) throw new Error('no reset code in the mail');
+  return match[1];
+}

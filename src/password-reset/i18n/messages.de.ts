@@ -21,6 +21,11 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         'Der Link funktioniert einmal und läuft in {{count}} Sekunden ab.',
       notYou:
         'Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.',
+      code: {
+        lead: 'Oder, wenn sich der Link nicht öffnen lässt, geben Sie diesen Code mit Ihrem Benutzernamen oder Ihrer E-Mail-Adresse ein:',
+        sameReset:
+          'Code und Link gehören zu einem Zurücksetzen: Sobald Sie eines verwenden, funktioniert das andere nicht mehr.',
+      },
     },
     passwordChanged: {
       subject: 'Ihr Passwort für {{productName}} wurde geändert',
@@ -44,6 +49,13 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         'Wenn ein Konto zu Ihrer Eingabe passt, ist eine Mail mit einem Link zum Wählen eines neuen Passworts unterwegs. Der Link funktioniert einmal und läuft bald ab.',
       hint: 'Nichts angekommen? Sehen Sie im Spam-Ordner nach, oder',
       askAgain: 'fragen Sie erneut',
+      codeForm: {
+        heading: 'Einen Code in der Mail erhalten?',
+        intro: 'Geben Sie ihn hier ein, statt den Link zu öffnen.',
+        username: 'Benutzername oder E-Mail-Adresse',
+        code: 'Code aus der Mail',
+        submit: 'Neues Passwort speichern',
+      },
     },
     resetForm: {
       title: 'Neues Passwort wählen',
@@ -72,7 +84,7 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
   },
   errors: {
     invalid_token:
-      'dieser Link zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt',
+      'dieser Link oder Code zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt',
     password_mismatch: 'die beiden Passwörter stimmen nicht überein',
     second_factor_required:
       'dieses Konto hat einen zweiten Faktor: geben Sie dessen Code ein, um ein neues Passwort zu setzen',
@@ -105,6 +117,16 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       '{{field}} darf höchstens {{max}} Zeichen gültiges Unicode lang sein',
     controlCharacters: '{{field}} darf keine Steuerzeichen enthalten',
     unknownField: 'das Feld {{field}} ist nicht erlaubt',
+    resetCode: {
+      off: '{{field}} wird nicht angenommen: dieser Dienst verschickt nur Links zum Zurücksetzen',
+      tokenAndCode:
+        '{{field}} darf nicht mit token kommen: senden Sie den token des Links, oder username und code',
+      usernameWithToken:
+        '{{field}} gehört zu code, nicht zu token: senden Sie den token des Links, oder username und code',
+      tokenOrCodeRequired:
+        '{{field}} fehlt, oder stattdessen username und code',
+      digits: '{{field}} müssen die {{digits}} Ziffern aus der Mail sein',
+    },
   },
   passwordPolicy: {
     tooShort: 'das Passwort muss mindestens {{minLength}} Zeichen lang sein',

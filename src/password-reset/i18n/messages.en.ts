@@ -21,6 +21,11 @@ export const ENGLISH_MESSAGES = {
         'The link works once and expires in {{count}} seconds.',
       notYou:
         'If you did not ask for this, ignore this mail: your password stays as it is.',
+      code: {
+        lead: 'Or, where the link does not open, enter this code with your username or e-mail address:',
+        sameReset:
+          'The code and the link are one reset: whichever you use, the other stops working.',
+      },
     },
     passwordChanged: {
       subject: 'Your password for {{productName}} was changed',
@@ -44,6 +49,13 @@ export const ENGLISH_MESSAGES = {
         'If an account matches what you entered, a mail with a link to choose a new password is on its way. The link works once and expires soon.',
       hint: 'Nothing arrived? Check your spam folder, or',
       askAgain: 'ask again',
+      codeForm: {
+        heading: 'Got a code in the mail?',
+        intro: 'Enter it here instead of opening the link.',
+        username: 'Username or e-mail address',
+        code: 'Code from the mail',
+        submit: 'Set my new password',
+      },
     },
     resetForm: {
       title: 'Choose a new password',
@@ -71,7 +83,7 @@ export const ENGLISH_MESSAGES = {
   },
   errors: {
     invalid_token:
-      'this reset link is invalid, has expired or was already used',
+      'this reset link or code is invalid, has expired or was already used',
     password_mismatch: 'the two passwords differ',
     second_factor_required:
       'this account has a second factor: enter its code to set a new password',
@@ -102,6 +114,16 @@ export const ENGLISH_MESSAGES = {
       '{{field}} must be at most {{max}} characters of valid Unicode',
     controlCharacters: '{{field}} must not contain control characters',
     unknownField: 'property {{field}} should not exist',
+    resetCode: {
+      off: '{{field}} is not accepted: this service sends reset links only',
+      tokenAndCode:
+        "{{field}} must not come with token: send the link's token, or username and code",
+      usernameWithToken:
+        "{{field}} goes with code, not with token: send the link's token, or username and code",
+      tokenOrCodeRequired:
+        '{{field}} is required, or username and code instead',
+      digits: '{{field}} must be the {{digits}} digits from the mail',
+    },
   },
   passwordPolicy: {
     hint: '{{hint}}',

@@ -58,6 +58,14 @@ export interface PasswordResetModuleOptions {
   tokenTtl?: number | string;
   /** Wrong second-factor codes one reset link allows (1 to 1000); then the link is dead. Default 5. */
   secondFactorAttempts?: number;
+  /**
+   * A reset code in every reset mail, beside the link, for people whose mail
+   * scanner or app breaks links: they send it with their username to
+   * `POST …/resetPassword`. `digits` 6 to 10; unset or 0, links only (the
+   * default). After `attempts` wrong codes (1 to 1000, default 5) the reset is
+   * dead, its link included.
+   */
+  code?: { digits?: number; attempts?: number };
   /** Silent per-account limit: at most `max` reset mails per `windowMs`. Default 3 per hour. */
   accountLimit?: AccountLimit;
   delivery?: Partial<DeliveryOptions>;

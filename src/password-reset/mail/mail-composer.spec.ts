@@ -134,6 +134,38 @@ describe('MailComposer', () => {
     expect(mail.html).not.toContain('token');
   });
 
+  it('puts the code beside the link in both parts, in English and German, and says nothing of a code when there is none', () => {
+    const composer = composerWith({ templates: {} });
+    const withCode = { ...tokenFor(30 * 60), code: '004711' };
+    const english = composer.compose(
+      queued(7, 'reset-password'),
+      MARGARET,
+      withCode,
+    );
+    const german = composer.compose(
+      queued(8, 'reset-password'),
+      GRACE,
+      withCode,
+    );
+    for (const [mail, lead] of [
+      [english, 'enter this code with your username or e-mail address:'],
+      [german, 'geben Sie diesen Code mit Ihrem Benutzernamen'],
+    ] as const) {
+      expect(mail.text).toMatch(/^004711$/m);
+      expect(mail.text).toContain(lead);
+      expect(mail.text).toContain('token=eyJ.the-link.sig');
+      expect(mail.html).toContain('<strong>004711</strong>');
+      expect(mail.html).toContain(lead);
+    }
+    const linkOnly = composer.compose(
+      queued(9, 'reset-password'),
+      MARGARET,
+      tokenFor(30 * 60),
+    );
+    expect(linkOnly.text).not.toContain('code');
+    expect(linkOnly.html).not.toContain('code');
+  });
+
   it("writes in the user's language, and names a user without a username by address", () => {
     const mail = composerWith({ templates: {} }).compose(
       queued(7, 'password-changed'),

@@ -37,7 +37,8 @@ interface Content {
  * Makes a queued mail into the message that goes out: to the address the user
  * store has for the user (never one a request named), in the user's language
  * (`locale`) or else the default, its subject, both parts rendered from the
- * templates, the link in a reset mail, and a Message-ID of its own.
+ * templates, the link (and the code, where codes are on) in a reset mail,
+ * and a Message-ID of its own.
  */
 @Injectable()
 export class MailComposer {
@@ -93,6 +94,8 @@ export class MailComposer {
         resetUrl: this.options.resetLink(token.link, user),
         expiresIn: expiresIn(secondsLeft),
         minutes: Math.floor(secondsLeft / 60),
+        // Only where codes are on: the templates show it beside the link.
+        code: token.code,
       },
     };
   }

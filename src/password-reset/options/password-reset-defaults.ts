@@ -24,6 +24,8 @@ export const PASSWORD_RESET_DEFAULTS: {
   events: { failRequestOnListenerError: boolean };
   tokenTtl: string;
   secondFactorAttempts: number;
+  /** `digits` 0: links only. */
+  code: { digits: number; attempts: number };
   accountLimit: AccountLimit;
   delivery: DeliveryOptions;
   passwordPolicy: PasswordPolicyOptions;
@@ -39,6 +41,7 @@ export const PASSWORD_RESET_DEFAULTS: {
   events: { failRequestOnListenerError: false },
   tokenTtl: '30m',
   secondFactorAttempts: 5,
+  code: { digits: 0, attempts: 5 },
   accountLimit: { max: 3, windowMs: 60 * MINUTE },
   delivery: {
     pollIntervalMs: 1000,

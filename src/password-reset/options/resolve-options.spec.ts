@@ -30,6 +30,7 @@ describe('resolveOptions', () => {
       events: { failRequestOnListenerError: false },
       tokenTtlMs: 30 * 60 * 1000,
       secondFactorAttempts: 5,
+      code: { digits: 0, attempts: 5 },
       accountLimit: { max: 3, windowMs: HOUR },
       delivery: {
         pollIntervalMs: 1000,
@@ -149,6 +150,29 @@ describe('resolveOptions', () => {
     for (const secondFactorAttempts of [0, 2.5, 1001, Number.NaN])
       expect(() => resolve({ secondFactorAttempts })).toThrow(
         /Invalid secondFactorAttempts/,
+      );
+  });
+
+  it('puts codes of 6 to 10 digits in the mails, or none (0), allowing 1 to 1000 wrong ones, 5 unless told otherwise', () => {
+    expect(resolve({ code: { digits: 6 } }).code).toEqual({
+      digits: 6,
+      attempts: 5,
+    });
+    expect(resolve({ code: { digits: 10, attempts: 1000 } }).code).toEqual({
+      digits: 10,
+      attempts: 1000,
+    });
+    expect(resolve({ code: { attempts: 3 } }).code).toEqual({
+      digits: 0,
+      attempts: 3,
+    });
+    for (const digits of [5, 11, 6.5, -6, Number.NaN])
+      expect(() => resolve({ code: { digits } })).toThrow(
+        /code\.digits must be 6 to 10, or 0 for links only/,
+      );
+    for (const attempts of [0, 2.5, 1001])
+      expect(() => resolve({ code: { digits: 6, attempts } })).toThrow(
+        /code\.attempts must be 1 to 1000/,
       );
   });
 

@@ -16,6 +16,7 @@ import type {
   PasswordResetUserStore,
 } from '../interfaces/password-reset-user-store.interface';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
+import { RESET_CODE_DIGITS } from '../tokens/reset-code';
 import { PASSWORD_RESET_DEFAULTS as DEFAULTS } from './password-reset-defaults';
 
 /** The module's options with every default filled in and every value checked: what its providers read. */
@@ -37,6 +38,8 @@ export interface ResolvedPasswordResetOptions {
   events: { failRequestOnListenerError: boolean };
   tokenTtlMs: number;
   secondFactorAttempts: number;
+  /** `digits` 0 when codes are off, else 6 to 10. */
+  code: { digits: number; attempts: number };
   accountLimit: AccountLimit;
   delivery: DeliveryOptions;
   passwordPolicy: Omit<PasswordPolicyOptions, 'breached'> & {
@@ -165,6 +168,25 @@ function checkedSecondFactorAttempts(attempts: number): number {
   return attempts;
 }
 
+function checkedCode({
+  digits,
+  attempts,
+}: ResolvedPasswordResetOptions['code']): ResolvedPasswordResetOptions['code'] {
+  const { min, max } = RESET_CODE_DIGITS;
+  if (
+    !Number.isInteger(digits) ||
+    (digits !== 0 && (digits < min || digits > max))
+  )
+    throw new InvalidOption(
+      `code.digits must be ${min} to ${max}, or 0 for links only: ${String(digits)}`,
+    );
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000)
+    throw new InvalidOption(
+      `code.attempts must be 1 to 1000: ${String(attempts)}`,
+    );
+  return { digits, attempts };
+}
+
 function checkedDelivery(delivery: DeliveryOptions): DeliveryOptions {
   if (!(Number.isInteger(delivery.concurrency) && delivery.concurrency > 0))
     throw new InvalidOption('delivery.concurrency must be a positive integer');
@@ -223,6 +245,7 @@ export function resolveOptions(
     secondFactorAttempts: checkedSecondFactorAttempts(
       options.secondFactorAttempts ?? DEFAULTS.secondFactorAttempts,
     ),
+    code: checkedCode(withDefaults(DEFAULTS.code, options.code)),
     accountLimit: options.accountLimit ?? DEFAULTS.accountLimit,
     delivery: checkedDelivery(
       withDefaults(DEFAULTS.delivery, options.delivery),

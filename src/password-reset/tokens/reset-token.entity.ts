@@ -39,4 +39,12 @@ export class ResetToken extends PasswordResetEntity {
   /** Second-factor codes taken against this link and not given back (wrong ones). */
   @Column({ name: 'failed_second_factors', type: 'smallint', default: 0 })
   failedSecondFactors: number;
+
+  /** The keyed hash of the reset code its mail carries (see ResetCodeHasher); null when codes are off. */
+  @Column({ name: 'code_hash', type: 'varchar', length: 64, nullable: true })
+  codeHash: string | null;
+
+  /** Reset codes taken against this token and not given back (wrong ones). */
+  @Column({ name: 'failed_codes', type: 'smallint', default: 0 })
+  failedCodes: number;
 }

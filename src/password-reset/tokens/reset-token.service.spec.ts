@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ResetToken } from './reset-token.entity';
 import { IN_FLIGHT_MS, ResetTokenService } from './reset-token.service';
 import { ResetTokenRevocation } from './reset-token-revocation';
+import { ResetCodeHasher } from './reset-code';
 import { inMemoryDatabase } from '../../../test/support/in-memory-database';
 import { resolvedOptions } from '../../../test/support/module-options';
 
@@ -308,6 +309,104 @@ describe('ResetTokenService', () => {
         revocation.revokeTokensOf('7', { manager }),
       );
       expect(await tokens.find(issued.link)).toBeNull();
+    });
+  });
+
+  describe('with codes of 8 digits, 3 attempts', () => {
+    let withCodes: ResetTokenService;
+    beforeEach(() => {
+      withCodes = new ResetTokenService(
+        dataSource.getRepository(ResetToken),
+        new JwtService({ secret: SECRET }),
+        { now: () => now },
+        resolvedOptions({ code: { digits: 8, attempts: 3 } }),
+      );
+    });
+    const rowOf = (id: string) =>
+      dataSource.getRepository(ResetToken).findOneByOrFail({ id });
+
+    it('gives each token a code of 8 digits and stores only its keyed hash', async () => {
+      const issued = await withCodes.issue('7');
+      expect(issued.code).toMatch(/^[0-9]{8}$/);
+      const row = await rowOf(issued.tokenId);
+      expect(row.codeHash).toBe(
+        new ResetCodeHasher(SECRET).hash(issued.tokenId, issued.code!),
+      );
+      expect(row.failedCodes).toBe(0);
+      expect((await tokens.issue('8')).code).toBeUndefined();
+    });
+
+    it("finds the user's newest live token by its code, and only the user's", async () => {
+      const older = await withCodes.issue('7');
+      now += 1;
+      const newer = await withCodes.issue('7');
+      expect((await withCodes.findByCode('7', newer.code!))?.id).toBe(
+        newer.tokenId,
+      );
+      expect(await withCodes.findByCode('7', older.code!)).toBeNull();
+      expect(await withCodes.findByCode('8', newer.code!)).toBeNull();
+      expect(await withCodes.findByCode(null, newer.code!)).toBeNull();
+      now += 30 * 60000;
+      expect(await withCodes.findByCode('7', newer.code!)).toBeNull();
+    });
+
+    it('changes one of a few dead rows of no user for a code against no reset with attempts left, as taking an attempt changes one', async () => {
+      const repository = dataSource.getRepository(ResetToken);
+      const issued = await withCodes.issue('7');
+      const decoys = async () =>
+        (await repository.find()).filter((row) => row.id !== issued.tokenId);
+      for (let i = 0; i < 40; i++) {
+        const before = new Map(
+          (await decoys()).map((row) => [row.id, row.failedCodes]),
+        );
+        expect(
+          await withCodes.findByCode(i % 2 ? null : '8', issued.code!),
+        ).toBeNull();
+        const changed = (await decoys()).filter(
+          (row) => before.get(row.id) !== row.failedCodes,
+        );
+        expect(changed).toHaveLength(1);
+      }
+      const made = await decoys();
+      expect(made.length).toBeGreaterThan(1);
+      expect(made.length).toBeLessThanOrEqual(16);
+      for (const decoy of made) {
+        expect(decoy.revokedAt).toBe(now);
+        expect(decoy.codeHash).toBeNull();
+        expect(decoy.userId).toBe(decoy.id);
+      }
+      expect(await withCodes.findByCode('7', issued.code!)).not.toBeNull();
+      expect(await decoys()).toHaveLength(made.length);
+    });
+
+    it('takes no more than three attempts for twenty wrong codes at once, and then refuses the right one', async () => {
+      const issued = await withCodes.issue('7');
+      const wrong = (i: number) =>
+        String((Number(issued.code) + 1 + i) % 1e8).padStart(8, '0');
+      const found = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          withCodes.findByCode('7', wrong(i)),
+        ),
+      );
+      expect(found.every((token) => token === null)).toBe(true);
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(3);
+      expect(await withCodes.findByCode('7', issued.code!)).toBeNull();
+      expect(await withCodes.find(issued.link)).toBeNull();
+    });
+
+    it('takes an attempt for each wrong code and none for a right one; after three wrong ones, code and link are dead', async () => {
+      const issued = await withCodes.issue('7');
+      const wrong = String((Number(issued.code) + 1) % 1e8).padStart(8, '0');
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect(await withCodes.findByCode('7', issued.code!)).not.toBeNull();
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(2);
+      expect(await withCodes.find(issued.link)).not.toBeNull();
+      expect(await withCodes.findByCode('7', wrong)).toBeNull();
+      expect((await rowOf(issued.tokenId)).failedCodes).toBe(3);
+      expect(await withCodes.findByCode('7', issued.code!)).toBeNull();
+      expect(await withCodes.find(issued.link)).toBeNull();
+      expect(await withCodes.consume(await rowOf(issued.tokenId))).toBe(false);
     });
   });
 });

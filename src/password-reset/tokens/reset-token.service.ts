@@ -1,6 +1,7 @@
 import {
   createHash,
   randomBytes,
+  randomInt,
   randomUUID,
   timingSafeEqual,
 } from 'node:crypto';
@@ -17,14 +18,22 @@ import {
   PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
 import { ResetToken } from './reset-token.entity';
+import { makeResetCode, ResetCodeHasher } from './reset-code';
 
 const PURPOSE = 'password-reset';
+/** The rows a code against no reset changes (see writeAsAnAttemptDoes); a few, so that such codes seldom wait for each other's row lock. */
+const DECOY_TOKEN_IDS = Array.from(
+  { length: 16 },
+  (_, i) => `password-reset-decoy-${String(i).padStart(2, '0')}`,
+);
 
 export interface IssuedResetToken {
   tokenId: string;
   /** The JWT that goes into the link. */
   link: string;
   expiresAt: number;
+  /** The reset code for the mail, when codes are on. */
+  code?: string;
 }
 
 export interface ResetLinkClaims {
@@ -53,6 +62,20 @@ export interface ResetLinkClaims {
  *   only if it got one; a right code gives its attempt back. So however many
  *   arrive at once, at most `secondFactorAttempts` wrong codes are ever
  *   checked against a link, and after that many the link is dead.
+ * - With a code: when `code.digits` is set, the token also gets a code of
+ *   that many digits (`crypto.randomInt`), which goes into the same mail. The
+ *   table keeps an HMAC of it under a key derived from the module's secret
+ *   (ResetCodeHasher), so a leaked table cannot be tried against all 10^digits
+ *   codes. A code is sent with the username; it names no row, so it is checked
+ *   against the user's newest live token (newest as below), and against no
+ *   other. An unknown user (or one without a live token, or without
+ *   attempts left) costs the same lookup, which then reads a decoy row, the
+ *   same HMAC, for a random id, and one row changed as an attempt changes
+ *   one. Codes are guessed at as second-factor codes are: each takes
+ *   one attempt (`failed_codes < code.attempts`) before it is compared, a
+ *   right one gives it back, and after `code.attempts` wrong ones the token
+ *   is dead, link and code alike. Link and code are one token: spending,
+ *   superseding or revoking it ends both.
  * - Expires: `tokenTtl` after it was made.
  * - Superseded: only the newest live token of a user works, newest by
  *   (`created_at`, `id`). `created_at` is the database's clock, which all
@@ -95,6 +118,7 @@ interface ResetLinkSigner {
 @Injectable()
 export class ResetTokenService {
   private lastMadeAt = 0;
+  private readonly codeHasher: ResetCodeHasher;
 
   constructor(
     @InjectRepository(ResetToken)
@@ -104,9 +128,11 @@ export class ResetTokenService {
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
     private readonly options: Pick<
       ResolvedPasswordResetOptions,
-      'tokenTtlMs' | 'secondFactorAttempts'
+      'tokenTtlMs' | 'secondFactorAttempts' | 'code' | 'jwtSecret'
     >,
-  ) {}
+  ) {
+    this.codeHasher = new ResetCodeHasher(options.jwtSecret);
+  }
 
   /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
   async issue(userId: string): Promise<IssuedResetToken> {
@@ -117,8 +143,11 @@ export class ResetTokenService {
       this.lastMadeAt + 1,
     ));
     const now = this.clock.now();
+    const id = randomUUID();
+    const { digits } = this.options.code;
+    const code = digits > 0 ? makeResetCode(digits) : undefined;
     const token: ResetToken = {
-      id: randomUUID(),
+      id,
       userId,
       tokenHash: hash(raw),
       createdAt: madeAt,
@@ -127,6 +156,8 @@ export class ResetTokenService {
       completedAt: null,
       revokedAt: null,
       failedSecondFactors: 0,
+      codeHash: code === undefined ? null : this.codeHasher.hash(id, code),
+      failedCodes: 0,
     };
     await this.tokens.insert(token);
     await this.revokeAllButNewestOf(userId);
@@ -142,6 +173,7 @@ export class ResetTokenService {
       tokenId: token.id,
       link: await this.jwt.signAsync(claims),
       expiresAt: token.expiresAt,
+      ...(code !== undefined && { code }),
     };
   }
 
@@ -157,9 +189,111 @@ export class ResetTokenService {
     )
       return null;
     return isLive(token, this.clock.now()) &&
-      token.failedSecondFactors < this.options.secondFactorAttempts
+      token.failedSecondFactors < this.options.secondFactorAttempts &&
+      token.failedCodes < this.options.code.attempts
       ? token
       : null;
+  }
+
+  /**
+   * The user's newest live token, if `code` is its code; null for a wrong
+   * code, one with no attempt left, or no such token. The same work for
+   * `userId` null (no such user). A wrong code keeps the attempt it took; a
+   * right one gives it back, so checking a right code spends nothing.
+   */
+  async findByCode(
+    userId: string | null,
+    code: string,
+  ): Promise<ResetToken | null> {
+    const now = this.clock.now();
+    const decoyId = DECOY_TOKEN_IDS[randomInt(DECOY_TOKEN_IDS.length)];
+    // With a decoy, which sorts last: a row is read whether or not there is a reset.
+    const found = await this.tokens.findOne({
+      where: [
+        { ...liveTokensOf(userId ?? randomUUID()), expiresAt: MoreThan(now) },
+        { id: decoyId },
+      ],
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    const newest = found?.id === decoyId ? null : found;
+    const tokenId = newest?.id ?? randomUUID();
+    const max = this.options.code.attempts;
+    const attempted =
+      newest !== null &&
+      newest.codeHash !== null &&
+      newest.failedCodes < max &&
+      (await this.takeCodeAttempt(tokenId, max));
+    if (!attempted) await this.writeAsAnAttemptDoes(decoyId, now);
+    const right = this.codeHasher.matches(
+      newest?.codeHash ?? null,
+      tokenId,
+      code,
+    );
+    if (!newest || !attempted || !right) return null;
+    await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ failedCodes: () => 'failed_codes - 1' })
+      .where('id = :id AND failed_codes > 0', { id: tokenId })
+      .execute();
+    return newest;
+  }
+
+  /** One conditional UPDATE, so that concurrent callers never take more attempts than `max`. */
+  private async takeCodeAttempt(
+    tokenId: string,
+    max: number,
+  ): Promise<boolean> {
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      .set({ failedCodes: () => 'failed_codes + 1' })
+      .where('id = :id AND code_hash IS NOT NULL AND failed_codes < :max', {
+        id: tokenId,
+        max,
+      })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * A code against no reset with attempts left (no such user, none live, or
+   * none left) changes one row, as taking an attempt does: a statement that
+   * changes nothing commits without flushing the database's log, which
+   * PostgreSQL shows by milliseconds, and a new row costs SQLite more than a
+   * changed one. The row is one of a few tokens of no user, dead from the
+   * start (revoked, expired), made when first needed and pruned with the
+   * others; the lookup reads it too, so that a row is read either way.
+   */
+  private async writeAsAnAttemptDoes(id: string, now: number): Promise<void> {
+    const changed = await this.tokens
+      .createQueryBuilder()
+      .update(ResetToken)
+      // Always a change: MariaDB writes nothing for a row set to what it holds.
+      .set({ failedCodes: () => '1 - failed_codes' })
+      .where('id = :id', { id })
+      .execute();
+    if (changed.affected === 1) return;
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .into(ResetToken)
+      .values({
+        id,
+        userId: id,
+        tokenHash: randomBytes(32).toString('hex'),
+        // Older than any token, so that the lookup that reads it with the user's takes it last.
+        createdAt: 0,
+        expiresAt: 0,
+        usedAt: null,
+        completedAt: null,
+        revokedAt: now,
+        failedSecondFactors: 0,
+        codeHash: null,
+        failedCodes: 0,
+      })
+      .orIgnore()
+      .execute();
   }
 
   /** Spends the token; true for exactly one of any number of concurrent callers. */
@@ -170,8 +304,8 @@ export class ResetTokenService {
       .update(ResetToken)
       .set({ usedAt: now })
       .where(
-        'id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now',
-        { id: token.id, now },
+        'id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now AND failed_codes < :maxCodes',
+        { id: token.id, now, maxCodes: this.options.code.attempts },
       )
       .execute();
     return result.affected === 1;

@@ -1,6 +1,7 @@
 import {
   Controller,
   HttpStatus,
+  Inject,
   Post,
   Req,
   Res,
@@ -11,6 +12,9 @@ import {
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
+import { ResetCredentials, resetCredentialsOf } from './dto/reset-credentials';
+import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../password-reset.constants';
 import { invalidToken, PasswordResetError } from '../password-reset.error';
 import type { HttpRequest } from './http/http-request';
 import { text } from '../i18n/text';
@@ -25,6 +29,7 @@ import {
   ApiErrorResponse,
   ApiErrorResponses,
   ApiFormOrJsonBody,
+  ApiTokenOrCodeBody,
 } from './openapi/api-docs.decorators';
 import {
   ApiBody,
@@ -61,7 +66,13 @@ export function createAuthController(
       private readonly passwordReset: PasswordResetService,
       private readonly responder: PasswordResetResponder,
       private readonly pages: PasswordResetPages,
+      @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+      private readonly options: Pick<ResolvedPasswordResetOptions, 'code'>,
     ) {}
+
+    private credentialsOf(body: CheckResetTokenDto): ResetCredentials {
+      return resetCredentialsOf(body, this.options.code.digits);
+    }
 
     /** Always `200 {}` for a well-formed request: the answer never tells whether the user exists. */
     @Post(routes.lostPassword)
@@ -80,7 +91,9 @@ export function createAuthController(
         const body = await validBody(LostPasswordDto, await bodyOf(req));
         await this.passwordReset.requestReset(body.username);
         return wantsHtml(req.headers)
-          ? this.pages.render(req, 'lost-password-sent', 'lostPassword')
+          ? this.pages.render(req, 'lost-password-sent', 'lostPassword', {
+              username: body.username,
+            })
           : {};
       });
     }
@@ -91,10 +104,10 @@ export function createAuthController(
       operationId: 'reset-password',
       summary: 'Reset Password',
       description:
-        "Sets a new password with the token of a reset link. The link is spent, every other link of the user dies, a notice is mailed, and the user's sessions are ended (the user store's `endSessions`, the `password-changed` event) before the answer. A password that fails the policy, or that a configured breached-password service lists, is `weak_password` with its reasons, and the link stays usable.",
+        "Sets a new password with the token of a reset link, or (where the service sends codes) with the username and the code of the reset mail; a wrong code counts against the reset, and after `code.attempts` of them the reset is dead, its link included. The link is spent, every other link of the user dies, a notice is mailed, and the user's sessions are ended (the user store's `endSessions`, the `password-changed` event) before the answer. A password that fails the policy, or that a configured breached-password service lists, is `weak_password` with its reasons, and the link stays usable.",
     })
     @ApiFormOrJsonBody()
-    @ApiBody({ type: ResetPasswordDto })
+    @ApiTokenOrCodeBody(ResetPasswordDto)
     @ApiEmptyOkResponse()
     @ApiErrorResponses(
       [
@@ -116,6 +129,7 @@ export function createAuthController(
     resetPassword(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(ResetPasswordDto, await bodyOf(req));
+        const credentials = this.credentialsOf(body);
         if (
           body.passwordConfirmation !== undefined &&
           body.passwordConfirmation !== body.password
@@ -123,11 +137,19 @@ export function createAuthController(
           const differ = text('errors.password_mismatch');
           throw new PasswordResetError('password_mismatch', differ, [differ]);
         }
-        await this.passwordReset.resetPassword(
-          body.token,
-          body.password,
-          body.secondFactorCode,
-        );
+        if ('token' in credentials)
+          await this.passwordReset.resetPassword(
+            credentials.token,
+            body.password,
+            body.secondFactorCode,
+          );
+        else
+          await this.passwordReset.resetPasswordWithCode(
+            credentials.username,
+            credentials.code,
+            body.password,
+            body.secondFactorCode,
+          );
         return wantsHtml(req.headers)
           ? this.pages.render(req, 'reset-done', 'resetPassword')
           : {};
@@ -141,10 +163,10 @@ export function createAuthController(
       operationId: 'check-reset-token',
       summary: 'Check a reset link',
       description:
-        'Whether the token of a reset link is still usable, until when, and whether the reset needs a second-factor code; spends nothing.',
+        'Whether the token of a reset link (or the username and code of a reset mail) is still usable, until when, and whether the reset needs a second-factor code; spends nothing, except that a wrong code counts against the reset as it would in a reset.',
     })
     @ApiFormOrJsonBody()
-    @ApiBody({ type: CheckResetTokenDto })
+    @ApiTokenOrCodeBody(CheckResetTokenDto)
     @ApiResponse({
       status: HttpStatus.OK,
       description: 'The link is usable',
@@ -157,7 +179,14 @@ export function createAuthController(
     ): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(CheckResetTokenDto, await bodyOf(req));
-        const status = await this.passwordReset.linkStatus(body.token);
+        const credentials = this.credentialsOf(body);
+        const status =
+          'token' in credentials
+            ? await this.passwordReset.linkStatus(credentials.token)
+            : await this.passwordReset.codeStatus(
+                credentials.username,
+                credentials.code,
+              );
         if (!status) throw invalidToken();
         return {
           usable: true,

@@ -20,6 +20,7 @@ describe('standaloneSettings', () => {
       tls: undefined,
       defaultLanguage: 'en',
       breachedPasswordsUrl: undefined,
+      resetCode: { digits: 0, attempts: undefined },
       metrics: undefined,
       docs: true,
       requestTimeouts: { headersMs: 10_000, requestMs: 30_000 },
@@ -95,6 +96,31 @@ describe('standaloneSettings', () => {
     expect(() =>
       standaloneSettings({ JWT_SECRET: SECRET, IP_RATE_LIMIT: 'lots' }),
     ).toThrow(/IP_RATE_LIMIT/);
+  });
+
+  it('puts a code of RESET_CODE_DIGITS (6 to 10) digits in reset mails, allowing RESET_CODE_ATTEMPTS wrong ones, and refuses to start with anything else', () => {
+    const code = (env: NodeJS.ProcessEnv) =>
+      standaloneSettings({ JWT_SECRET: SECRET, ...env }).resetCode;
+    for (const off of ['', '0'])
+      expect(code({ RESET_CODE_DIGITS: off })).toEqual({
+        digits: 0,
+        attempts: undefined,
+      });
+    expect(code({ RESET_CODE_DIGITS: '6' })).toEqual({
+      digits: 6,
+      attempts: undefined,
+    });
+    expect(code({ RESET_CODE_DIGITS: '10', RESET_CODE_ATTEMPTS: '3' })).toEqual(
+      { digits: 10, attempts: 3 },
+    );
+    for (const digits of ['00', '5', '11', '6.5', '-6', 'six', ' 6', '1e1'])
+      expect(() => code({ RESET_CODE_DIGITS: digits })).toThrow(
+        /^RESET_CODE_DIGITS must be 6 to 10, or unset or 0 for links only$/,
+      );
+    for (const attempts of ['0', '1001', 'many', '2.5'])
+      expect(() =>
+        code({ RESET_CODE_DIGITS: '6', RESET_CODE_ATTEMPTS: attempts }),
+      ).toThrow(/^RESET_CODE_ATTEMPTS must be 1 to 1000$/);
   });
 
   it('checks new passwords against the range service BREACHED_PASSWORDS_URL names, an http(s) URL', () => {

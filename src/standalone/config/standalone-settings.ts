@@ -30,6 +30,8 @@ export interface StandaloneSettings {
   delivery: { attemptTimeoutMs: number; leaseMs: number };
   /** Where `GET /metrics` answers, when it does: a listener of its own, never the public one. */
   metrics?: MetricsListenerSettings;
+  /** A reset code in every reset mail, beside the link; digits 0: links only. */
+  resetCode: { digits: number; attempts?: number };
   /** Base of a Pwned Passwords range service that new passwords are checked against. */
   breachedPasswordsUrl?: string;
   /** Whether the OpenAPI document (`/docs-json`) and Swagger UI (`/docs`) are served. */
@@ -182,6 +184,23 @@ function tlsFiles(env: NodeJS.ProcessEnv): TlsFiles | undefined {
   return { certFile, keyFile };
 }
 
+/** Outside 6 to 10 digits a code is too easy to guess or too long to type: the start stops. */
+function resetCode(env: NodeJS.ProcessEnv): StandaloneSettings['resetCode'] {
+  const { RESET_CODE_DIGITS: digits, RESET_CODE_ATTEMPTS: attempts } = env;
+  const within = (value: string, min: number, max: number) =>
+    /^[0-9]+$/.test(value) && Number(value) >= min && Number(value) <= max;
+  if (digits && digits !== '0' && !within(digits, 6, 10))
+    throw new Error(
+      'RESET_CODE_DIGITS must be 6 to 10, or unset or 0 for links only',
+    );
+  if (attempts && !within(attempts, 1, 1000))
+    throw new Error('RESET_CODE_ATTEMPTS must be 1 to 1000');
+  return {
+    digits: digits ? Number(digits) : 0,
+    attempts: attempts ? Number(attempts) : undefined,
+  };
+}
+
 function breachedPasswordsUrl(value: string | undefined): string | undefined {
   if (!value) return undefined;
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
@@ -252,6 +271,7 @@ export function standaloneSettings(
       leaseMs: duration('MAIL_LEASE', env.MAIL_LEASE, '2m'),
     },
     metrics: metricsListener(env, port),
+    resetCode: resetCode(env),
     breachedPasswordsUrl: breachedPasswordsUrl(env.BREACHED_PASSWORDS_URL),
     docs: flag('DOCS', env.DOCS, true),
     requestTimeouts: requestTimeouts(env),

@@ -6,6 +6,8 @@ import {
   MaxLength,
 } from 'class-validator';
 import { failureText } from '../http/validate-body';
+import { MAX_IDENTIFIER_LENGTH } from '../../password-reset.constants';
+import { IdentifierField } from './identifier-field';
 import { ApiProperty, ApiPropertyOptional } from '../openapi/optional-swagger';
 
 /** Bounds only what is read; the token's own checks say whether it is any good. */
@@ -15,9 +17,14 @@ const MAX_PASSWORD_INPUT_LENGTH = 4096;
 /** Room for any TOTP or backup code. */
 const MAX_SECOND_FACTOR_CODE_LENGTH = 64;
 
+/** Room for the longest code (10 digits) and then some: a longer one is told apart from a wrong one. */
+const MAX_RESET_CODE_INPUT_LENGTH = 64;
+
+/** The link's token, or the mail's reset code with the username; `resetCredentialsOf` checks which. */
 export class CheckResetTokenDto {
-  @ApiProperty({
-    description: 'The `token` parameter of the link in the reset mail',
+  @ApiPropertyOptional({
+    description:
+      'The `token` parameter of the link in the reset mail. Either this, or `username` and `code`',
     minLength: 1,
     maxLength: MAX_TOKEN_LENGTH,
   })
@@ -28,8 +35,32 @@ export class CheckResetTokenDto {
   )
   @IsNotEmpty(failureText('empty'))
   @IsString()
-  @IsDefined(failureText('required'))
-  token: string;
+  @IsOptional()
+  token?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With `code`, instead of `token`: the username or e-mail address the reset was asked for with, matched as `lostPassword` matches it',
+    minLength: 1,
+    maxLength: MAX_IDENTIFIER_LENGTH,
+  })
+  @IdentifierField()
+  @IsOptional()
+  username?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With `username`, instead of `token`, where the service sends reset codes (`code.digits`): the code in the reset mail, its digits only. A wrong code counts against the reset; after `code.attempts` of them the reset is dead, its link included',
+    pattern: '^[0-9]{6,10}$',
+  })
+  @MaxLength(
+    MAX_RESET_CODE_INPUT_LENGTH,
+    failureText('tooLong', { max: MAX_RESET_CODE_INPUT_LENGTH }),
+  )
+  @IsNotEmpty(failureText('empty'))
+  @IsString()
+  @IsOptional()
+  code?: string;
 }
 
 export class ResetPasswordDto extends CheckResetTokenDto {

@@ -33,15 +33,30 @@ function moduleErrorOf(exception: unknown): PasswordResetError {
   );
 }
 
-/** The token of the reset form a browser posted, and whether it had the second-factor field, to show the form again. */
-async function postedFormOf(
-  request: HttpRequest,
-): Promise<{ token?: string; hadSecondFactor: boolean }> {
+interface PostedForm {
+  token?: string;
+  /** Set when it was the code form: what was typed as the username. */
+  codeFormUsername?: string;
+  hadSecondFactor: boolean;
+}
+
+/** What of the reset form (or the code form) a browser posted is needed to show it again. */
+async function postedFormOf(request: HttpRequest): Promise<PostedForm> {
+  const stringOr = (value: unknown) =>
+    typeof value === 'string' ? value : undefined;
   try {
     const body = (await bodyOf(request)) as
-      { token?: unknown; secondFactorCode?: unknown } | undefined;
+      | {
+          token?: unknown;
+          username?: unknown;
+          code?: unknown;
+          secondFactorCode?: unknown;
+        }
+      | undefined;
     return {
-      token: typeof body?.token === 'string' ? body.token : undefined,
+      token: stringOr(body?.token),
+      codeFormUsername:
+        body?.code === undefined ? undefined : (stringOr(body.username) ?? ''),
       hadSecondFactor: body?.secondFactorCode !== undefined,
     };
   } catch {
@@ -130,6 +145,16 @@ export class PasswordResetResponder {
   ): Promise<Page> {
     const route =
       this.paths.routeOf(nodeRequestOf(request).url) ?? 'resetPassword';
+    const posted =
+      request.method === 'POST' ? await postedFormOf(request) : undefined;
+    // The code form again, saying what was wrong, a wrong code included: it was typed, not followed.
+    if (posted?.codeFormUsername !== undefined && route === 'resetPassword')
+      return this.pages.render(request, 'lost-password-sent', route, {
+        username: posted.codeFormUsername,
+        reasons: body.reasons ?? [body.message],
+        secondFactorRequired:
+          posted.hadSecondFactor || body.code === 'second_factor_required',
+      });
     if (body.code === 'invalid_token')
       return this.pages.render(request, 'link-invalid', route);
     // A browser's `required` lets a blank username through: the form again, with what was wrong.
@@ -137,7 +162,7 @@ export class PasswordResetResponder {
       return this.pages.render(request, 'lost-password-form', route, {
         reasons: [body.message],
       });
-    const form = body.reasons ? await postedFormOf(request) : undefined;
+    const form = body.reasons ? posted : undefined;
     if (!form?.token)
       return this.pages.render(request, 'error', route, {
         message: body.message,

@@ -1,7 +1,14 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
 import type { PasswordResetErrorCode } from '../../password-reset.error';
 import { PasswordResetErrorResponse } from '../dto/error-response.dto';
-import { ApiConsumes, ApiResponse } from './optional-swagger';
+import type { Type } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiResponse,
+  getSchemaPath,
+} from './optional-swagger';
 
 const EMPTY_OBJECT = {
   type: 'object',
@@ -21,6 +28,25 @@ export function ApiEmptyOkResponse(): MethodDecorator {
 /** The two body types every POST route reads. */
 export function ApiFormOrJsonBody(): MethodDecorator {
   return ApiConsumes('application/x-www-form-urlencoded', 'application/json');
+}
+
+/** A body that names the reset by the link's token, or by the username and the code from the mail: both shapes. */
+export function ApiTokenOrCodeBody(type: Type<unknown>): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(type),
+    ApiBody({
+      schema: {
+        allOf: [{ $ref: getSchemaPath(type) }],
+        oneOf: [
+          { title: "With the link's token", required: ['token'] },
+          {
+            title: 'With the username and the code from the mail',
+            required: ['username', 'code'],
+          },
+        ],
+      },
+    }),
+  );
 }
 
 function errorResponse(

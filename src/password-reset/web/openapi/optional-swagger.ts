@@ -42,3 +42,9 @@ export const ApiQuery: typeof Swagger.ApiQuery = swagger?.ApiQuery ?? nothing;
 export const ApiResponse: typeof Swagger.ApiResponse =
   swagger?.ApiResponse ?? nothing;
 export const ApiTags: typeof Swagger.ApiTags = swagger?.ApiTags ?? nothing;
+export const ApiExtraModels: typeof Swagger.ApiExtraModels =
+  swagger?.ApiExtraModels ?? nothing;
+export const getSchemaPath: typeof Swagger.getSchemaPath =
+  swagger?.getSchemaPath ??
+  ((model) =>
+    `#/components/schemas/${typeof model === 'string' ? model : model.name}`);

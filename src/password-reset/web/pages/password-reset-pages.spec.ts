@@ -31,6 +31,7 @@ describe('PasswordResetPages', () => {
         PasswordResetMetrics.off(),
       ),
     ),
+    resolvedOptions(),
   );
   const request = (acceptLanguage?: string | string[]) =>
     ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { HttpRequest } from '../http/http-request';
 import {
   PasswordResetPaths,
@@ -9,6 +9,8 @@ import { PasswordResetTranslator } from '../../i18n/password-reset-translator';
 import { PasswordPolicyService } from '../../password-policy/password-policy.service';
 import type { PageName } from '../../interfaces/password-reset-templates.interface';
 import { PasswordResetTemplates } from '../../rendering/password-reset-templates';
+import type { ResolvedPasswordResetOptions } from '../../options/resolve-options';
+import { PASSWORD_RESET_RESOLVED_OPTIONS } from '../../password-reset.constants';
 
 /** Where each page's texts are among the messages (`pages.<section>.title`, …). */
 const MESSAGE_SECTIONS: Record<PageName, string> = {
@@ -70,6 +72,8 @@ export class PasswordResetPages {
     private readonly translator: PasswordResetTranslator,
     private readonly paths: PasswordResetPaths,
     private readonly policy: PasswordPolicyService,
+    @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
+    private readonly options: Pick<ResolvedPasswordResetOptions, 'code'>,
   ) {}
 
   /** The language a request's pages and error messages are in. */
@@ -94,6 +98,7 @@ export class PasswordResetPages {
     };
     const body = this.templates.render(`${name}.hbs`, language, {
       ...this.policy.lengths,
+      codeDigits: this.options.code.digits,
       ...values,
       links,
     });
