@@ -3,7 +3,7 @@ import { text, type Text } from './i18n/text';
 
 /** Every `code` the module refuses with; clients branch on these, never on the message. */
 export const PASSWORD_RESET_ERROR_CODES = [
-  /** A field missing, empty, over-long or of the wrong type, an unknown field, or an identifier the database cannot store. */
+  /** A field missing, empty, over-long or of the wrong type, an unknown field, an identifier the database cannot store, or a `returnTo` that `returnUrls` does not allow. */
   'invalid_request',
   /** A body that cannot be read: malformed JSON or percent-encoding, a forbidden key, nesting too deep. */
   'invalid_body',

@@ -4,6 +4,7 @@ import { LockAccounts1765411200000 } from './migrations/1765411200000-lock-accou
 import { SendNoticesFirst1766016000000 } from './migrations/1766016000000-send-notices-first';
 import { IndexSentMail1766102400000 } from './migrations/1766102400000-index-sent-mail';
 import { CountSecondFactorAttempts1766188800000 } from './migrations/1766188800000-count-second-factor-attempts';
+import { CarryReturnAddresses1767100000000 } from './migrations/1767100000000-carry-return-addresses';
 
 /** The module's migrations, in order; add them to the host's DataSource `migrations`. */
 export const PASSWORD_RESET_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const PASSWORD_RESET_MIGRATIONS = [
   SendNoticesFirst1766016000000,
   IndexSentMail1766102400000,
   CountSecondFactorAttempts1766188800000,
+  CarryReturnAddresses1767100000000,
 ];

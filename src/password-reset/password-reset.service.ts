@@ -35,7 +35,10 @@ import {
   ResetTokenRevocation,
   type RevokeTokensOptions,
 } from './tokens/reset-token-revocation';
-import { ResetTokenService } from './tokens/reset-token.service';
+import {
+  FoundResetToken,
+  ResetTokenService,
+} from './tokens/reset-token.service';
 
 /**
  * The flow, for a host's own code as for the module's routes: record a
@@ -62,7 +65,10 @@ export class PasswordResetService implements OnApplicationBootstrap {
     private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
-    private readonly options: Pick<ResolvedPasswordResetOptions, 'events'>,
+    private readonly options: Pick<
+      ResolvedPasswordResetOptions,
+      'events' | 'returnAddresses'
+    >,
   ) {}
 
   /**
@@ -89,9 +95,13 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * here: it takes the request on its next tick, so its extra work for a real
    * user does not land on the requests that follow this one.
    */
-  async requestReset(identifier: string): Promise<void> {
+  async requestReset(
+    identifier: string,
+    options: { returnTo?: string } = {},
+  ): Promise<void> {
+    const returnTo = this.checkedReturnTo(options.returnTo);
     try {
-      await this.inbox.record(identifier);
+      await this.inbox.record(identifier, returnTo);
     } catch (error) {
       this.logger.error(
         `Could not record a reset request: ${(error as Error).message}`,
@@ -106,6 +116,23 @@ export class PasswordResetService implements OnApplicationBootstrap {
         text('errors.request_not_recorded'),
       );
     }
+  }
+
+  /** The return address as a link would carry it, if `returnUrls` allows it; else undefined. */
+  allowedReturnTo(returnTo: string): string | undefined {
+    return this.options.returnAddresses.check(returnTo);
+  }
+
+  /** The return address as it is carried, or null for none; a refusal names `returnTo`, whoever the user is. */
+  private checkedReturnTo(returnTo: string | undefined): string | null {
+    if (returnTo === undefined) return null;
+    const checked = this.allowedReturnTo(returnTo);
+    if (checked === undefined)
+      throw new PasswordResetError(
+        'invalid_request',
+        text('validation.returnToNotAllowed', { field: 'returnTo' }),
+      );
+    return checked;
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
@@ -126,12 +153,14 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * refusal leaves the link usable; of concurrent uses exactly one gets past
    * `consume`. Then every other token of the user dies, the notice is queued,
    * and the user store and the event's listeners end the user's sessions.
+   * Answers with the return address the link carries, if it has one that
+   * `returnUrls` allows.
    */
   async resetPassword(
     link: string,
     password: string,
     secondFactorCode?: string,
-  ): Promise<void> {
+  ): Promise<{ returnTo?: string }> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
     const { token, user } = usable;
@@ -163,12 +192,15 @@ export class PasswordResetService implements OnApplicationBootstrap {
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.complete(token, manager);
       await this.tokens.revokeAllOf(user.id, manager);
-      await this.outbox.enqueue(manager, 'password-changed', [user.id]);
+      await this.outbox.enqueue(manager, 'password-changed', [
+        { userId: user.id },
+      ]);
     });
     this.worker.wake();
     await this.endSessions(
       new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'),
     );
+    return token.returnTo ? { returnTo: token.returnTo } : {};
   }
 
   /**
@@ -204,7 +236,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
   /** A link is usable while its token is live and its user still exists. */
   private async usableLink(
     link: string,
-  ): Promise<{ token: ResetToken; user: PasswordResetUser } | null> {
+  ): Promise<{ token: FoundResetToken; user: PasswordResetUser } | null> {
     const token = await this.tokens.find(link);
     const user = token && (await this.users.findById(token.userId));
     return token && user ? { token, user } : null;

@@ -80,6 +80,7 @@ export class AppModule {
             jwtSecret: settings.jwtSecret,
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
+            returnUrls: settings.returnUrls,
             mail: {
               transport: settings.mailTransport,
               from: settings.mailFrom,

@@ -58,6 +58,7 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       title: 'Passwort geändert',
       outcome:
         'Ihr Passwort wurde geändert. Sie können sich jetzt damit anmelden.',
+      continue: 'Weiter',
     },
     linkInvalid: {
       title: 'Dieser Link funktioniert nicht mehr',
@@ -105,6 +106,8 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       '{{field}} darf höchstens {{max}} Zeichen gültiges Unicode lang sein',
     controlCharacters: '{{field}} darf keine Steuerzeichen enthalten',
     unknownField: 'das Feld {{field}} ist nicht erlaubt',
+    returnToNotAllowed:
+      '{{field}} muss eine absolute http(s)-URL aus der Liste der erlaubten Rücksprungadressen sein',
   },
   passwordPolicy: {
     tooShort: 'das Passwort muss mindestens {{minLength}} Zeichen lang sein',

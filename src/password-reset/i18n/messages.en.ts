@@ -57,6 +57,7 @@ export const ENGLISH_MESSAGES = {
     resetDone: {
       title: 'Password changed',
       outcome: 'Your password was changed. You can now sign in with it.',
+      continue: 'Continue',
     },
     linkInvalid: {
       title: 'This link no longer works',
@@ -102,6 +103,8 @@ export const ENGLISH_MESSAGES = {
       '{{field}} must be at most {{max}} characters of valid Unicode',
     controlCharacters: '{{field}} must not contain control characters',
     unknownField: 'property {{field}} should not exist',
+    returnToNotAllowed:
+      '{{field}} must be an absolute http(s) URL on the list of allowed return addresses',
   },
   passwordPolicy: {
     hint: '{{hint}}',

@@ -40,6 +40,10 @@ function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
   );
 }
 
+/** Whom a mail goes to and, for a reset mail, what its link carries. */
+export type MailToQueue = Pick<OutboxMail, 'userId'> &
+  Partial<Pick<OutboxMail, 'returnTo'>>;
+
 /** A mail this worker claimed; its lease ends at `nextAttemptAt`, which the worker must still hold to record the outcome. */
 export type ClaimedMail = OutboxMail & { status: 'sending' };
 
@@ -75,13 +79,13 @@ export class MailOutboxService {
     this.leaseMs = options.delivery.leaseMs;
   }
 
-  /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
+  /** Queues one mail of this kind per entry of `mails`, within the caller's transaction. */
   async enqueue(
     manager: EntityManager,
     kind: OutboxMailKind,
-    userIds: string[],
+    mails: MailToQueue[],
   ): Promise<void> {
-    if (userIds.length === 0) return;
+    if (mails.length === 0) return;
     const now = this.clock.now();
     const mail = {
       kind,
@@ -92,10 +96,11 @@ export class MailOutboxService {
       nextAttemptAt: now,
       sentAt: null,
       lastError: null,
+      returnTo: null,
     };
     await manager.insert(
       OutboxMail,
-      userIds.map((userId) => ({ ...mail, userId })),
+      mails.map((queued) => ({ ...mail, ...queued })),
     );
   }
 

@@ -4,6 +4,7 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
+import { MAX_RETURN_ADDRESS_LENGTH } from '../links/return-address';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
 
@@ -65,4 +66,13 @@ export class OutboxMail extends PasswordResetEntity {
 
   @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
   lastError: string | null;
+
+  /** Of a reset mail: the checked return address its link carries, signed. */
+  @Column({
+    name: 'return_to',
+    type: 'varchar',
+    length: MAX_RETURN_ADDRESS_LENGTH,
+    nullable: true,
+  })
+  returnTo: string | null;
 }

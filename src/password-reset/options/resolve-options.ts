@@ -16,6 +16,7 @@ import type {
   PasswordResetUserStore,
 } from '../interfaces/password-reset-user-store.interface';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
+import { ReturnAddresses } from '../links/return-address';
 import { PASSWORD_RESET_DEFAULTS as DEFAULTS } from './password-reset-defaults';
 
 /** The module's options with every default filled in and every value checked: what its providers read. */
@@ -36,6 +37,7 @@ export interface ResolvedPasswordResetOptions {
   languages: string[];
   events: { failRequestOnListenerError: boolean };
   tokenTtlMs: number;
+  returnAddresses: ReturnAddresses;
   secondFactorAttempts: number;
   accountLimit: AccountLimit;
   delivery: DeliveryOptions;
@@ -157,6 +159,17 @@ function tokenTtlMsOf(tokenTtl: number | string): number {
   return parsed;
 }
 
+function returnAddressesOf(returnUrls: string[] | undefined): ReturnAddresses {
+  if (returnUrls === undefined) return ReturnAddresses.none();
+  if (!Array.isArray(returnUrls))
+    throw new InvalidOption('returnUrls must be an array of URLs');
+  try {
+    return ReturnAddresses.of(returnUrls);
+  } catch (error) {
+    throw new InvalidOption((error as Error).message);
+  }
+}
+
 function checkedSecondFactorAttempts(attempts: number): number {
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000)
     throw new InvalidOption(
@@ -220,6 +233,7 @@ export function resolveOptions(
     ),
     events: withDefaults(DEFAULTS.events, options.events),
     tokenTtlMs: tokenTtlMsOf(options.tokenTtl ?? DEFAULTS.tokenTtl),
+    returnAddresses: returnAddressesOf(options.returnUrls),
     secondFactorAttempts: checkedSecondFactorAttempts(
       options.secondFactorAttempts ?? DEFAULTS.secondFactorAttempts,
     ),

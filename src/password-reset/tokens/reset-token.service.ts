@@ -33,9 +33,19 @@ export interface ResetLinkClaims {
   purpose: string;
   /** The raw token, base64url. */
   tok: string;
+  /** The checked return address the request came with, if any. */
+  ret?: string;
   iat: number;
   exp: number;
 }
+
+/** What a link was issued with, besides its user. */
+export interface ResetLinkContents {
+  returnTo?: string | null;
+}
+
+/** A live token, with what its link carries. */
+export type FoundResetToken = ResetToken & { returnTo?: string };
 
 /**
  * The whole life of a reset token, stated once:
@@ -45,6 +55,10 @@ export interface ResetLinkClaims {
  *   because the value has 256 bits of entropy; nothing can be guessed from it.
  * - Carried: inside a JWT signed with the module's secret that names the user
  *   (`sub`), the token row (`jti`) and the purpose, with `exp` = the token's expiry.
+ * - Leads back: a `returnTo` the request came with, checked against
+ *   `returnUrls` before the request was recorded, rides in the JWT (`ret`) and
+ *   nowhere a client can change it; after the reset it is given back only
+ *   from there, and only if `returnUrls` still allows it.
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
  *   no query; then the row: same user, hash matches, not used, not revoked,
  *   not expired, and fewer wrong second-factor codes than `secondFactorAttempts`.
@@ -104,12 +118,15 @@ export class ResetTokenService {
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
     private readonly options: Pick<
       ResolvedPasswordResetOptions,
-      'tokenTtlMs' | 'secondFactorAttempts'
+      'tokenTtlMs' | 'secondFactorAttempts' | 'returnAddresses'
     >,
   ) {}
 
   /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
-  async issue(userId: string): Promise<IssuedResetToken> {
+  async issue(
+    userId: string,
+    contents: ResetLinkContents = {},
+  ): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
     // Strictly increasing within the process, so that a later token is also the newer one.
     const madeAt = (this.lastMadeAt = Math.max(
@@ -135,6 +152,7 @@ export class ResetTokenService {
       jti: token.id,
       purpose: PURPOSE,
       tok: raw.toString('base64url'),
+      ...(contents.returnTo && { ret: contents.returnTo }),
       iat: Math.floor(now / 1000),
       exp: Math.floor(token.expiresAt / 1000),
     };
@@ -146,7 +164,7 @@ export class ResetTokenService {
   }
 
   /** The live token a link names, or null; reads only, so previews and checks never spend it. */
-  async find(link: string): Promise<ResetToken | null> {
+  async find(link: string): Promise<FoundResetToken | null> {
     const claims = await this.verifyLink(link);
     if (!claims) return null;
     const token = await this.tokens.findOneBy({ id: claims.jti });
@@ -156,10 +174,15 @@ export class ResetTokenService {
       !hashMatches(token.tokenHash, claims.tok)
     )
       return null;
-    return isLive(token, this.clock.now()) &&
-      token.failedSecondFactors < this.options.secondFactorAttempts
-      ? token
-      : null;
+    const usable =
+      isLive(token, this.clock.now()) &&
+      token.failedSecondFactors < this.options.secondFactorAttempts;
+    if (!usable) return null;
+    const returnTo =
+      claims.ret === undefined
+        ? undefined
+        : this.options.returnAddresses.check(claims.ret);
+    return returnTo ? { ...token, returnTo } : token;
   }
 
   /** Spends the token; true for exactly one of any number of concurrent callers. */
@@ -271,7 +294,8 @@ export class ResetTokenService {
         // Stryker disable next-line ConditionalExpression: a sub that is no string never equals the row's user id, so find() refuses it either way
         typeof claims.sub === 'string' &&
         typeof claims.jti === 'string' &&
-        typeof claims.tok === 'string';
+        typeof claims.tok === 'string' &&
+        (claims.ret === undefined || typeof claims.ret === 'string');
       return wellFormed ? claims : null;
     } catch {
       return null;

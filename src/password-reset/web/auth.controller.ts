@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
+import { ResetDoneDto } from './dto/reset-done.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
 import { invalidToken, PasswordResetError } from '../password-reset.error';
 import type { HttpRequest } from './http/http-request';
@@ -78,7 +79,9 @@ export function createAuthController(
     lostPassword(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(LostPasswordDto, await bodyOf(req));
-        await this.passwordReset.requestReset(body.username);
+        await this.passwordReset.requestReset(body.username, {
+          returnTo: body.returnTo,
+        });
         return wantsHtml(req.headers)
           ? this.pages.render(req, 'lost-password-sent', 'lostPassword')
           : {};
@@ -95,7 +98,11 @@ export function createAuthController(
     })
     @ApiFormOrJsonBody()
     @ApiBody({ type: ResetPasswordDto })
-    @ApiEmptyOkResponse()
+    @ApiResponse({
+      status: HttpStatus.OK,
+      description: 'The password was changed',
+      type: ResetDoneDto,
+    })
     @ApiErrorResponses(
       [
         'invalid_request',
@@ -123,14 +130,14 @@ export function createAuthController(
           const differ = text('errors.password_mismatch');
           throw new PasswordResetError('password_mismatch', differ, [differ]);
         }
-        await this.passwordReset.resetPassword(
+        const done = await this.passwordReset.resetPassword(
           body.token,
           body.password,
           body.secondFactorCode,
         );
         return wantsHtml(req.headers)
-          ? this.pages.render(req, 'reset-done', 'resetPassword')
-          : {};
+          ? this.pages.render(req, 'reset-done', 'resetPassword', done)
+          : done;
       });
     }
 
