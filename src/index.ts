@@ -4,6 +4,10 @@ export { ResetTokenRevocation } from './password-reset/tokens/reset-token-revoca
 export type { RevokeTokensOptions } from './password-reset/tokens/reset-token-revocation';
 export { PasswordResetMailQueue } from './password-reset/mail/mail-queue';
 export type {
+  PasswordLinkOptions,
+  PasswordLinkPurpose,
+} from './password-reset/links/password-links';
+export type {
   DeadMailRetry,
   MailQueueKindStatus,
   MailQueueStatus,

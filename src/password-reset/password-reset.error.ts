@@ -27,6 +27,10 @@ export const PASSWORD_RESET_ERROR_CODES = [
   'unavailable',
   /** Only with `events.failRequestOnListenerError`: the password was changed and the link spent, but ending the user's sessions failed. */
   'sessions_not_ended',
+  /** `sendPasswordLink`: the user store knows no user of that id. */
+  'unknown_user',
+  /** `sendPasswordLink`: the account has had the reset mails the per-account limit allows; the message says when the next may go. */
+  'account_limit',
   /** Anything else that went wrong. */
   'internal_error',
 ] as const;

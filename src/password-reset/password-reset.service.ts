@@ -30,6 +30,12 @@ import { PasswordChangedEvent } from './password-reset.events';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
+import {
+  linkToQueue,
+  type PasswordLinkOptions,
+  type PasswordLinkPurpose,
+  queuePasswordLink,
+} from './links/password-links';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
   ResetTokenRevocation,
@@ -67,7 +73,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
     private readonly options: Pick<
       ResolvedPasswordResetOptions,
-      'events' | 'returnAddresses'
+      'events' | 'returnAddresses' | 'accountLimit'
     >,
   ) {}
 
@@ -118,6 +124,38 @@ export class PasswordResetService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Queues the mail of a link for a user, as host code (an admin panel,
+   * sign-up by invitation) or an operator asks: `reset`, or `invite` with its
+   * own mail, page wording and lifetime (`inviteTtl`). It follows the rules
+   * of every link (single use, the newest of the user's links the only live
+   * one, hashed at rest) and goes through the outbox like a requested one,
+   * counted against the per-account limit. Refused as `unknown_user` when the
+   * user store knows no such user, and as `account_limit` (nothing queued,
+   * the message saying when the next may go) over the limit: never dropped
+   * in silence.
+   */
+  async sendPasswordLink(
+    userId: string,
+    options: PasswordLinkOptions = {},
+  ): Promise<void> {
+    const link = linkToQueue(options);
+    if (!(await this.users.findById(userId)))
+      throw new PasswordResetError(
+        'unknown_user',
+        text('errors.unknown_user', { userId }),
+      );
+    await queuePasswordLink(
+      this.dataSource,
+      this.clock.now(),
+      this.options.accountLimit,
+      userId,
+      link,
+    );
+    this.audit.requested(userId, link.purpose, 'operator');
+    this.worker.wake();
+  }
+
   /** The return address as a link would carry it, if `returnUrls` allows it; else undefined. */
   allowedReturnTo(returnTo: string): string | undefined {
     return this.options.returnAddresses.check(returnTo);
@@ -136,13 +174,16 @@ export class PasswordResetService implements OnApplicationBootstrap {
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
-  async linkStatus(
-    link: string,
-  ): Promise<{ expiresAt: Date; secondFactorRequired: boolean } | null> {
+  async linkStatus(link: string): Promise<{
+    expiresAt: Date;
+    secondFactorRequired: boolean;
+    purpose: PasswordLinkPurpose;
+  } | null> {
     const usable = await this.usableLink(link);
     if (!usable) return null;
     return {
       expiresAt: new Date(usable.token.expiresAt),
+      purpose: usable.token.purpose,
       secondFactorRequired: await this.needsSecondFactor(usable.user),
     };
   }
@@ -153,14 +194,14 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * refusal leaves the link usable; of concurrent uses exactly one gets past
    * `consume`. Then every other token of the user dies, the notice is queued,
    * and the user store and the event's listeners end the user's sessions.
-   * Answers with the return address the link carries, if it has one that
-   * `returnUrls` allows.
+   * Answers with what the link was for, and the return address it carries,
+   * if it has one that `returnUrls` allows.
    */
   async resetPassword(
     link: string,
     password: string,
     secondFactorCode?: string,
-  ): Promise<{ returnTo?: string }> {
+  ): Promise<{ purpose: PasswordLinkPurpose; returnTo?: string }> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
     const { token, user } = usable;
@@ -198,9 +239,14 @@ export class PasswordResetService implements OnApplicationBootstrap {
     });
     this.worker.wake();
     await this.endSessions(
-      new PasswordChangedEvent(user.id, new Date(this.clock.now()), 'link'),
+      new PasswordChangedEvent(
+        user.id,
+        new Date(this.clock.now()),
+        token.purpose === 'invite' ? 'invite' : 'link',
+      ),
     );
-    return token.returnTo ? { returnTo: token.returnTo } : {};
+    const { purpose, returnTo } = token;
+    return returnTo ? { purpose, returnTo } : { purpose };
   }
 
   /**

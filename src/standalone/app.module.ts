@@ -80,6 +80,7 @@ export class AppModule {
             jwtSecret: settings.jwtSecret,
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
+            inviteTtl: settings.inviteTtl,
             returnUrls: settings.returnUrls,
             mail: {
               transport: settings.mailTransport,

@@ -56,6 +56,8 @@ export interface PasswordResetModuleOptions {
   };
   /** Token lifetime: milliseconds, or a string such as `30m`, `2h`. Default `30m`. */
   tokenTtl?: number | string;
+  /** Lifetime of an invitation (`sendPasswordLink` with `purpose: 'invite'`), as `tokenTtl`. Default `72h`. */
+  inviteTtl?: number | string;
   /**
    * Where a reset may lead back to: `lostPassword` takes a `returnTo` on this
    * list, carries it signed in the link, and gives it back after the reset.

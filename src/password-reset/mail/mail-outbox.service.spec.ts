@@ -58,6 +58,8 @@ describe('MailOutboxService', () => {
       sentAt: null,
       lastError: null,
       returnTo: null,
+      linkPurpose: 'reset',
+      linkTtlMs: null,
     };
     expect(await mails()).toEqual([
       { id: expect.any(Number), ...mail },

@@ -17,10 +17,11 @@ import {
 } from '../password-reset.constants';
 import { claimTransaction, skippingLocked } from '../persistence/row-locks';
 import {
+  MailToQueue,
+  newOutboxMails,
   OutboxMail,
   OutboxMailKind,
   OutboxMailStatus,
-  PRIORITY_OF,
 } from './outbox-mail.entity';
 
 /** The length of `last_error`. */
@@ -39,10 +40,6 @@ function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
     a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id
   );
 }
-
-/** Whom a mail goes to and, for a reset mail, what its link carries. */
-export type MailToQueue = Pick<OutboxMail, 'userId'> &
-  Partial<Pick<OutboxMail, 'returnTo'>>;
 
 /** A mail this worker claimed; its lease ends at `nextAttemptAt`, which the worker must still hold to record the outcome. */
 export type ClaimedMail = OutboxMail & { status: 'sending' };
@@ -86,21 +83,9 @@ export class MailOutboxService {
     mails: MailToQueue[],
   ): Promise<void> {
     if (mails.length === 0) return;
-    const now = this.clock.now();
-    const mail = {
-      kind,
-      priority: PRIORITY_OF[kind],
-      createdAt: now,
-      status: 'pending' as const,
-      attempts: 0,
-      nextAttemptAt: now,
-      sentAt: null,
-      lastError: null,
-      returnTo: null,
-    };
     await manager.insert(
       OutboxMail,
-      mails.map((queued) => ({ ...mail, ...queued })),
+      newOutboxMails(kind, this.clock.now(), mails),
     );
   }
 

@@ -23,6 +23,7 @@ export const PASSWORD_RESET_DEFAULTS: {
   defaultLanguage: string;
   events: { failRequestOnListenerError: boolean };
   tokenTtl: string;
+  inviteTtl: string;
   secondFactorAttempts: number;
   accountLimit: AccountLimit;
   delivery: DeliveryOptions;
@@ -38,6 +39,7 @@ export const PASSWORD_RESET_DEFAULTS: {
   defaultLanguage: 'en',
   events: { failRequestOnListenerError: false },
   tokenTtl: '30m',
+  inviteTtl: '72h',
   secondFactorAttempts: 5,
   accountLimit: { max: 3, windowMs: 60 * MINUTE },
   delivery: {

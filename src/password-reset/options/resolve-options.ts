@@ -37,6 +37,7 @@ export interface ResolvedPasswordResetOptions {
   languages: string[];
   events: { failRequestOnListenerError: boolean };
   tokenTtlMs: number;
+  inviteTtlMs: number;
   returnAddresses: ReturnAddresses;
   secondFactorAttempts: number;
   accountLimit: AccountLimit;
@@ -149,13 +150,11 @@ function languagesOf(
 }
 
 /** Milliseconds, or a string such as `30m`, `2h`. */
-function tokenTtlMsOf(tokenTtl: number | string): number {
+function lifetimeMsOf(lifetime: number | string, what = 'reset token'): number {
   const parsed =
-    typeof tokenTtl === 'number' ? tokenTtl : ms(tokenTtl as StringValue);
+    typeof lifetime === 'number' ? lifetime : ms(lifetime as StringValue);
   if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new InvalidOption(
-      `Invalid reset token lifetime: ${String(tokenTtl)}`,
-    );
+    throw new InvalidOption(`Invalid ${what} lifetime: ${String(lifetime)}`);
   return parsed;
 }
 
@@ -232,7 +231,11 @@ export function resolveOptions(
       options.defaultLanguage ?? DEFAULTS.defaultLanguage,
     ),
     events: withDefaults(DEFAULTS.events, options.events),
-    tokenTtlMs: tokenTtlMsOf(options.tokenTtl ?? DEFAULTS.tokenTtl),
+    tokenTtlMs: lifetimeMsOf(options.tokenTtl ?? DEFAULTS.tokenTtl),
+    inviteTtlMs: lifetimeMsOf(
+      options.inviteTtl ?? DEFAULTS.inviteTtl,
+      'invitation',
+    ),
     returnAddresses: returnAddressesOf(options.returnUrls),
     secondFactorAttempts: checkedSecondFactorAttempts(
       options.secondFactorAttempts ?? DEFAULTS.secondFactorAttempts,

@@ -8,7 +8,8 @@ import { AccountLimitService } from '../account-limit/account-limit.service';
 import { AuditTrail } from '../audit-trail';
 import { forEachConcurrently } from '../concurrency';
 import { claimTransaction, locksRows } from '../persistence/row-locks';
-import { MailOutboxService, MailToQueue } from '../mail/mail-outbox.service';
+import { MailOutboxService } from '../mail/mail-outbox.service';
+import type { MailToQueue } from '../mail/outbox-mail.entity';
 import { PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 

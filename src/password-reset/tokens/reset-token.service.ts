@@ -16,12 +16,18 @@ import {
   PASSWORD_RESET_JWT,
   PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
+import type { PasswordLinkPurpose } from '../links/password-links';
 import { ResetToken } from './reset-token.entity';
 
-const PURPOSE = 'password-reset';
+/** The JWT's `purpose` claim of each kind of link. */
+const PURPOSE_CLAIM: Record<PasswordLinkPurpose, string> = {
+  reset: 'password-reset',
+  invite: 'password-invite',
+};
 
 export interface IssuedResetToken {
   tokenId: string;
+  purpose: PasswordLinkPurpose;
   /** The JWT that goes into the link. */
   link: string;
   expiresAt: number;
@@ -42,6 +48,10 @@ export interface ResetLinkClaims {
 /** What a link was issued with, besides its user. */
 export interface ResetLinkContents {
   returnTo?: string | null;
+  /** Default `reset`. */
+  purpose?: PasswordLinkPurpose;
+  /** Null or left out: `tokenTtl`, or `inviteTtl` for an invite. */
+  ttlMs?: number | null;
 }
 
 /** A live token, with what its link carries. */
@@ -60,14 +70,21 @@ export type FoundResetToken = ResetToken & { returnTo?: string };
  *   nowhere a client can change it; after the reset it is given back only
  *   from there, and only if `returnUrls` still allows it.
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
- *   no query; then the row: same user, hash matches, not used, not revoked,
+ *   no query; then the row: same user, same purpose, hash matches, not used, not revoked,
  *   not expired, and fewer wrong second-factor codes than `secondFactorAttempts`.
  * - Guessed at: each second-factor code first takes one attempt from the row
  *   by a conditional UPDATE (`failed_second_factors < max`) and is checked
  *   only if it got one; a right code gives its attempt back. So however many
  *   arrive at once, at most `secondFactorAttempts` wrong codes are ever
  *   checked against a link, and after that many the link is dead.
- * - Expires: `tokenTtl` after it was made.
+ * - For: `reset` (a forgotten password) or `invite` (the first password of a
+ *   user an operator or host code invited, `sendPasswordLink`). The row and
+ *   the JWT's `purpose` claim both say which, and must agree, so a link of one
+ *   purpose is never taken as the other, with the other's lifetime or wording.
+ *   Invitations follow every rule here as reset links do: one live link per
+ *   user, whichever purpose, the newer superseding the older.
+ * - Expires: `tokenTtl` after it was made, `inviteTtl` for an invitation, or
+ *   the lifetime `sendPasswordLink` was given.
  * - Superseded: only the newest live token of a user works, newest by
  *   (`created_at`, `id`). `created_at` is the database's clock, which all
  *   instances share (one whose own clock runs ahead must not make its older
@@ -118,7 +135,7 @@ export class ResetTokenService {
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
     private readonly options: Pick<
       ResolvedPasswordResetOptions,
-      'tokenTtlMs' | 'secondFactorAttempts' | 'returnAddresses'
+      'tokenTtlMs' | 'inviteTtlMs' | 'secondFactorAttempts' | 'returnAddresses'
     >,
   ) {}
 
@@ -134,12 +151,19 @@ export class ResetTokenService {
       this.lastMadeAt + 1,
     ));
     const now = this.clock.now();
+    const purpose = contents.purpose ?? 'reset';
+    const ttlMs =
+      contents.ttlMs ??
+      (purpose === 'invite'
+        ? this.options.inviteTtlMs
+        : this.options.tokenTtlMs);
     const token: ResetToken = {
       id: randomUUID(),
       userId,
       tokenHash: hash(raw),
+      purpose,
       createdAt: madeAt,
-      expiresAt: now + this.options.tokenTtlMs,
+      expiresAt: now + ttlMs,
       usedAt: null,
       completedAt: null,
       revokedAt: null,
@@ -150,7 +174,7 @@ export class ResetTokenService {
     const claims: ResetLinkClaims = {
       sub: userId,
       jti: token.id,
-      purpose: PURPOSE,
+      purpose: PURPOSE_CLAIM[purpose],
       tok: raw.toString('base64url'),
       ...(contents.returnTo && { ret: contents.returnTo }),
       iat: Math.floor(now / 1000),
@@ -158,6 +182,7 @@ export class ResetTokenService {
     };
     return {
       tokenId: token.id,
+      purpose,
       link: await this.jwt.signAsync(claims),
       expiresAt: token.expiresAt,
     };
@@ -171,6 +196,7 @@ export class ResetTokenService {
     if (
       !token ||
       token.userId !== claims.sub ||
+      PURPOSE_CLAIM[token.purpose] !== claims.purpose ||
       !hashMatches(token.tokenHash, claims.tok)
     )
       return null;
@@ -290,7 +316,7 @@ export class ResetTokenService {
         clockTimestamp: Math.floor(this.clock.now() / 1000),
       });
       const wellFormed =
-        claims.purpose === PURPOSE &&
+        Object.values(PURPOSE_CLAIM).includes(claims.purpose) &&
         // Stryker disable next-line ConditionalExpression: a sub that is no string never equals the row's user id, so find() refuses it either way
         typeof claims.sub === 'string' &&
         typeof claims.jti === 'string' &&

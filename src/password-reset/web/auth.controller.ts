@@ -130,14 +130,17 @@ export function createAuthController(
           const differ = text('errors.password_mismatch');
           throw new PasswordResetError('password_mismatch', differ, [differ]);
         }
-        const done = await this.passwordReset.resetPassword(
+        const { purpose, ...answer } = await this.passwordReset.resetPassword(
           body.token,
           body.password,
           body.secondFactorCode,
         );
         return wantsHtml(req.headers)
-          ? this.pages.render(req, 'reset-done', 'resetPassword', done)
-          : done;
+          ? this.pages.render(req, 'reset-done', 'resetPassword', {
+              ...answer,
+              invite: purpose === 'invite',
+            })
+          : answer;
       });
     }
 
@@ -148,7 +151,7 @@ export function createAuthController(
       operationId: 'check-reset-token',
       summary: 'Check a reset link',
       description:
-        'Whether the token of a reset link is still usable, until when, and whether the reset needs a second-factor code; spends nothing.',
+        'Whether the token of a reset link is still usable, until when, what it is for (`reset`, or `invite`: an invitation to set a first password), and whether the reset needs a second-factor code; spends nothing.',
     })
     @ApiFormOrJsonBody()
     @ApiBody({ type: CheckResetTokenDto })
@@ -169,6 +172,7 @@ export function createAuthController(
         return {
           usable: true,
           expiresAt: status.expiresAt.toISOString(),
+          purpose: status.purpose,
           ...(status.secondFactorRequired && { secondFactorRequired: true }),
         };
       });

@@ -17,6 +17,7 @@ export interface StandaloneSettings {
   resetUrl: string;
   jwtSecret: string;
   tokenTtl: string;
+  inviteTtl: string;
   /** Where a reset may lead back to (`returnUrls`); the module checks each entry at start. */
   returnUrls?: string[];
   ipRateLimit: number;
@@ -243,6 +244,7 @@ export function standaloneSettings(
     resetUrl: resetUrl(env, port, tls),
     jwtSecret: jwtSecret(env),
     tokenTtl: env.RESET_TOKEN_TTL || '30m',
+    inviteTtl: env.INVITE_TOKEN_TTL || '72h',
     returnUrls: commaSeparated(env.RETURN_URLS),
     ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
     resetIpRateLimit: nonNegativeInteger(

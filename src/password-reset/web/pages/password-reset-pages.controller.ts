@@ -125,6 +125,7 @@ export function createPagesController(
         return this.pages.render(req, 'reset-form', 'resetPassword', {
           token,
           secondFactorRequired: status.secondFactorRequired,
+          invite: status.purpose === 'invite',
         });
       });
     }
