@@ -8,7 +8,7 @@ import { text } from '../i18n/text';
 import type { AccountLimit } from '../interfaces/password-reset-module-options.interface';
 import { newOutboxMails, OutboxMail } from '../mail/outbox-mail.entity';
 import { PasswordResetError } from '../password-reset.error';
-import { locksRows } from '../persistence/row-locks';
+import { claimTransaction } from '../persistence/row-locks';
 
 /** What a link is for: resetting a forgotten password, or setting the first one of an invited user. */
 export type PasswordLinkPurpose = 'reset' | 'invite';
@@ -54,8 +54,11 @@ export function linkToQueue(options: PasswordLinkOptions = {}): LinkToQueue {
  * Queues the mail of a link that host code or an operator asked for, counted
  * against the per-account limit as a requested one is. It is never dropped in
  * silence: over the limit nothing is queued and `account_limit` says when the
- * next may go. The write comes first (after the account's lock, where rows
- * lock), so that on SQLite this transaction is the writer before it counts.
+ * next may go. The mail is written first, then counted with the others (after
+ * the account's lock, where rows lock), and taken back if it is one too many:
+ * two processes queueing for one account at once both count both. On SQLite
+ * that runs without a transaction (see claimTransaction), so taking it back
+ * rolls back nothing else the process wrote meanwhile.
  */
 export async function queuePasswordLink(
   dataSource: DataSource,
@@ -64,38 +67,27 @@ export async function queuePasswordLink(
   userId: string,
   link: LinkToQueue,
 ): Promise<void> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.startTransaction(
-      locksRows(dataSource) ? 'READ COMMITTED' : undefined,
-    );
-    const { manager } = runner;
+  await claimTransaction(dataSource, async (manager) => {
     await lockAccount(manager, userId);
-    await manager.insert(
+    const { identifiers } = await manager.insert(
       OutboxMail,
       newOutboxMails('reset-password', now, [
         { userId, linkPurpose: link.purpose, linkTtlMs: link.ttlMs },
       ]),
     );
     const since = now - limit.windowMs;
-    if ((await resetMailsQueuedSince(manager, userId, since)) > limit.max) {
-      const nextAt = await nextPlaceAt(manager, userId, since, limit);
-      await runner.rollbackTransaction();
-      throw new PasswordResetError(
-        'account_limit',
-        text('errors.account_limit', {
-          max: limit.max,
-          nextAt: new Date(nextAt).toISOString(),
-        }),
-      );
-    }
-    await runner.commitTransaction();
-  } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction();
-    throw error;
-  } finally {
-    await runner.release();
-  }
+    if ((await resetMailsQueuedSince(manager, userId, since)) <= limit.max)
+      return;
+    const nextAt = await nextPlaceAt(manager, userId, since, limit);
+    await manager.delete(OutboxMail, identifiers[0]);
+    throw new PasswordResetError(
+      'account_limit',
+      text('errors.account_limit', {
+        max: limit.max,
+        nextAt: new Date(nextAt).toISOString(),
+      }),
+    );
+  });
 }
 
 /** When the oldest of the mails that fill the limit leaves the window, and with it a place; the newest, just queued, is not among them. */
