@@ -30,6 +30,7 @@ import { PasswordChangedEvent } from './password-reset.events';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
+import { checkedReturnTo } from './links/return-address';
 import {
   linkToQueue,
   type PasswordLinkOptions,
@@ -105,7 +106,10 @@ export class PasswordResetService implements OnApplicationBootstrap {
     identifier: string,
     options: { returnTo?: string } = {},
   ): Promise<void> {
-    const returnTo = this.checkedReturnTo(options.returnTo);
+    const returnTo = checkedReturnTo(
+      this.options.returnAddresses,
+      options.returnTo,
+    );
     try {
       await this.inbox.record(identifier, returnTo);
     } catch (error) {
@@ -139,7 +143,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     userId: string,
     options: PasswordLinkOptions = {},
   ): Promise<void> {
-    const link = linkToQueue(options);
+    const link = linkToQueue(options, this.options.returnAddresses);
     if (!(await this.users.findById(userId)))
       throw new PasswordResetError(
         'unknown_user',
@@ -159,18 +163,6 @@ export class PasswordResetService implements OnApplicationBootstrap {
   /** The return address as a link would carry it, if `returnUrls` allows it; else undefined. */
   allowedReturnTo(returnTo: string): string | undefined {
     return this.options.returnAddresses.check(returnTo);
-  }
-
-  /** The return address as it is carried, or null for none; a refusal names `returnTo`, whoever the user is. */
-  private checkedReturnTo(returnTo: string | undefined): string | null {
-    if (returnTo === undefined) return null;
-    const checked = this.allowedReturnTo(returnTo);
-    if (checked === undefined)
-      throw new PasswordResetError(
-        'invalid_request',
-        text('validation.returnToNotAllowed', { field: 'returnTo' }),
-      );
-    return checked;
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */

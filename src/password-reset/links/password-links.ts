@@ -9,6 +9,7 @@ import type { AccountLimit } from '../interfaces/password-reset-module-options.i
 import { newOutboxMails, OutboxMail } from '../mail/outbox-mail.entity';
 import { PasswordResetError } from '../password-reset.error';
 import { claimTransaction } from '../persistence/row-locks';
+import { checkedReturnTo, ReturnAddresses } from './return-address';
 
 /** What a link is for: resetting a forgotten password, or setting the first one of an invited user. */
 export type PasswordLinkPurpose = 'reset' | 'invite';
@@ -24,30 +25,37 @@ export interface PasswordLinkOptions {
   purpose?: PasswordLinkPurpose;
   /** The link's lifetime: milliseconds, or a string such as `30m`, `7d`. Default `tokenTtl`, or `inviteTtl` for an invite. */
   ttl?: number | string;
+  /** Where to lead back to after the password is set, on `returnUrls`, as `lostPassword`'s `returnTo`. */
+  returnTo?: string;
 }
 
 /** A link to queue, its options checked; `ttlMs` null for its purpose's default lifetime. */
 export interface LinkToQueue {
   purpose: PasswordLinkPurpose;
   ttlMs: number | null;
+  returnTo: string | null;
 }
 
-/** The options, checked: an unknown purpose or a lifetime that is not a positive duration is `invalid_request`. */
-export function linkToQueue(options: PasswordLinkOptions = {}): LinkToQueue {
+/** The options, checked: an unknown purpose, a lifetime that is not a positive duration, or a return address off the list is `invalid_request`. */
+export function linkToQueue(
+  options: PasswordLinkOptions,
+  returnAddresses: ReturnAddresses,
+): LinkToQueue {
   const { purpose = 'reset', ttl } = options;
+  const returnTo = checkedReturnTo(returnAddresses, options.returnTo);
   if (!PASSWORD_LINK_PURPOSES.includes(purpose))
     throw new PasswordResetError(
       'invalid_request',
       text('errors.unknown_link_purpose', { purpose: String(purpose) }),
     );
-  if (ttl === undefined) return { purpose, ttlMs: null };
+  if (ttl === undefined) return { purpose, ttlMs: null, returnTo };
   const ttlMs = typeof ttl === 'number' ? ttl : ms(ttl as StringValue);
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0)
     throw new PasswordResetError(
       'invalid_request',
       text('errors.invalid_link_ttl', { ttl: String(ttl) }),
     );
-  return { purpose, ttlMs };
+  return { purpose, ttlMs, returnTo };
 }
 
 /**
@@ -72,7 +80,12 @@ export async function queuePasswordLink(
     const { identifiers } = await manager.insert(
       OutboxMail,
       newOutboxMails('reset-password', now, [
-        { userId, linkPurpose: link.purpose, linkTtlMs: link.ttlMs },
+        {
+          userId,
+          linkPurpose: link.purpose,
+          linkTtlMs: link.ttlMs,
+          returnTo: link.returnTo,
+        },
       ]),
     );
     const since = now - limit.windowMs;

@@ -1,3 +1,6 @@
+import { text } from '../i18n/text';
+import { PasswordResetError } from '../password-reset.error';
+
 /** The longest return address kept, as the parser writes it: the width of its columns. */
 export const MAX_RETURN_ADDRESS_LENGTH = 2048;
 
@@ -74,4 +77,19 @@ export class ReturnAddresses {
       ? url.href
       : undefined;
   }
+}
+
+/** The return address as it is carried, or null for none; one the list does not allow is `invalid_request` naming `returnTo`. */
+export function checkedReturnTo(
+  addresses: ReturnAddresses,
+  returnTo: string | undefined,
+): string | null {
+  if (returnTo === undefined) return null;
+  const checked = addresses.check(returnTo);
+  if (checked === undefined)
+    throw new PasswordResetError(
+      'invalid_request',
+      text('validation.returnToNotAllowed', { field: 'returnTo' }),
+    );
+  return checked;
 }

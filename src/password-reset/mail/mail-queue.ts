@@ -19,6 +19,7 @@ import {
   type PasswordLinkOptions,
   queuePasswordLink,
 } from '../links/password-links';
+import { ReturnAddresses } from '../links/return-address';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -278,7 +279,8 @@ export class PasswordResetMailQueue {
    * `PasswordResetService.sendPasswordLink` does, for a program that does not
    * mount the module; a server's worker sends it. The caller makes sure the
    * user exists. Over the per-account limit nothing is queued and it throws
-   * `PasswordResetError` `account_limit`, saying when the next may go.
+   * `PasswordResetError` `account_limit`, saying when the next may go. It
+   * knows no `returnUrls`, so it refuses a `returnTo`.
    */
   sendPasswordLink(
     userId: string,
@@ -289,7 +291,7 @@ export class PasswordResetMailQueue {
       this.clock.now(),
       this.accountLimit,
       userId,
-      linkToQueue(options),
+      linkToQueue(options, ReturnAddresses.none()),
     );
   }
 
