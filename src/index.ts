@@ -1,9 +1,16 @@
 export { PasswordResetModule } from './password-reset/password-reset.module';
 export { PasswordResetService } from './password-reset/password-reset.service';
-export type { ResetStatus } from './password-reset/password-reset.service';
+export type {
+  ResetOutcome,
+  ResetStatus,
+} from './password-reset/password-reset.service';
 export { ResetTokenRevocation } from './password-reset/tokens/reset-token-revocation';
 export type { RevokeTokensOptions } from './password-reset/tokens/reset-token-revocation';
 export { PasswordResetMailQueue } from './password-reset/mail/mail-queue';
+export type {
+  PasswordLinkOptions,
+  PasswordLinkPurpose,
+} from './password-reset/links/password-links';
 export type {
   DeadMailRetry,
   MailQueueKindStatus,

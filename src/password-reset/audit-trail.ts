@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from './clock';
 import { HostEvents } from './host-event-emitter';
+import type { PasswordLinkPurpose } from './links/password-links';
 import type { OutboxMail } from './mail/outbox-mail.entity';
 import {
   PASSWORD_RESET_CLOCK,
@@ -22,10 +23,14 @@ export class AuditTrail {
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
   ) {}
 
-  requested(userId: string): void {
+  requested(
+    userId: string,
+    purpose: PasswordLinkPurpose = 'reset',
+    requestedBy: 'user' | 'operator' = 'user',
+  ): void {
     this.events.emitDetached(
       PasswordResetEvents.requested,
-      new PasswordResetRequestedEvent(userId, this.now()),
+      new PasswordResetRequestedEvent(userId, this.now(), purpose, requestedBy),
     );
   }
 

@@ -3,7 +3,7 @@ import { text, type Text } from './i18n/text';
 
 /** Every `code` the module refuses with; clients branch on these, never on the message. */
 export const PASSWORD_RESET_ERROR_CODES = [
-  /** A field missing, empty, over-long or of the wrong type, an unknown field, or an identifier the database cannot store. */
+  /** A field missing, empty, over-long or of the wrong type, an unknown field, an identifier the database cannot store, or a `returnTo` that `returnUrls` does not allow. */
   'invalid_request',
   /** A body that cannot be read: malformed JSON or percent-encoding, a forbidden key, nesting too deep. */
   'invalid_body',
@@ -27,6 +27,10 @@ export const PASSWORD_RESET_ERROR_CODES = [
   'unavailable',
   /** Only with `events.failRequestOnListenerError`: the password was changed and the link spent, but ending the user's sessions failed. */
   'sessions_not_ended',
+  /** `sendPasswordLink`: the user store knows no user of that id. */
+  'unknown_user',
+  /** `sendPasswordLink`: the account has had the reset mails the per-account limit allows; the message says when the next may go. */
+  'account_limit',
   /** Anything else that went wrong. */
   'internal_error',
 ] as const;

@@ -1,3 +1,4 @@
+import type { PasswordLinkPurpose } from './links/password-links';
 import type { OutboxMailKind } from './mail/outbox-mail.entity';
 
 /**
@@ -5,7 +6,7 @@ import type { OutboxMailKind } from './mail/outbox-mail.entity';
  * password or a hash, so that an audit log or a SIEM may keep them whole.
  */
 
-/** How a password was reset: a link, or the code in the same mail; `'invite'` is to come. */
+/** How a password was reset: a reset link, an invitation, or the code in a reset mail. */
 export type PasswordChangeChannel = 'link' | 'code' | 'invite';
 
 /** Payload of `PasswordResetEvents.passwordChanged`. */
@@ -17,11 +18,18 @@ export class PasswordChangedEvent {
   ) {}
 }
 
-/** Payload of `PasswordResetEvents.requested`: a reset mail for a known user was queued (within the per-account limit). */
+/**
+ * Payload of `PasswordResetEvents.requested`: a link's mail for a known user
+ * was queued (within the per-account limit), asked for by a request
+ * (`lostPassword`) or by host code or an operator (`sendPasswordLink`), for a
+ * reset or an invitation.
+ */
 export class PasswordResetRequestedEvent {
   constructor(
     readonly userId: string,
     readonly requestedAt: Date,
+    readonly purpose: PasswordLinkPurpose = 'reset',
+    readonly requestedBy: 'user' | 'operator' = 'user',
   ) {}
 }
 

@@ -34,21 +34,39 @@ import { normaliseIdentifier } from './identifier';
 import { HostEvents } from './host-event-emitter';
 import { PasswordResetWorker } from './mail/password-reset.worker';
 import { ResetRequestInbox } from './requests/reset-request-inbox.service';
+import { checkedReturnTo } from './links/return-address';
+import {
+  linkToQueue,
+  type PasswordLinkOptions,
+  type PasswordLinkPurpose,
+  queuePasswordLink,
+} from './links/password-links';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
   ResetTokenRevocation,
   type RevokeTokensOptions,
 } from './tokens/reset-token-revocation';
-import { ResetTokenService } from './tokens/reset-token.service';
+import {
+  FoundResetToken,
+  ResetTokenService,
+} from './tokens/reset-token.service';
 
 /** Whether a reset can go ahead, and until when. */
 export interface ResetStatus {
   expiresAt: Date;
   secondFactorRequired: boolean;
+  /** What the link is for: a forgotten password, or an invitation. */
+  purpose: PasswordLinkPurpose;
+}
+
+/** What a reset answers: what the link was for, and where to lead the user back to, if anywhere. */
+export interface ResetOutcome {
+  purpose: PasswordLinkPurpose;
+  returnTo?: string;
 }
 
 interface Usable {
-  token: ResetToken;
+  token: FoundResetToken;
   user: PasswordResetUser;
 }
 
@@ -77,7 +95,10 @@ export class PasswordResetService implements OnApplicationBootstrap {
     private readonly users: PasswordResetUserStore,
     @Inject(PASSWORD_RESET_CLOCK) private readonly clock: Clock,
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
-    private readonly options: Pick<ResolvedPasswordResetOptions, 'events'>,
+    private readonly options: Pick<
+      ResolvedPasswordResetOptions,
+      'events' | 'returnAddresses' | 'accountLimit'
+    >,
   ) {}
 
   /**
@@ -104,9 +125,16 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * here: it takes the request on its next tick, so its extra work for a real
    * user does not land on the requests that follow this one.
    */
-  async requestReset(identifier: string): Promise<void> {
+  async requestReset(
+    identifier: string,
+    options: { returnTo?: string } = {},
+  ): Promise<void> {
+    const returnTo = checkedReturnTo(
+      this.options.returnAddresses,
+      options.returnTo,
+    );
     try {
-      await this.inbox.record(identifier);
+      await this.inbox.record(identifier, returnTo);
     } catch (error) {
       this.logger.error(
         `Could not record a reset request: ${(error as Error).message}`,
@@ -121,6 +149,43 @@ export class PasswordResetService implements OnApplicationBootstrap {
         text('errors.request_not_recorded'),
       );
     }
+  }
+
+  /**
+   * Queues the mail of a link for a user, as host code (an admin panel,
+   * sign-up by invitation) or an operator asks: `reset`, or `invite` with its
+   * own mail, page wording and lifetime (`inviteTtl`). It follows the rules
+   * of every link (single use, the newest of the user's links the only live
+   * one, hashed at rest) and goes through the outbox like a requested one,
+   * counted against the per-account limit. Refused as `unknown_user` when the
+   * user store knows no such user, and as `account_limit` (nothing queued,
+   * the message saying when the next may go) over the limit: never dropped
+   * in silence.
+   */
+  async sendPasswordLink(
+    userId: string,
+    options: PasswordLinkOptions = {},
+  ): Promise<void> {
+    const link = linkToQueue(options, this.options.returnAddresses);
+    if (!(await this.users.findById(userId)))
+      throw new PasswordResetError(
+        'unknown_user',
+        text('errors.unknown_user', { userId }),
+      );
+    await queuePasswordLink(
+      this.dataSource,
+      this.clock.now(),
+      this.options.accountLimit,
+      userId,
+      link,
+    );
+    this.audit.requested(userId, link.purpose, 'operator');
+    this.worker.wake();
+  }
+
+  /** The return address as a link would carry it, if `returnUrls` allows it; else undefined. */
+  allowedReturnTo(returnTo: string): string | undefined {
+    return this.options.returnAddresses.check(returnTo);
   }
 
   /** Until when the link is usable and whether it needs a second factor, or null if it is not usable; spends nothing. */
@@ -145,6 +210,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     if (!usable) return null;
     return {
       expiresAt: new Date(usable.token.expiresAt),
+      purpose: usable.token.purpose,
       secondFactorRequired: await this.needsSecondFactor(usable.user),
     };
   }
@@ -155,32 +221,35 @@ export class PasswordResetService implements OnApplicationBootstrap {
    * refusal leaves the link usable; of concurrent uses exactly one gets past
    * `consume`. Then every other token of the user dies, the notice is queued,
    * and the user store and the event's listeners end the user's sessions.
+   * Answers with what the link was for, and the return address it carries,
+   * if it has one that `returnUrls` allows.
    */
   async resetPassword(
     link: string,
     password: string,
     secondFactorCode?: string,
-  ): Promise<void> {
+  ): Promise<ResetOutcome> {
     const usable = await this.usableLink(link);
     if (!usable) throw this.refusedLink();
-    await this.reset(usable, 'link', password, secondFactorCode);
+    return this.reset(usable, 'link', password, secondFactorCode);
   }
 
   /**
    * As `resetPassword`, with the reset code of the mail and the username (or
    * address) instead of the link; the same reset, so it spends the link too.
    * A wrong code, one past its attempts and an unknown user are one
-   * `invalid_token`, after the same work.
+   * `invalid_token`, after the same work. A return address travels only in
+   * the link, so the answer to a code has none.
    */
   async resetPasswordWithCode(
     username: string,
     code: string,
     password: string,
     secondFactorCode?: string,
-  ): Promise<void> {
+  ): Promise<ResetOutcome> {
     const usable = await this.usableCode(username, code);
     if (!usable) throw this.refusedLink();
-    await this.reset(usable, 'code', password, secondFactorCode);
+    return this.reset(usable, 'code', password, secondFactorCode);
   }
 
   private async reset(
@@ -188,7 +257,7 @@ export class PasswordResetService implements OnApplicationBootstrap {
     via: PasswordChangeChannel,
     password: string,
     secondFactorCode: string | undefined,
-  ): Promise<void> {
+  ): Promise<ResetOutcome> {
     await this.checkSecondFactor(token, user, secondFactorCode);
     const newPassword = password.normalize('NFKC');
     const reasons = await this.policy.check(newPassword, user);
@@ -217,12 +286,20 @@ export class PasswordResetService implements OnApplicationBootstrap {
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.complete(token, manager);
       await this.tokens.revokeAllOf(user.id, manager);
-      await this.outbox.enqueue(manager, 'password-changed', [user.id]);
+      await this.outbox.enqueue(manager, 'password-changed', [
+        { userId: user.id },
+      ]);
     });
     this.worker.wake();
     await this.endSessions(
-      new PasswordChangedEvent(user.id, new Date(this.clock.now()), via),
+      new PasswordChangedEvent(
+        user.id,
+        new Date(this.clock.now()),
+        token.purpose === 'invite' ? 'invite' : via,
+      ),
     );
+    const { purpose, returnTo } = token;
+    return returnTo ? { purpose, returnTo } : { purpose };
   }
 
   /**

@@ -81,6 +81,8 @@ export class AppModule {
             resetUrl: settings.resetUrl,
             tokenTtl: settings.tokenTtl,
             code: settings.resetCode,
+            inviteTtl: settings.inviteTtl,
+            returnUrls: settings.returnUrls,
             mail: {
               transport: settings.mailTransport,
               from: settings.mailFrom,

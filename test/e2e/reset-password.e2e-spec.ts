@@ -386,6 +386,7 @@ describe.each(testPlatformsAndDatabases())(
           expect(res.body).toEqual({
             usable: true,
             expiresAt: expect.any(String),
+            purpose: 'reset',
           });
           expect(Math.floor(Date.parse(res.body.expiresAt) / 1000)).toBe(
             claimsOf(token).exp,

@@ -102,6 +102,7 @@ describe.each(testPlatforms())(
       expect(check.body).toEqual({
         usable: true,
         expiresAt: expect.any(String),
+        purpose: 'reset',
         secondFactorRequired: true,
       });
       const lees = await post('/auth/resetPassword/check')
@@ -110,6 +111,7 @@ describe.each(testPlatforms())(
       expect(lees.body).toEqual({
         usable: true,
         expiresAt: expect.any(String),
+        purpose: 'reset',
       });
       const invalid = await post('/auth/resetPassword/check')
         .send({ token: 'not-a-token' })

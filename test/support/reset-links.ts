@@ -34,6 +34,7 @@ export async function plantLiveToken(
     id: randomUUID(),
     userId,
     tokenHash: createHash('sha256').update(raw).digest('hex'),
+    purpose: 'reset',
     createdAt: now,
     expiresAt: now + TOKEN_LIFETIME_MS,
     usedAt: null,

@@ -19,6 +19,10 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         'Der Link funktioniert einmal und läuft in {{count}} Sekunde ab.',
       expiry_seconds_other:
         'Der Link funktioniert einmal und läuft in {{count}} Sekunden ab.',
+      expiry_hours_one:
+        'Der Link funktioniert einmal und läuft in {{count}} Stunde ab.',
+      expiry_hours_other:
+        'Der Link funktioniert einmal und läuft in {{count}} Stunden ab.',
       notYou:
         'Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.',
       code: {
@@ -26,6 +30,27 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         sameReset:
           'Code und Link gehören zu einem Zurücksetzen: Sobald Sie eines verwenden, funktioniert das andere nicht mehr.',
       },
+    },
+    invite: {
+      subject: 'Legen Sie Ihr Passwort für {{productName}} fest',
+      intro:
+        'Sie wurden zu {{productName}} eingeladen. Wählen Sie ein Passwort, um loszulegen.',
+      button: 'Mein Passwort festlegen',
+      linkLead: 'Legen Sie Ihr Passwort hier fest:',
+      expiry_one:
+        'Der Link funktioniert einmal und läuft in {{count}} Minute ab.',
+      expiry_other:
+        'Der Link funktioniert einmal und läuft in {{count}} Minuten ab.',
+      expiry_seconds_one:
+        'Der Link funktioniert einmal und läuft in {{count}} Sekunde ab.',
+      expiry_seconds_other:
+        'Der Link funktioniert einmal und läuft in {{count}} Sekunden ab.',
+      expiry_hours_one:
+        'Der Link funktioniert einmal und läuft in {{count}} Stunde ab.',
+      expiry_hours_other:
+        'Der Link funktioniert einmal und läuft in {{count}} Stunden ab.',
+      notYou:
+        'Wenn Sie diese Einladung nicht erwartet haben, ignorieren Sie diese Mail: Ohne Sie wird kein Passwort festgelegt.',
     },
     passwordChanged: {
       subject: 'Ihr Passwort für {{productName}} wurde geändert',
@@ -65,11 +90,17 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         'Code Ihres zweiten Faktors (Authenticator-App oder Backup-Code)',
       hint: 'Mindestens {{minLength}} Zeichen. Einige Wörter, die nichts miteinander zu tun haben, ergeben ein starkes Passwort, das man sich leicht merkt.',
       submit: 'Neues Passwort speichern',
+      inviteTitle: 'Passwort festlegen',
+      inviteSubmit: 'Mein Passwort festlegen',
     },
     resetDone: {
       title: 'Passwort geändert',
       outcome:
         'Ihr Passwort wurde geändert. Sie können sich jetzt damit anmelden.',
+      continue: 'Weiter',
+      inviteTitle: 'Passwort festgelegt',
+      inviteOutcome:
+        'Ihr Passwort wurde festgelegt. Sie können sich jetzt damit anmelden.',
     },
     linkInvalid: {
       title: 'Dieser Link funktioniert nicht mehr',
@@ -104,6 +135,13 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
       'das Passwort konnte nicht gespeichert werden; der Link funktioniert noch, bitte versuchen Sie es noch einmal',
     sessions_not_ended:
       'Ihr Passwort wurde geändert und dieser Link ist verbraucht, aber Ihre anderen Sitzungen konnten nicht beendet werden; melden Sie sich mit dem neuen Passwort an und überall ab, oder wenden Sie sich an den Support',
+    unknown_user: 'es gibt keinen Benutzer {{userId}}',
+    account_limit:
+      'dieses Konto hat die {{max}} Mails zum Zurücksetzen erhalten, die die Grenze pro Konto erlaubt; die nächste kann nach {{nextAt}} gesendet werden',
+    unknown_link_purpose:
+      'ein Link ist für "reset" oder "invite", nicht für "{{purpose}}"',
+    invalid_link_ttl:
+      'die Lebensdauer eines Links ist in Millisekunden oder eine Dauer wie 7d anzugeben, nicht {{ttl}}',
     internal_error: 'interner Fehler',
     invalid_request: 'ungültiger Inhalt der Anfrage',
   },
@@ -127,6 +165,8 @@ export const GERMAN_MESSAGES: PasswordResetTranslation = {
         '{{field}} fehlt, oder stattdessen username und code',
       digits: '{{field}} müssen die {{digits}} Ziffern aus der Mail sein',
     },
+    returnToNotAllowed:
+      '{{field}} muss eine absolute http(s)-URL aus der Liste der erlaubten Rücksprungadressen sein',
   },
   passwordPolicy: {
     tooShort: 'das Passwort muss mindestens {{minLength}} Zeichen lang sein',

@@ -19,6 +19,8 @@ export const ENGLISH_MESSAGES = {
         'The link works once and expires in {{count}} second.',
       expiry_seconds_other:
         'The link works once and expires in {{count}} seconds.',
+      expiry_hours_one: 'The link works once and expires in {{count}} hour.',
+      expiry_hours_other: 'The link works once and expires in {{count}} hours.',
       notYou:
         'If you did not ask for this, ignore this mail: your password stays as it is.',
       code: {
@@ -26,6 +28,23 @@ export const ENGLISH_MESSAGES = {
         sameReset:
           'The code and the link are one reset: whichever you use, the other stops working.',
       },
+    },
+    invite: {
+      subject: 'Set your password for {{productName}}',
+      intro:
+        'You were invited to {{productName}}. Choose a password to start using it.',
+      button: 'Set my password',
+      linkLead: 'Set your password here:',
+      expiry_one: 'The link works once and expires in {{count}} minute.',
+      expiry_other: 'The link works once and expires in {{count}} minutes.',
+      expiry_seconds_one:
+        'The link works once and expires in {{count}} second.',
+      expiry_seconds_other:
+        'The link works once and expires in {{count}} seconds.',
+      expiry_hours_one: 'The link works once and expires in {{count}} hour.',
+      expiry_hours_other: 'The link works once and expires in {{count}} hours.',
+      notYou:
+        'If you did not expect this invitation, ignore this mail: no password is set without you.',
     },
     passwordChanged: {
       subject: 'Your password for {{productName}} was changed',
@@ -65,10 +84,15 @@ export const ENGLISH_MESSAGES = {
         'Code from your second factor (authenticator app or backup code)',
       hint: 'At least {{minLength}} characters. A few unrelated words make a strong password that is easy to remember.',
       submit: 'Set my new password',
+      inviteTitle: 'Set your password',
+      inviteSubmit: 'Set my password',
     },
     resetDone: {
       title: 'Password changed',
       outcome: 'Your password was changed. You can now sign in with it.',
+      continue: 'Continue',
+      inviteTitle: 'Password set',
+      inviteOutcome: 'Your password was set. You can now sign in with it.',
     },
     linkInvalid: {
       title: 'This link no longer works',
@@ -101,6 +125,13 @@ export const ENGLISH_MESSAGES = {
       'the password could not be stored; the link still works, please try again',
     sessions_not_ended:
       'your password was changed and this link is used up, but your other sessions could not be ended; sign in with the new password and sign out everywhere, or contact support',
+    unknown_user: 'there is no user {{userId}}',
+    account_limit:
+      'this account has had the {{max}} reset mails the per-account limit allows; the next may be sent after {{nextAt}}',
+    unknown_link_purpose:
+      'a link is for "reset" or "invite", not "{{purpose}}"',
+    invalid_link_ttl:
+      "a link's lifetime is milliseconds or a duration such as 7d, not {{ttl}}",
     internal_error: 'internal error',
     invalid_request: 'invalid request body',
   },
@@ -124,6 +155,8 @@ export const ENGLISH_MESSAGES = {
         '{{field}} is required, or username and code instead',
       digits: '{{field}} must be the {{digits}} digits from the mail',
     },
+    returnToNotAllowed:
+      '{{field}} must be an absolute http(s) URL on the list of allowed return addresses',
   },
   passwordPolicy: {
     hint: '{{hint}}',

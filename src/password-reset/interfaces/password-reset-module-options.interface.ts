@@ -56,6 +56,15 @@ export interface PasswordResetModuleOptions {
   };
   /** Token lifetime: milliseconds, or a string such as `30m`, `2h`. Default `30m`. */
   tokenTtl?: number | string;
+  /** Lifetime of an invitation (`sendPasswordLink` with `purpose: 'invite'`), as `tokenTtl`. Default `72h`. */
+  inviteTtl?: number | string;
+  /**
+   * Where a reset may lead back to: `lostPassword` takes a `returnTo` on this
+   * list, carries it signed in the link, and gives it back after the reset.
+   * Each entry an origin (`https://app.example.com`) or a URL prefix
+   * (`https://app.example.com/account/`). Without it, `returnTo` is refused.
+   */
+  returnUrls?: string[];
   /** Wrong second-factor codes one reset link allows (1 to 1000); then the link is dead. Default 5. */
   secondFactorAttempts?: number;
   /**

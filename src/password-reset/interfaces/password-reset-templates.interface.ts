@@ -1,5 +1,5 @@
 /** The mails the module sends, by template name. */
-export type MailTemplateName = 'reset-password' | 'password-changed';
+export type MailTemplateName = 'reset-password' | 'invite' | 'password-changed';
 /** The pages the module serves, by template name. */
 export type PageName =
   | 'lost-password-form'

@@ -26,8 +26,12 @@ const GRACE: PasswordResetUser = {
 
 const queued = (id: number, kind: OutboxMail['kind']) =>
   ({ id, kind, userId: '1', createdAt: NOW - 60_000 }) as OutboxMail;
-const tokenFor = (secondsLeft: number): IssuedResetToken => ({
+const tokenFor = (
+  secondsLeft: number,
+  purpose: IssuedResetToken['purpose'] = 'reset',
+): IssuedResetToken => ({
   tokenId: 'token-id',
+  purpose,
   link: 'eyJ.the-link.sig',
   expiresAt: NOW + secondsLeft * 1000,
 });
@@ -80,6 +84,32 @@ describe('MailComposer', () => {
       language: 'en',
     });
     expect(mail.html).toContain('token&#x3D;eyJ.the-link.sig');
+  });
+
+  it("writes an invitation with its own subject and wording, in the user's language, its lifetime in hours from two hours", () => {
+    const composer = composerWith();
+    const invitation = composer.compose(
+      queued(7, 'reset-password'),
+      MARGARET,
+      tokenFor(72 * 3600, 'invite'),
+    );
+    expect(invitation.subject).toBe('Set your password for your account');
+    expect(invitation.html).toContain('You were invited to your account.');
+    expect(invitation.html).toContain(
+      'The link works once and expires in 72 hours.',
+    );
+    const inGerman = composer.compose(
+      queued(8, 'reset-password'),
+      GRACE,
+      tokenFor(2 * 3600 - 1, 'invite'),
+    );
+    expect(inGerman.subject).toBe('Legen Sie Ihr Passwort für Ihr Konto fest');
+    expect(inGerman.text).toContain(
+      'Der Link funktioniert einmal und läuft in 119 Minuten ab.',
+    );
+    expect(
+      composer.compose(queued(9, 'reset-password'), GRACE, tokenFor(7200)).html,
+    ).toContain('Der Link funktioniert einmal und läuft in 2 Stunden ab.');
   });
 
   it('says how long the link works in seconds under two minutes, else in whole minutes rounded down, never 0', () => {

@@ -16,16 +16,27 @@ import type { PasswordResetMail } from './password-reset-mailer';
 
 /**
  * How long a link has left, as its mail says it: in seconds under two minutes,
- * else in whole minutes rounded down, so never longer than true and never 0.
+ * in whole minutes under two hours, else in whole hours, rounded down, so
+ * never longer than true and never 0.
  */
 function expiresIn(secondsLeft: number): {
   count: number;
-  unit: 'seconds' | 'minutes';
+  unit: 'seconds' | 'minutes' | 'hours';
 } {
-  return secondsLeft < 120
-    ? { count: secondsLeft, unit: 'seconds' }
-    : { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
+  if (secondsLeft < 120) return { count: secondsLeft, unit: 'seconds' };
+  if (secondsLeft < 7200)
+    return { count: Math.floor(secondsLeft / 60), unit: 'minutes' };
+  return { count: Math.floor(secondsLeft / 3600), unit: 'hours' };
 }
+
+/** The template and the texts' section of a link's mail, by what the link is for. */
+const LINK_MAIL: Record<
+  IssuedResetToken['purpose'],
+  { template: MailTemplateName; section: string }
+> = {
+  reset: { template: 'reset-password', section: 'resetPassword' },
+  invite: { template: 'invite', section: 'invite' },
+};
 
 interface Content {
   subject: string;
@@ -53,7 +64,7 @@ export class MailComposer {
     private readonly templates: PasswordResetTemplates,
   ) {}
 
-  /** The reset mail when there is a token to send, else the notice that the password changed. */
+  /** The link's mail (a reset or an invitation) when there is a token to send, else the notice that the password changed. */
   compose(
     mail: OutboxMail,
     user: PasswordResetUser,
@@ -61,7 +72,7 @@ export class MailComposer {
   ): PasswordResetMail {
     const language = this.translator.fromLocale(user.locale);
     const { subject, template, context } = token
-      ? this.resetPassword(language, user, token)
+      ? this.linkMail(language, user, token)
       : this.passwordChanged(language, user, mail);
     return {
       to: user.email,
@@ -73,7 +84,7 @@ export class MailComposer {
     };
   }
 
-  private resetPassword(
+  private linkMail(
     language: string,
     user: PasswordResetUser,
     token: IssuedResetToken,
@@ -84,9 +95,10 @@ export class MailComposer {
       1,
       Math.round((token.expiresAt - this.clock.now()) / 1000),
     );
+    const { template, section } = LINK_MAIL[token.purpose];
     return {
-      subject: t('mail.resetPassword.subject', { productName }),
-      template: 'reset-password',
+      subject: t(`mail.${section}.subject`, { productName }),
+      template,
       // `minutes` is for hosts' templates that count in minutes alone.
       context: {
         name,

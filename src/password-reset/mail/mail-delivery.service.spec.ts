@@ -131,7 +131,11 @@ describe('MailDeliveryService', () => {
     );
   };
   const queue = (kind: OutboxMailKind, userIds: string[]) =>
-    outbox.enqueue(dataSource.manager, kind, userIds);
+    outbox.enqueue(
+      dataSource.manager,
+      kind,
+      userIds.map((userId) => ({ userId })),
+    );
   /** Starts what is due and waits until it has ended; how many it started. */
   const deliver = async (delivery: MailDeliveryService) => {
     const started = await delivery.deliverDue();

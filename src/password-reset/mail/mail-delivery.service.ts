@@ -109,7 +109,11 @@ export class MailDeliveryService {
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password')
-        token = await this.tokens.issue(user.id);
+        token = await this.tokens.issue(user.id, {
+          returnTo: mail.returnTo,
+          purpose: mail.linkPurpose,
+          ttlMs: mail.linkTtlMs,
+        });
       await withDeadline(
         this.mailer.send(this.composer.compose(mail, user, token)),
         this.delivery.attemptTimeoutMs,

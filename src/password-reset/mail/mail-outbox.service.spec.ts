@@ -28,7 +28,11 @@ describe('MailOutboxService', () => {
   afterEach(() => dataSource.destroy());
 
   const queue = (kind: OutboxMailKind, userIds: string[]) =>
-    outbox.enqueue(dataSource.manager, kind, userIds);
+    outbox.enqueue(
+      dataSource.manager,
+      kind,
+      userIds.map((userId) => ({ userId })),
+    );
   const mails = () =>
     dataSource.getRepository(OutboxMail).find({ order: { id: 'ASC' } });
   const claimed = async (limit = 10) =>
@@ -53,10 +57,25 @@ describe('MailOutboxService', () => {
       nextAttemptAt: now,
       sentAt: null,
       lastError: null,
+      returnTo: null,
+      linkPurpose: 'reset',
+      linkTtlMs: null,
     };
     expect(await mails()).toEqual([
       { id: expect.any(Number), ...mail },
       { id: expect.any(Number), ...mail },
+    ]);
+  });
+
+  it("keeps what a reset mail's link is to carry", async () => {
+    await outbox.enqueue(dataSource.manager, 'reset-password', [
+      { userId: '1', returnTo: 'https://app.example.test/' },
+    ]);
+    expect(await mails()).toEqual([
+      expect.objectContaining({
+        userId: '1',
+        returnTo: 'https://app.example.test/',
+      }),
     ]);
   });
 

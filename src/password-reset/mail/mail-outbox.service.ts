@@ -17,10 +17,11 @@ import {
 } from '../password-reset.constants';
 import { claimTransaction, skippingLocked } from '../persistence/row-locks';
 import {
+  MailToQueue,
+  newOutboxMails,
   OutboxMail,
   OutboxMailKind,
   OutboxMailStatus,
-  PRIORITY_OF,
 } from './outbox-mail.entity';
 
 /** The length of `last_error`. */
@@ -75,27 +76,16 @@ export class MailOutboxService {
     this.leaseMs = options.delivery.leaseMs;
   }
 
-  /** Queues one mail of this kind per entry of `userIds`, within the caller's transaction. */
+  /** Queues one mail of this kind per entry of `mails`, within the caller's transaction. */
   async enqueue(
     manager: EntityManager,
     kind: OutboxMailKind,
-    userIds: string[],
+    mails: MailToQueue[],
   ): Promise<void> {
-    if (userIds.length === 0) return;
-    const now = this.clock.now();
-    const mail = {
-      kind,
-      priority: PRIORITY_OF[kind],
-      createdAt: now,
-      status: 'pending' as const,
-      attempts: 0,
-      nextAttemptAt: now,
-      sentAt: null,
-      lastError: null,
-    };
+    if (mails.length === 0) return;
     await manager.insert(
       OutboxMail,
-      userIds.map((userId) => ({ ...mail, userId })),
+      newOutboxMails(kind, this.clock.now(), mails),
     );
   }
 

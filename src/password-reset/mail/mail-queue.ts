@@ -14,6 +14,12 @@ import {
   OutboxMailKind,
   OutboxMailStatus,
 } from './outbox-mail.entity';
+import {
+  linkToQueue,
+  type PasswordLinkOptions,
+  queuePasswordLink,
+} from '../links/password-links';
+import { ReturnAddresses } from '../links/return-address';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -265,6 +271,27 @@ export class PasswordResetMailQueue {
       this.clock.now(),
       this.accountLimit,
       id,
+    );
+  }
+
+  /**
+   * Queues the mail of a link for the user with this id, as
+   * `PasswordResetService.sendPasswordLink` does, for a program that does not
+   * mount the module; a server's worker sends it. The caller makes sure the
+   * user exists. Over the per-account limit nothing is queued and it throws
+   * `PasswordResetError` `account_limit`, saying when the next may go. It
+   * knows no `returnUrls`, so it refuses a `returnTo`.
+   */
+  sendPasswordLink(
+    userId: string,
+    options: PasswordLinkOptions = {},
+  ): Promise<void> {
+    return queuePasswordLink(
+      this.dataSource,
+      this.clock.now(),
+      this.accountLimit,
+      userId,
+      linkToQueue(options, ReturnAddresses.none()),
     );
   }
 

@@ -4,6 +4,8 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
+import type { PasswordLinkPurpose } from '../links/password-links';
+import { MAX_RETURN_ADDRESS_LENGTH } from '../links/return-address';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';
 
@@ -65,4 +67,52 @@ export class OutboxMail extends PasswordResetEntity {
 
   @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
   lastError: string | null;
+
+  /** Of a reset mail: the checked return address its link carries, signed. */
+  @Column({
+    name: 'return_to',
+    type: 'varchar',
+    length: MAX_RETURN_ADDRESS_LENGTH,
+    nullable: true,
+  })
+  returnTo: string | null;
+
+  /** Of a reset mail: what its link is for. */
+  @Column({
+    name: 'link_purpose',
+    type: 'varchar',
+    length: 16,
+    default: 'reset',
+  })
+  linkPurpose: PasswordLinkPurpose;
+
+  /** Of a reset mail: the lifetime its link was given, or null for its purpose's default. */
+  @EpochMsColumn('link_ttl_ms', { nullable: true })
+  linkTtlMs: number | null;
+}
+
+/** Whom a mail goes to and, for a reset mail, what its link carries. */
+export type MailToQueue = Pick<OutboxMail, 'userId'> &
+  Partial<Pick<OutboxMail, 'returnTo' | 'linkPurpose' | 'linkTtlMs'>>;
+
+/** The rows of mails of one kind, queued now: pending, due at once. */
+export function newOutboxMails(
+  kind: OutboxMailKind,
+  now: number,
+  mails: MailToQueue[],
+): Omit<OutboxMail, 'id'>[] {
+  return mails.map((mail) => ({
+    kind,
+    priority: PRIORITY_OF[kind],
+    createdAt: now,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    sentAt: null,
+    lastError: null,
+    returnTo: null,
+    linkPurpose: 'reset',
+    linkTtlMs: null,
+    ...mail,
+  }));
 }

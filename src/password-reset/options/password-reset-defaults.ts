@@ -23,6 +23,7 @@ export const PASSWORD_RESET_DEFAULTS: {
   defaultLanguage: string;
   events: { failRequestOnListenerError: boolean };
   tokenTtl: string;
+  inviteTtl: string;
   secondFactorAttempts: number;
   /** `digits` 0: links only. */
   code: { digits: number; attempts: number };
@@ -40,6 +41,7 @@ export const PASSWORD_RESET_DEFAULTS: {
   defaultLanguage: 'en',
   events: { failRequestOnListenerError: false },
   tokenTtl: '30m',
+  inviteTtl: '72h',
   secondFactorAttempts: 5,
   code: { digits: 0, attempts: 5 },
   accountLimit: { max: 3, windowMs: 60 * MINUTE },

@@ -78,6 +78,26 @@ describe('resolveOptions', () => {
     expect(resolved.accountLimit).toEqual({ max: 1, windowMs: 1000 });
   });
 
+  it('checks returnUrls at start, each entry an absolute http(s) URL without userinfo', () => {
+    expect(() =>
+      resolve({
+        returnUrls: ['https://app.example.test', 'https://a@b.example.test/'],
+      }),
+    ).toThrow(
+      'PasswordResetModule: returnUrls: "https://a@b.example.test/" is not an absolute http(s) URL without user, password, query or fragment',
+    );
+    expect(() =>
+      resolve({ returnUrls: 'https://app.example.test' as never }),
+    ).toThrow('PasswordResetModule: returnUrls must be an array of URLs');
+    const { returnAddresses } = resolve({
+      returnUrls: ['https://app.example.test'],
+    });
+    expect(returnAddresses.check('https://app.example.test/x')).toBe(
+      'https://app.example.test/x',
+    );
+    expect(resolve({}).returnAddresses.enabled).toBe(false);
+  });
+
   it('needs a JWT secret of at least 32 characters', () => {
     expect(() => resolve({ jwtSecret: 'x'.repeat(31) })).toThrow(
       'PasswordResetModule: jwtSecret must be at least 32 characters',

@@ -17,6 +17,7 @@ import type {
 } from '../interfaces/password-reset-user-store.interface';
 import type { PasswordResetMailTransport } from '../mail/mail-transport';
 import { RESET_CODE_DIGITS } from '../tokens/reset-code';
+import { ReturnAddresses } from '../links/return-address';
 import { PASSWORD_RESET_DEFAULTS as DEFAULTS } from './password-reset-defaults';
 
 /** The module's options with every default filled in and every value checked: what its providers read. */
@@ -37,6 +38,8 @@ export interface ResolvedPasswordResetOptions {
   languages: string[];
   events: { failRequestOnListenerError: boolean };
   tokenTtlMs: number;
+  inviteTtlMs: number;
+  returnAddresses: ReturnAddresses;
   secondFactorAttempts: number;
   /** `digits` 0 when codes are off, else 6 to 10. */
   code: { digits: number; attempts: number };
@@ -150,14 +153,23 @@ function languagesOf(
 }
 
 /** Milliseconds, or a string such as `30m`, `2h`. */
-function tokenTtlMsOf(tokenTtl: number | string): number {
+function lifetimeMsOf(lifetime: number | string, what = 'reset token'): number {
   const parsed =
-    typeof tokenTtl === 'number' ? tokenTtl : ms(tokenTtl as StringValue);
+    typeof lifetime === 'number' ? lifetime : ms(lifetime as StringValue);
   if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new InvalidOption(
-      `Invalid reset token lifetime: ${String(tokenTtl)}`,
-    );
+    throw new InvalidOption(`Invalid ${what} lifetime: ${String(lifetime)}`);
   return parsed;
+}
+
+function returnAddressesOf(returnUrls: string[] | undefined): ReturnAddresses {
+  if (returnUrls === undefined) return ReturnAddresses.none();
+  if (!Array.isArray(returnUrls))
+    throw new InvalidOption('returnUrls must be an array of URLs');
+  try {
+    return ReturnAddresses.of(returnUrls);
+  } catch (error) {
+    throw new InvalidOption((error as Error).message);
+  }
 }
 
 function checkedSecondFactorAttempts(attempts: number): number {
@@ -241,7 +253,12 @@ export function resolveOptions(
       options.defaultLanguage ?? DEFAULTS.defaultLanguage,
     ),
     events: withDefaults(DEFAULTS.events, options.events),
-    tokenTtlMs: tokenTtlMsOf(options.tokenTtl ?? DEFAULTS.tokenTtl),
+    tokenTtlMs: lifetimeMsOf(options.tokenTtl ?? DEFAULTS.tokenTtl),
+    inviteTtlMs: lifetimeMsOf(
+      options.inviteTtl ?? DEFAULTS.inviteTtl,
+      'invitation',
+    ),
+    returnAddresses: returnAddressesOf(options.returnUrls),
     secondFactorAttempts: checkedSecondFactorAttempts(
       options.secondFactorAttempts ?? DEFAULTS.secondFactorAttempts,
     ),

@@ -15,10 +15,10 @@ const MAIL_TEMPLATES = join(__dirname, '..', 'mail', 'templates');
 const PAGE_TEMPLATES = join(__dirname, '..', 'web', 'pages', 'templates');
 const STYLESHEET = 'page.css';
 
+const MAIL_TEMPLATE_NAMES = ['reset-password', 'invite', 'password-changed'];
+
 function isMailTemplate(file: string): boolean {
-  return (
-    file.startsWith('reset-password.') || file.startsWith('password-changed.')
-  );
+  return MAIL_TEMPLATE_NAMES.some((name) => file.startsWith(`${name}.`));
 }
 
 type Render = (

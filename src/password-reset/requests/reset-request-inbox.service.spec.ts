@@ -25,8 +25,20 @@ describe('ResetRequestInbox', () => {
 
   it('resolves once the request is committed, with what was asked and when', async () => {
     await inbox.record('margaret');
+    await inbox.record('ada', 'https://app.example.test/');
     expect(await stored()).toEqual([
-      { id: expect.any(Number), identifier: 'margaret', requestedAt: now },
+      {
+        id: expect.any(Number),
+        identifier: 'margaret',
+        requestedAt: now,
+        returnTo: null,
+      },
+      {
+        id: expect.any(Number),
+        identifier: 'ada',
+        requestedAt: now,
+        returnTo: 'https://app.example.test/',
+      },
     ]);
   });
 

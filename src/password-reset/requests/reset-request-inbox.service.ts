@@ -10,6 +10,7 @@ import { ResetRequest } from './reset-request.entity';
 interface Waiting {
   identifier: string;
   requestedAt: number;
+  returnTo: string | null;
   settle: (error?: unknown) => void;
 }
 
@@ -26,7 +27,7 @@ const MAX_ROWS_PER_INSERT = 500;
 export class ResetRequestInbox {
   private waiting: Waiting[] = [];
   private flushing = false;
-  /** `INSERT INTO requests (identifier, requested_at) VALUES`, quoted for this database. */
+  /** `INSERT INTO requests (identifier, requested_at, return_to) VALUES`, quoted for this database. */
   private readonly insertInto: string;
 
   constructor(
@@ -36,11 +37,12 @@ export class ResetRequestInbox {
   ) {
     const { driver } = requests.manager.connection;
     const { tablePath, columns } = requests.metadata;
-    const columnNames = ['identifier', 'requestedAt'].map((property) =>
-      driver.escape(
-        columns.find((column) => column.propertyName === property)!
-          .databaseName,
-      ),
+    const columnNames = ['identifier', 'requestedAt', 'returnTo'].map(
+      (property) =>
+        driver.escape(
+          columns.find((column) => column.propertyName === property)!
+            .databaseName,
+        ),
     );
     const table = tablePath
       .split('.')
@@ -49,12 +51,13 @@ export class ResetRequestInbox {
     this.insertInto = `INSERT INTO ${table} (${columnNames.join(', ')}) VALUES `;
   }
 
-  /** Resolves once the request is committed; rejects if the database refused it. */
-  record(identifier: string): Promise<void> {
+  /** Resolves once the request is committed; rejects if the database refused it. `returnTo` is already checked. */
+  record(identifier: string, returnTo: string | null = null): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({
         identifier,
         requestedAt: this.clock.now(),
+        returnTo,
         settle: (error) => (error === undefined ? resolve() : reject(error)),
       });
       if (!this.flushing) {
@@ -98,18 +101,22 @@ export class ResetRequestInbox {
    * One multi-row INSERT, written here rather than by TypeORM's query builder,
    * which was one of the largest costs of a request in a CPU profile under
    * load: it maps every value through the entity's metadata and reads the
-   * generated ids back, which nothing uses. Both columns take their values as
-   * they are: a string and a number.
+   * generated ids back, which nothing uses. The columns take their values as
+   * they are: a string, a number, a string or null.
    */
   private insertStatement(batch: Waiting[]): [string, unknown[]] {
     const { driver } = this.requests.manager.connection;
     const rows = batch.map(
       (_, row) =>
-        `(${driver.createParameter('identifier', 2 * row)}, ${driver.createParameter('requestedAt', 2 * row + 1)})`,
+        `(${driver.createParameter('identifier', 3 * row)}, ${driver.createParameter('requestedAt', 3 * row + 1)}, ${driver.createParameter('returnTo', 3 * row + 2)})`,
     );
     return [
       this.insertInto + rows.join(', '),
-      batch.flatMap(({ identifier, requestedAt }) => [identifier, requestedAt]),
+      batch.flatMap(({ identifier, requestedAt, returnTo }) => [
+        identifier,
+        requestedAt,
+        returnTo,
+      ]),
     ];
   }
 

@@ -4,6 +4,7 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
+import { MAX_RETURN_ADDRESS_LENGTH } from '../links/return-address';
 
 /**
  * "Someone asked for a reset of X at T": all the request path writes. The row
@@ -20,4 +21,13 @@ export class ResetRequest extends PasswordResetEntity {
 
   @EpochMsColumn('requested_at')
   requestedAt: number;
+
+  /** The checked `returnTo` the request came with, for its link. */
+  @Column({
+    name: 'return_to',
+    type: 'varchar',
+    length: MAX_RETURN_ADDRESS_LENGTH,
+    nullable: true,
+  })
+  returnTo: string | null;
 }

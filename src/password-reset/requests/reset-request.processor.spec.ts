@@ -109,6 +109,23 @@ describe('ResetRequestProcessor', () => {
     expect(await waiting()).toBe(0);
   });
 
+  it("carries each request's return address to its mail; over the limit, the newest requests' ones", async () => {
+    await dataSource.getRepository(ResetRequest).insert(
+      ['a', 'b', 'c', 'd'].map((page) => ({
+        identifier: 'margaret',
+        requestedAt: now,
+        returnTo: `https://app.example.test/${page}`,
+      })),
+    );
+    await processorFor(userStore(true)).processBatch();
+    const mails = await dataSource
+      .getRepository(OutboxMail)
+      .find({ order: { id: 'ASC' } });
+    expect(mails.map((mail) => mail.returnTo)).toEqual(
+      ['b', 'c', 'd'].map((page) => `https://app.example.test/${page}`),
+    );
+  });
+
   it('looks each identifier up once, in bulk where the store can, else one by one', async () => {
     const bulk = userStore(true);
     await requests(['margaret', 'nobody', 'margaret']);

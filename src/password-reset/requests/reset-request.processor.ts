@@ -9,6 +9,7 @@ import { AuditTrail } from '../audit-trail';
 import { forEachConcurrently } from '../concurrency';
 import { claimTransaction, locksRows } from '../persistence/row-locks';
 import { MailOutboxService } from '../mail/mail-outbox.service';
+import type { MailToQueue } from '../mail/outbox-mail.entity';
 import { PASSWORD_RESET_USER_STORE } from '../password-reset.constants';
 import { ResetRequestInbox } from './reset-request-inbox.service';
 
@@ -22,7 +23,7 @@ type Writes = (manager: EntityManager) => Promise<void>;
 interface ProcessedBatch {
   requests: number;
   /** One entry per reset mail queued, the per-account limit applied. */
-  recipients: string[];
+  recipients: MailToQueue[];
 }
 
 /**
@@ -60,7 +61,7 @@ export class ResetRequestProcessor {
       : await this.process(this.dataSource.manager, (writes) =>
           this.dataSource.transaction(writes),
         );
-    for (const userId of batch.recipients) this.audit.requested(userId);
+    for (const { userId } of batch.recipients) this.audit.requested(userId);
     return batch.requests;
   }
 
@@ -73,20 +74,25 @@ export class ResetRequestProcessor {
     const users = await this.resolve([
       ...new Set(requests.map((request) => request.identifier)),
     ]);
-    const wanted = new Map<string, number>();
+    const wanted = new Map<string, MailToQueue[]>();
     for (const request of requests) {
       const user = users.get(request.identifier);
-      if (user) wanted.set(user.id, (wanted.get(user.id) ?? 0) + 1);
+      if (!user) continue;
+      const mails = wanted.get(user.id) ?? [];
+      mails.push({ userId: user.id, returnTo: request.returnTo });
+      wanted.set(user.id, mails);
     }
-    const recipients: string[] = [];
+    const recipients: MailToQueue[] = [];
     // One order for every instance: two batches that share accounts lock them in the same order and never deadlock.
     for (const userId of [...wanted.keys()].sort()) {
+      const mails = wanted.get(userId)!;
       const allowed = await this.accountLimit.allowance(
         manager,
         userId,
-        wanted.get(userId)!,
+        mails.length,
       );
-      for (let mail = 0; mail < allowed; mail++) recipients.push(userId);
+      // The newest requests: the last mail's link is the one that works, with the return address asked for last.
+      if (allowed > 0) recipients.push(...mails.slice(-allowed));
     }
     await commit(async (writer) => {
       await this.outbox.enqueue(writer, 'reset-password', recipients);

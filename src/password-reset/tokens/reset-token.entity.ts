@@ -4,6 +4,7 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
+import type { PasswordLinkPurpose } from '../links/password-links';
 
 /** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */
 @Entity('password_reset_tokens')
@@ -35,6 +36,10 @@ export class ResetToken extends PasswordResetEntity {
 
   @EpochMsColumn('revoked_at', { nullable: true })
   revokedAt: number | null;
+
+  /** What the link is for; its JWT says the same (`purpose`), and both must agree. */
+  @Column({ type: 'varchar', length: 16, default: 'reset' })
+  purpose: PasswordLinkPurpose;
 
   /** Second-factor codes taken against this link and not given back (wrong ones). */
   @Column({ name: 'failed_second_factors', type: 'smallint', default: 0 })

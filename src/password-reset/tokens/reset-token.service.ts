@@ -17,18 +17,24 @@ import {
   PASSWORD_RESET_JWT,
   PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
+import type { PasswordLinkPurpose } from '../links/password-links';
 import { ResetToken } from './reset-token.entity';
 import { makeResetCode, ResetCodeHasher } from './reset-code';
 
-const PURPOSE = 'password-reset';
 /** The rows a code against no reset changes (see writeAsAnAttemptDoes); a few, so that such codes seldom wait for each other's row lock. */
 const DECOY_TOKEN_IDS = Array.from(
   { length: 16 },
   (_, i) => `password-reset-decoy-${String(i).padStart(2, '0')}`,
 );
+/** The JWT's `purpose` claim of each kind of link. */
+const PURPOSE_CLAIM: Record<PasswordLinkPurpose, string> = {
+  reset: 'password-reset',
+  invite: 'password-invite',
+};
 
 export interface IssuedResetToken {
   tokenId: string;
+  purpose: PasswordLinkPurpose;
   /** The JWT that goes into the link. */
   link: string;
   expiresAt: number;
@@ -42,9 +48,23 @@ export interface ResetLinkClaims {
   purpose: string;
   /** The raw token, base64url. */
   tok: string;
+  /** The checked return address the request came with, if any. */
+  ret?: string;
   iat: number;
   exp: number;
 }
+
+/** What a link was issued with, besides its user. */
+export interface ResetLinkContents {
+  returnTo?: string | null;
+  /** Default `reset`. */
+  purpose?: PasswordLinkPurpose;
+  /** Null or left out: `tokenTtl`, or `inviteTtl` for an invite. */
+  ttlMs?: number | null;
+}
+
+/** A live token, with what its link carries. */
+export type FoundResetToken = ResetToken & { returnTo?: string };
 
 /**
  * The whole life of a reset token, stated once:
@@ -54,15 +74,20 @@ export interface ResetLinkClaims {
  *   because the value has 256 bits of entropy; nothing can be guessed from it.
  * - Carried: inside a JWT signed with the module's secret that names the user
  *   (`sub`), the token row (`jti`) and the purpose, with `exp` = the token's expiry.
+ * - Leads back: a `returnTo` the request came with, checked against
+ *   `returnUrls` before the request was recorded, rides in the JWT (`ret`) and
+ *   nowhere a client can change it; after the reset it is given back only
+ *   from there, and only if `returnUrls` still allows it.
  * - Checked: the JWT first (signature, expiry, purpose), so a forged link costs
- *   no query; then the row: same user, hash matches, not used, not revoked,
+ *   no query; then the row: same user, same purpose, hash matches, not used, not revoked,
  *   not expired, and fewer wrong second-factor codes than `secondFactorAttempts`.
  * - Guessed at: each second-factor code first takes one attempt from the row
  *   by a conditional UPDATE (`failed_second_factors < max`) and is checked
  *   only if it got one; a right code gives its attempt back. So however many
  *   arrive at once, at most `secondFactorAttempts` wrong codes are ever
  *   checked against a link, and after that many the link is dead.
- * - With a code: when `code.digits` is set, the token also gets a code of
+ * - With a code: when `code.digits` is set, a reset token (not an
+ *   invitation) also gets a code of
  *   that many digits (`crypto.randomInt`), which goes into the same mail. The
  *   table keeps an HMAC of it under a key derived from the module's secret
  *   (ResetCodeHasher), so a leaked table cannot be tried against all 10^digits
@@ -76,7 +101,14 @@ export interface ResetLinkClaims {
  *   right one gives it back, and after `code.attempts` wrong ones the token
  *   is dead, link and code alike. Link and code are one token: spending,
  *   superseding or revoking it ends both.
- * - Expires: `tokenTtl` after it was made.
+ * - For: `reset` (a forgotten password) or `invite` (the first password of a
+ *   user an operator or host code invited, `sendPasswordLink`). The row and
+ *   the JWT's `purpose` claim both say which, and must agree, so a link of one
+ *   purpose is never taken as the other, with the other's lifetime or wording.
+ *   Invitations follow every rule here as reset links do: one live link per
+ *   user, whichever purpose, the newer superseding the older.
+ * - Expires: `tokenTtl` after it was made, `inviteTtl` for an invitation, or
+ *   the lifetime `sendPasswordLink` was given.
  * - Superseded: only the newest live token of a user works, newest by
  *   (`created_at`, `id`). `created_at` is the database's clock, which all
  *   instances share (one whose own clock runs ahead must not make its older
@@ -128,14 +160,22 @@ export class ResetTokenService {
     @Inject(PASSWORD_RESET_RESOLVED_OPTIONS)
     private readonly options: Pick<
       ResolvedPasswordResetOptions,
-      'tokenTtlMs' | 'secondFactorAttempts' | 'code' | 'jwtSecret'
+      | 'tokenTtlMs'
+      | 'inviteTtlMs'
+      | 'secondFactorAttempts'
+      | 'code'
+      | 'jwtSecret'
+      | 'returnAddresses'
     >,
   ) {
     this.codeHasher = new ResetCodeHasher(options.jwtSecret);
   }
 
   /** Makes a token for the user, superseding the older ones, and returns the JWT for the link. */
-  async issue(userId: string): Promise<IssuedResetToken> {
+  async issue(
+    userId: string,
+    contents: ResetLinkContents = {},
+  ): Promise<IssuedResetToken> {
     const raw = randomBytes(32);
     // Strictly increasing within the process, so that a later token is also the newer one.
     const madeAt = (this.lastMadeAt = Math.max(
@@ -144,14 +184,23 @@ export class ResetTokenService {
     ));
     const now = this.clock.now();
     const id = randomUUID();
+    const purpose = contents.purpose ?? 'reset';
+    const ttlMs =
+      contents.ttlMs ??
+      (purpose === 'invite'
+        ? this.options.inviteTtlMs
+        : this.options.tokenTtlMs);
+    // An invitation's mail carries no code: codes are for a forgotten password.
     const { digits } = this.options.code;
-    const code = digits > 0 ? makeResetCode(digits) : undefined;
+    const code =
+      digits > 0 && purpose === 'reset' ? makeResetCode(digits) : undefined;
     const token: ResetToken = {
       id,
       userId,
       tokenHash: hash(raw),
+      purpose,
       createdAt: madeAt,
-      expiresAt: now + this.options.tokenTtlMs,
+      expiresAt: now + ttlMs,
       usedAt: null,
       completedAt: null,
       revokedAt: null,
@@ -164,13 +213,15 @@ export class ResetTokenService {
     const claims: ResetLinkClaims = {
       sub: userId,
       jti: token.id,
-      purpose: PURPOSE,
+      purpose: PURPOSE_CLAIM[purpose],
       tok: raw.toString('base64url'),
+      ...(contents.returnTo && { ret: contents.returnTo }),
       iat: Math.floor(now / 1000),
       exp: Math.floor(token.expiresAt / 1000),
     };
     return {
       tokenId: token.id,
+      purpose,
       link: await this.jwt.signAsync(claims),
       expiresAt: token.expiresAt,
       ...(code !== undefined && { code }),
@@ -178,21 +229,27 @@ export class ResetTokenService {
   }
 
   /** The live token a link names, or null; reads only, so previews and checks never spend it. */
-  async find(link: string): Promise<ResetToken | null> {
+  async find(link: string): Promise<FoundResetToken | null> {
     const claims = await this.verifyLink(link);
     if (!claims) return null;
     const token = await this.tokens.findOneBy({ id: claims.jti });
     if (
       !token ||
       token.userId !== claims.sub ||
+      PURPOSE_CLAIM[token.purpose] !== claims.purpose ||
       !hashMatches(token.tokenHash, claims.tok)
     )
       return null;
-    return isLive(token, this.clock.now()) &&
+    const usable =
+      isLive(token, this.clock.now()) &&
       token.failedSecondFactors < this.options.secondFactorAttempts &&
-      token.failedCodes < this.options.code.attempts
-      ? token
-      : null;
+      token.failedCodes < this.options.code.attempts;
+    if (!usable) return null;
+    const returnTo =
+      claims.ret === undefined
+        ? undefined
+        : this.options.returnAddresses.check(claims.ret);
+    return returnTo ? { ...token, returnTo } : token;
   }
 
   /**
@@ -401,11 +458,12 @@ export class ResetTokenService {
         clockTimestamp: Math.floor(this.clock.now() / 1000),
       });
       const wellFormed =
-        claims.purpose === PURPOSE &&
+        Object.values(PURPOSE_CLAIM).includes(claims.purpose) &&
         // Stryker disable next-line ConditionalExpression: a sub that is no string never equals the row's user id, so find() refuses it either way
         typeof claims.sub === 'string' &&
         typeof claims.jti === 'string' &&
-        typeof claims.tok === 'string';
+        typeof claims.tok === 'string' &&
+        (claims.ret === undefined || typeof claims.ret === 'string');
       return wellFormed ? claims : null;
     } catch {
       return null;

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { LostPasswordDto } from './dto/lost-password.dto';
 import { CheckResetTokenDto, ResetPasswordDto } from './dto/reset-password.dto';
+import { ResetDoneDto } from './dto/reset-done.dto';
 import { ResetTokenStatusDto } from './dto/reset-token-status.dto';
 import { ResetCredentials, resetCredentialsOf } from './dto/reset-credentials';
 import type { ResolvedPasswordResetOptions } from '../options/resolve-options';
@@ -89,7 +90,9 @@ export function createAuthController(
     lostPassword(@Req() req: HttpRequest, @Res() res: unknown): Promise<void> {
       return this.responder.respond(req, res, async () => {
         const body = await validBody(LostPasswordDto, await bodyOf(req));
-        await this.passwordReset.requestReset(body.username);
+        await this.passwordReset.requestReset(body.username, {
+          returnTo: body.returnTo,
+        });
         return wantsHtml(req.headers)
           ? this.pages.render(req, 'lost-password-sent', 'lostPassword', {
               username: body.username,
@@ -108,7 +111,11 @@ export function createAuthController(
     })
     @ApiFormOrJsonBody()
     @ApiTokenOrCodeBody(ResetPasswordDto)
-    @ApiEmptyOkResponse()
+    @ApiResponse({
+      status: HttpStatus.OK,
+      description: 'The password was changed',
+      type: ResetDoneDto,
+    })
     @ApiErrorResponses(
       [
         'invalid_request',
@@ -137,22 +144,25 @@ export function createAuthController(
           const differ = text('errors.password_mismatch');
           throw new PasswordResetError('password_mismatch', differ, [differ]);
         }
-        if ('token' in credentials)
-          await this.passwordReset.resetPassword(
-            credentials.token,
-            body.password,
-            body.secondFactorCode,
-          );
-        else
-          await this.passwordReset.resetPasswordWithCode(
-            credentials.username,
-            credentials.code,
-            body.password,
-            body.secondFactorCode,
-          );
+        const { purpose, ...answer } =
+          'token' in credentials
+            ? await this.passwordReset.resetPassword(
+                credentials.token,
+                body.password,
+                body.secondFactorCode,
+              )
+            : await this.passwordReset.resetPasswordWithCode(
+                credentials.username,
+                credentials.code,
+                body.password,
+                body.secondFactorCode,
+              );
         return wantsHtml(req.headers)
-          ? this.pages.render(req, 'reset-done', 'resetPassword')
-          : {};
+          ? this.pages.render(req, 'reset-done', 'resetPassword', {
+              ...answer,
+              invite: purpose === 'invite',
+            })
+          : answer;
       });
     }
 
@@ -163,7 +173,7 @@ export function createAuthController(
       operationId: 'check-reset-token',
       summary: 'Check a reset link',
       description:
-        'Whether the token of a reset link (or the username and code of a reset mail) is still usable, until when, and whether the reset needs a second-factor code; spends nothing, except that a wrong code counts against the reset as it would in a reset.',
+        'Whether the token of a reset link (or the username and code of a reset mail) is still usable, until when, what it is for (`reset`, or `invite`: an invitation to set a first password), and whether the reset needs a second-factor code; spends nothing, except that a wrong code counts against the reset as it would in a reset.',
     })
     @ApiFormOrJsonBody()
     @ApiTokenOrCodeBody(CheckResetTokenDto)
@@ -191,6 +201,7 @@ export function createAuthController(
         return {
           usable: true,
           expiresAt: status.expiresAt.toISOString(),
+          purpose: status.purpose,
           ...(status.secondFactorRequired && { secondFactorRequired: true }),
         };
       });

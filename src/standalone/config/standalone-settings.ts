@@ -17,6 +17,9 @@ export interface StandaloneSettings {
   resetUrl: string;
   jwtSecret: string;
   tokenTtl: string;
+  inviteTtl: string;
+  /** Where a reset may lead back to (`returnUrls`); the module checks each entry at start. */
+  returnUrls?: string[];
   ipRateLimit: number;
   resetIpRateLimit: number;
   redisUrl?: string;
@@ -128,6 +131,14 @@ function resetUrl(
     );
   }
   return url;
+}
+
+function commaSeparated(value: string | undefined): string[] | undefined {
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length > 0 ? entries : undefined;
 }
 
 function duration(
@@ -252,6 +263,8 @@ export function standaloneSettings(
     resetUrl: resetUrl(env, port, tls),
     jwtSecret: jwtSecret(env),
     tokenTtl: env.RESET_TOKEN_TTL || '30m',
+    inviteTtl: env.INVITE_TOKEN_TTL || '72h',
+    returnUrls: commaSeparated(env.RETURN_URLS),
     ipRateLimit: nonNegativeInteger('IP_RATE_LIMIT', env.IP_RATE_LIMIT, 10),
     resetIpRateLimit: nonNegativeInteger(
       'RESET_IP_RATE_LIMIT',

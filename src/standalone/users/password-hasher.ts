@@ -66,6 +66,16 @@ export function needsRehash(stored: string): boolean {
   );
 }
 
+/**
+ * A stored value no password matches, for a user who has none yet (an
+ * invited one), as Django's `set_unusable_password`: not of the `scrypt`
+ * scheme, so `verifyPassword` refuses every password, and random, so no two
+ * such users share it.
+ */
+export function unusablePassword(): string {
+  return `!${randomBytes(30).toString('base64url')}`;
+}
+
 export async function verifyPassword(
   password: string,
   stored: string,

@@ -9,7 +9,12 @@ import {
   type PasswordResetUser,
   type PasswordResetUserStore,
 } from '../../index';
-import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
+import {
+  hashPassword,
+  needsRehash,
+  unusablePassword,
+  verifyPassword,
+} from './password-hasher';
 import { User } from './user.entity';
 
 function toResetUser(user: User): PasswordResetUser {
@@ -28,7 +33,12 @@ export class UsersService implements PasswordResetUserStore {
     this.resetLinks = new ResetTokenRevocation(users.manager.connection);
   }
 
-  async add(username: string, email: string, password: string): Promise<User> {
+  /** A user with this password, or with none that works (`null`: an invited user, who sets one through the invitation). */
+  async add(
+    username: string,
+    email: string,
+    password: string | null,
+  ): Promise<User> {
     const name = normaliseIdentifier(username);
     const address = normaliseIdentifier(email);
     if (!name || name.includes('@') || !fitsIdentifierColumn(name))
@@ -43,7 +53,8 @@ export class UsersService implements PasswordResetUserStore {
     const user = this.users.create({
       username: name,
       email: address,
-      passwordHash: await hashPassword(password),
+      passwordHash:
+        password === null ? unusablePassword() : await hashPassword(password),
       createdAt: Date.now(),
     });
     return this.users.save(user);
@@ -64,6 +75,14 @@ export class UsersService implements PasswordResetUserStore {
       );
     }
     return true;
+  }
+
+  /** The id of the user with this username, as the module knows it, or null. */
+  async idOf(username: string): Promise<string | null> {
+    const user = await this.users.findOneBy({
+      username: normaliseIdentifier(username),
+    });
+    return user && String(user.id);
   }
 
   list(): Promise<User[]> {

@@ -11,6 +11,13 @@ export class ResetTokenStatusDto {
   })
   expiresAt: string;
 
+  @ApiProperty({
+    enum: ['reset', 'invite'],
+    description:
+      'What the link is for: `reset`, or `invite`, an invitation to set a first password',
+  })
+  purpose: 'reset' | 'invite';
+
   @ApiPropertyOptional({
     enum: [true],
     description:

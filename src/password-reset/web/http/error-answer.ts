@@ -20,6 +20,8 @@ export const HTTP_STATUS_OF: Record<PasswordResetErrorCode, HttpStatus> = {
   too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   sessions_not_ended: HttpStatus.INTERNAL_SERVER_ERROR,
+  unknown_user: HttpStatus.NOT_FOUND,
+  account_limit: HttpStatus.TOO_MANY_REQUESTS,
   internal_error: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 

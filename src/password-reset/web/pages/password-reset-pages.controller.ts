@@ -52,6 +52,12 @@ export function createPagesController(
       description:
         'An HTML form that asks for the username, in the language of `Accept-Language`.',
     })
+    @ApiQuery({
+      name: 'returnTo',
+      required: false,
+      description:
+        'A return address for the form to post along, if `returnUrls` allows it; else left out',
+    })
     @ApiResponse({
       status: HttpStatus.OK,
       description: 'The form',
@@ -61,9 +67,15 @@ export function createPagesController(
       @Req() req: HttpRequest,
       @Res() res: unknown,
     ): Promise<void> {
-      return this.responder.respond(req, res, async () =>
-        this.pages.render(req, 'lost-password-form', 'lostPassword'),
-      );
+      return this.responder.respond(req, res, async () => {
+        const returnTo = req.query?.returnTo;
+        return this.pages.render(req, 'lost-password-form', 'lostPassword', {
+          returnTo:
+            typeof returnTo === 'string'
+              ? this.passwordReset.allowedReturnTo(returnTo)
+              : undefined,
+        });
+      });
     }
 
     @Get(routes.resetPassword)
@@ -113,6 +125,7 @@ export function createPagesController(
         return this.pages.render(req, 'reset-form', 'resetPassword', {
           token,
           secondFactorRequired: status.secondFactorRequired,
+          invite: status.purpose === 'invite',
         });
       });
     }

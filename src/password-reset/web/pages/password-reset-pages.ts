@@ -102,8 +102,9 @@ export class PasswordResetPages {
       ...values,
       links,
     });
+    // An invitation's pages have titles of their own (`inviteTitle`).
     const title = this.translator.in(language)(
-      `pages.${MESSAGE_SECTIONS[name]}.title`,
+      `pages.${MESSAGE_SECTIONS[name]}.${values.invite ? 'inviteTitle' : 'title'}`,
     );
     const css = this.templates.stylesheet(language);
     return new Page(
