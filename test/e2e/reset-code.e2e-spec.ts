@@ -149,6 +149,7 @@ describe.each(testPlatformsAndDatabases())(
         expect((await check(code).expect(200)).body).toEqual({
           usable: true,
           expiresAt: expect.any(String),
+          purpose: 'reset',
         });
       for (let i = 0; i < 4; i++)
         expectInvalidToken(await check(wrongCode(code, i)));
