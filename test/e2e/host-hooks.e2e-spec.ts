@@ -374,8 +374,18 @@ describe.each(testPlatforms())(
       const payloads = async (event: string) =>
         (await auditRows(event)).map((row) => JSON.parse(row.payload));
       expect(await payloads(PasswordResetEvents.requested)).toEqual([
-        { userId: 'acct-zoe', requestedAt: expect.any(String) },
-        { userId: 'acct-bounce', requestedAt: expect.any(String) },
+        {
+          userId: 'acct-zoe',
+          requestedAt: expect.any(String),
+          purpose: 'reset',
+          requestedBy: 'user',
+        },
+        {
+          userId: 'acct-bounce',
+          requestedAt: expect.any(String),
+          purpose: 'reset',
+          requestedBy: 'user',
+        },
       ]);
       expect(await payloads(PasswordResetEvents.mailSent)).toEqual([
         {
