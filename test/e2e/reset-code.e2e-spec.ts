@@ -2,28 +2,13 @@ import { Injectable } from '@nestjs/common';
 import request from 'supertest';
 import { PasswordResetUser, PasswordResetUserStore } from '../../src';
 import { ResetToken } from '../../src/password-reset/tokens/reset-token.entity';
-import { newUser } from '../support/flow';
+import { newUser, requestMail } from '../support/flow';
 import { startTestServer, TestServer } from '../support/harness';
 import { MountedHost, mountedHost } from '../support/host-app';
 import { testPlatforms, testPlatformsAndDatabases } from '../support/platforms';
 import { codeFrom, ReceivedMail, tokenFrom } from '../support/smtp-sink';
 
 const NEW_PASSWORD = 'quiet lantern orbit 1987 meadow';
-
-/** Asks for a reset and returns the mail that came of it. */
-async function requestMail(
-  server: Pick<TestServer, 'http' | 'smtp'>,
-  username: string,
-  email: string,
-): Promise<ReceivedMail> {
-  const before = server.smtp.mailsTo(email).length;
-  await request(server.http)
-    .post('/auth/lostPassword')
-    .send({ username })
-    .expect(200, {});
-  const mails = await server.smtp.waitForMails(email, before + 1);
-  return mails[mails.length - 1];
-}
 
 /** A code of six digits other than `code`. */
 function wrongCode(code: string, i = 0): string {

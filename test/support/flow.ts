@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { TestServer } from './harness';
-import { tokenFrom } from './smtp-sink';
+import { ReceivedMail, tokenFrom } from './smtp-sink';
 
 let userCount = 0;
 
@@ -16,17 +16,26 @@ export async function newUser(
   return { username, email, password };
 }
 
-/** Asks for a reset through HTTP and returns the token of the link in the mail that arrived. */
-export async function requestToken(
-  server: TestServer,
+/** Asks for a reset through HTTP and returns the mail that arrived for it. */
+export async function requestMail(
+  server: Pick<TestServer, 'http' | 'smtp'>,
   username: string,
   email: string,
-): Promise<string> {
+): Promise<ReceivedMail> {
   const before = server.smtp.mailsTo(email).length;
   await request(server.http)
     .post('/auth/lostPassword')
     .send({ username })
     .expect(200, {});
   const mails = await server.smtp.waitForMails(email, before + 1);
-  return tokenFrom(mails[mails.length - 1]);
+  return mails[mails.length - 1];
+}
+
+/** Asks for a reset through HTTP and returns the token of the link in the mail that arrived. */
+export async function requestToken(
+  server: TestServer,
+  username: string,
+  email: string,
+): Promise<string> {
+  return tokenFrom(await requestMail(server, username, email));
 }
