@@ -133,6 +133,16 @@ describe.each(testPlatformsAndDatabases())(
       expect(page.text).toContain('<title>Set your password');
       expect(page.text).toContain('Set my password</button>');
 
+      // A password the policy refuses: the invitation's form again, with its own wording.
+      const refused = await request(server.http)
+        .post('/auth/resetPassword')
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ token, password: 'short' })
+        .expect(400);
+      expect(refused.text).toContain('<title>Set your password');
+      expect(refused.text).toContain('Set my password</button>');
+
       // Still usable after a reset link would have expired.
       server.clock.advance(2 * HOUR_MS);
       const done = await request(server.http)

@@ -6,6 +6,7 @@ import { text, Text } from '../../i18n/text';
 import { PasswordResetMetrics } from '../../metrics/password-reset-metrics';
 import { Page, PasswordResetPages } from '../pages/password-reset-pages';
 import { PasswordResetError } from '../../password-reset.error';
+import { PasswordResetService } from '../../password-reset.service';
 import { errorBody, PasswordResetErrorBody } from './error-answer';
 import { HttpRequest, nodeRequestOf } from './http-request';
 import { PasswordResetPaths } from './password-reset-paths';
@@ -79,6 +80,7 @@ export class PasswordResetResponder {
     private readonly paths: PasswordResetPaths,
     private readonly translator: PasswordResetTranslator,
     private readonly metrics: PasswordResetMetrics,
+    private readonly passwordReset: PasswordResetService,
   ) {}
 
   /** Answers 200 with what `answer` makes, or the error it throws. */
@@ -169,10 +171,15 @@ export class PasswordResetResponder {
       });
     const secondFactorRequired =
       form.hadSecondFactor || body.code === 'second_factor_required';
+    // The link is still usable after a refused password: its purpose gives the form's wording.
+    const link = await this.passwordReset
+      .linkStatus(form.token)
+      .catch(() => null);
     return this.pages.render(request, 'reset-form', route, {
       token: form.token,
       reasons: body.reasons,
       secondFactorRequired,
+      invite: link?.purpose === 'invite',
     });
   }
 
