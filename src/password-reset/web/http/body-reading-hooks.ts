@@ -50,14 +50,15 @@ interface FastifyInstance {
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'];
 const hiddenBodyHeaders = new WeakMap<IncomingMessage, IncomingHttpHeaders>();
 
+/** Set to undefined rather than deleted: deleting keys makes every later header read of the request slower. */
 function hideBodyHeaders(request: IncomingMessage): void {
-  const hidden = Object.fromEntries(
-    BODY_HEADERS.filter((name) => name in request.headers).map((name) => [
-      name,
-      request.headers[name],
-    ]),
-  );
-  for (const name of BODY_HEADERS) delete request.headers[name];
+  const { headers } = request;
+  const hidden: IncomingHttpHeaders = {};
+  for (const name of BODY_HEADERS) {
+    if (headers[name] === undefined) continue;
+    hidden[name] = headers[name];
+    headers[name] = undefined;
+  }
   hiddenBodyHeaders.set(request, hidden);
 }
 
