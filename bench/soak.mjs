@@ -13,7 +13,7 @@
 // then is dropped), no Message-ID arrived twice, every used link is dead, the backlog is
 // empty, and resident memory does not grow (a least-squares slope, in MiB per
 // minute, through the medians of one-second samples of each interval: each
-// scrypt hash holds 64 MiB for a moment, so single samples jump).
+// scrypt hash holds 32 MiB for a moment, so single samples jump).
 //
 // `npm run bench -- soak --minutes 10` (at most 50, so that the per-account
 // limit's hour never rolls over); `--seconds N` for a smoke run. Settings:

@@ -24,6 +24,20 @@ export const STANDALONE_MAIN = join(ROOT, 'dist/src/standalone/main.js');
 const USERS_CLI = join(ROOT, 'dist/src/standalone/cli/users.js');
 const BARE_SERVER = join(ROOT, 'bench/bare-server.mjs');
 
+/**
+ * The flags `npm start` gives node before the standalone server's script (the
+ * limits of its heap), read from package.json: the benchmarks start the server
+ * as operators do.
+ */
+const STANDALONE_NODE_ARGS =
+  /\bnode ((?:--\S+ )*)dist\/src\/standalone\/main\.js/
+    .exec(
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts
+        .start,
+    )[1]
+    .split(' ')
+    .filter(Boolean);
+
 /** Only loopback is ever targeted. */
 export const HOST = '127.0.0.1';
 
@@ -143,8 +157,10 @@ export async function spawnNode({ name, script, cwd, env }) {
   const logFile = join(cwd, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to every server process: for a profile of what is measured.
-  const nodeArgs =
-    process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [
+    ...(script === STANDALONE_MAIN ? STANDALONE_NODE_ARGS : []),
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd,
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
@@ -406,7 +422,7 @@ export function addUserWithCli(server, { username, email, password }) {
  * Adds many users at once with the same built code the CLI runs (UsersService.add
  * on a TypeORM DataSource), in this process: a CLI process per user would pay
  * Node's and TypeORM's start-up each time on top of the scrypt hash. The hashes
- * run `concurrency` at a time, each holding 64 MiB of scrypt memory.
+ * run `concurrency` at a time, each holding 32 MiB of scrypt memory.
  */
 export async function addUsersInProcess(server, users, concurrency = 4) {
   await withUsers(server.databaseUrl, async (service) => {

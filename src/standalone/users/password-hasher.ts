@@ -5,15 +5,19 @@ import { concurrencyLimit } from './concurrency-limit';
 /**
  * scrypt from Node's own crypto: no native module to build, and the work runs
  * on libuv's thread pool, so the event loop never waits for it. The parameters
- * are one of OWASP's equal-strength scrypt configurations (N=2^16, r=8, p=2):
- * as much work as N=2^17, r=8, p=1, in half its memory (64 MiB instead of 128
- * per derivation), since a burst of resets holds several at once.
+ * are one of OWASP's equal-strength scrypt configurations (N=2^15, r=8, p=3),
+ * 32 MiB per derivation: with 64 MiB (N=2^16, p=2) a burst of resets took the
+ * server past 256 MiB resident. Not a smaller row: OpenSSL allocates the
+ * derivation's memory in one block, and glibc serves a block of 32 MiB or less
+ * from the arena of whichever pool thread ran it and keeps it there, one per
+ * thread, where a larger one is mapped and unmapped each time (N=2^14, p=5,
+ * 16 MiB, left the burst's peak higher than N=2^15 did).
  * Stored as `scrypt$N$r$p$salt$key`, so hashes made with other parameters
  * still verify, and are made again with these on the next successful check.
  */
-const COST = 2 ** 16;
+const COST = 2 ** 15;
 const BLOCK_SIZE = 8;
-const PARALLELISM = 2;
+const PARALLELISM = 3;
 const KEY_LENGTH = 32;
 
 /**
