@@ -366,6 +366,28 @@ describe('MailDeliveryService', () => {
     expect(transport.sent).toHaveLength(7);
   });
 
+  it('claims up to five more than it starts, and gives those back to the queue, due now, when asked', async () => {
+    const delivery = deliveryWith();
+    await queue('password-changed', Array(12).fill('1'));
+    transport.hold();
+    expect(await delivery.deliverDue()).toBe(5);
+    const statuses = async () =>
+      (await mails()).map((mail) => [mail.status, mail.nextAttemptAt]);
+    const lease = now + PASSWORD_RESET_DEFAULTS.delivery.leaseMs;
+    expect(await statuses()).toEqual([
+      ...Array(10).fill(['sending', lease]),
+      ['pending', now],
+      ['pending', now],
+    ]);
+    await delivery.releaseClaimed();
+    transport.release();
+    await delivery.deliveriesEnded();
+    expect((await statuses()).slice(5)).toEqual(
+      Array(7).fill(['pending', now]),
+    );
+    expect(transport.sent).toHaveLength(5);
+  });
+
   it("sends a user's reset mails one after another, and others' beside them: the newest link is the one that works", async () => {
     const delivery = deliveryWith();
     await queue('reset-password', ['1', '1', '2']);
