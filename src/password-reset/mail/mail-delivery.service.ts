@@ -18,6 +18,7 @@ import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { MailComposer } from './mail-composer';
 import {
   ClaimedMail,
+  inSendingOrder,
   MailOutboxService,
   MailOutcome,
 } from './mail-outbox.service';
@@ -66,17 +67,22 @@ export class MailDeliveryService {
    * claims up to `delivery.concurrency` mails more than it starts, and starts
    * those as places free: a claim costs a transaction whatever its size, and
    * places mostly free one at a time. A claimed mail waits at most for the
-   * attempts under way, each bounded well inside its lease.
+   * attempts under way, each bounded well inside its lease, and never for a
+   * mail due that goes before it (a notice): that is claimed first.
    */
   async deliverDue(): Promise<number> {
     const room = this.delivery.concurrency - this.deliveries.size;
     if (room <= 0) return 0;
-    if (this.claimed.length < room)
-      this.claimed.push(
-        ...(await this.outbox.claim(
-          room + this.delivery.concurrency - this.claimed.length,
-        )),
+    if (
+      this.claimed.length < room ||
+      (await this.outbox.dueAhead(this.claimed[0].priority))
+    ) {
+      const more = await this.outbox.claim(
+        Math.max(room, room + this.delivery.concurrency - this.claimed.length),
       );
+      this.claimed.push(...more);
+      this.claimed.sort(inSendingOrder);
+    }
     const starting = this.claimed.splice(0, room);
     for (const mail of starting) this.track(this.deliver(mail));
     return starting.length;
