@@ -15,6 +15,7 @@
  *   store's `endSessions` and the host's listeners (host-event-emitter.ts).
  * Options: options/resolve-options.ts, with options/password-reset-defaults.ts.
  */
+import { createSecretKey } from 'node:crypto';
 import {
   applyDecorators,
   DynamicModule,
@@ -183,14 +184,16 @@ function withExtras(
     },
     fromOptions(PASSWORD_RESET_CLOCK, (options) => options.clock),
     fromOptions(PASSWORD_RESET_USER_STORE, (options) => options.userStore),
-    fromOptions(
-      PASSWORD_RESET_JWT,
-      (options) =>
-        new JwtService({
-          secret: options.jwtSecret,
-          signOptions: { algorithm: 'HS256' },
-        }),
-    ),
+    fromOptions(PASSWORD_RESET_JWT, (options) => {
+      // Made once: given a string, jsonwebtoken tries to read it as a PEM key first, on every
+      // signature and check, and that failed attempt costs more than the HMAC itself.
+      const key = createSecretKey(Buffer.from(options.jwtSecret));
+      return new JwtService({
+        privateKey: key,
+        publicKey: key,
+        signOptions: { algorithm: 'HS256' },
+      });
+    }),
     PasswordResetMailer,
     fromOptions(
       PASSWORD_RESET_THROTTLER_STORAGE,

@@ -13,6 +13,14 @@ import { resolvedOptions } from '../../../test/support/module-options';
 
 const HOUR = 60 * 60 * 1000;
 
+/** The allowance of one account, asked for alone. */
+const allowanceOf = async (
+  limit: AccountLimitService,
+  manager: EntityManager,
+  userId: string,
+  wanted: number,
+) => (await limit.allowances(manager, new Map([[userId, wanted]]))).get(userId);
+
 describe('AccountLimitService', () => {
   let dataSource: DataSource;
   let now: number;
@@ -48,7 +56,7 @@ describe('AccountLimitService', () => {
     limit: AccountLimitService,
     userId: string,
     wanted: number,
-  ) => limit.allowance(dataSource.manager, userId, wanted);
+  ) => allowanceOf(limit, dataSource.manager, userId, wanted);
 
   it('allows three reset mails an hour by default', async () => {
     const limit = limitWith();
@@ -80,6 +88,29 @@ describe('AccountLimitService', () => {
     await queued('8', now);
     await queued('7', now, 'password-changed');
     expect(await allowance(limit, '7', 1)).toBe(1);
+  });
+
+  it('counts each account of a batch against its own mails', async () => {
+    const limit = limitWith({ max: 3, windowMs: HOUR });
+    await queued('7', now - 10);
+    await queued('7', now - 20);
+    await queued('8', now - 10);
+    expect(
+      await limit.allowances(
+        dataSource.manager,
+        new Map([
+          ['7', 5],
+          ['8', 1],
+          ['9', 4],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        ['7', 1],
+        ['8', 1],
+        ['9', 3],
+      ]),
+    );
   });
 
   it('takes its limit from the options', async () => {
@@ -157,7 +188,7 @@ describeEachNetworkedDatabase(
 
     it("makes the account's row, and makes a second instance wait for the first one's mail before counting", async () => {
       const first = heldTransaction(async (manager) => {
-        const allowed = await limit.allowance(manager, '7', 1);
+        const allowed = await allowanceOf(limit, manager, '7', 1);
         await queueMail(manager, '7');
         return allowed;
       });
@@ -165,7 +196,7 @@ describeEachNetworkedDatabase(
       let secondCounted = false;
       const second = dataSource
         .transaction('READ COMMITTED', (manager) =>
-          limit.allowance(manager, '7', 1),
+          allowanceOf(limit, manager, '7', 1),
         )
         .finally(() => (secondCounted = true));
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -178,12 +209,58 @@ describeEachNetworkedDatabase(
       ).not.toBeNull();
     });
 
+    it('locks every account of a batch, so that a batch sharing one of them waits, then counts its mail', async () => {
+      await dataSource.transaction('READ COMMITTED', (manager) =>
+        allowanceOf(limit, manager, '9', 1),
+      );
+      const first = heldTransaction(async (manager) => {
+        const allowed = await limit.allowances(
+          manager,
+          new Map([
+            ['7', 1],
+            ['9', 1],
+          ]),
+        );
+        await queueMail(manager, '7');
+        return allowed;
+      });
+      expect(await first.result).toEqual(
+        new Map([
+          ['7', 1],
+          ['9', 1],
+        ]),
+      );
+      let secondCounted = false;
+      const second = dataSource
+        .transaction('READ COMMITTED', (manager) =>
+          limit.allowances(
+            manager,
+            new Map([
+              ['10', 1],
+              ['7', 1],
+            ]),
+          ),
+        )
+        .finally(() => (secondCounted = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(secondCounted).toBe(false);
+      first.release();
+      await first.done;
+      expect(await second).toEqual(
+        new Map([
+          ['10', 1],
+          ['7', 0],
+        ]),
+      );
+      expect(await dataSource.getRepository(AccountLock).count()).toBe(3);
+    });
+
     it("locks the account's own row, also where other accounts have theirs", async () => {
       await dataSource.transaction('READ COMMITTED', (manager) =>
-        limit.allowance(manager, '8', 1),
+        allowanceOf(limit, manager, '8', 1),
       );
       await dataSource.transaction('READ COMMITTED', (manager) =>
-        limit.allowance(manager, '7', 1),
+        allowanceOf(limit, manager, '7', 1),
       );
       expect(
         await dataSource.getRepository(AccountLock).findOneBy({ userId: '7' }),
@@ -193,11 +270,11 @@ describeEachNetworkedDatabase(
     it('names the accounts another transaction holds, without waiting for them, and locks the others', async () => {
       for (const userId of ['7', '8', '10'])
         await dataSource.transaction('READ COMMITTED', (manager) =>
-          limit.allowance(manager, userId, 1),
+          allowanceOf(limit, manager, userId, 1),
         );
       const holder = heldTransaction(async (manager) => {
-        await limit.allowance(manager, '7', 1);
-        await limit.allowance(manager, '10', 1);
+        await allowanceOf(limit, manager, '7', 1);
+        await allowanceOf(limit, manager, '10', 1);
       });
       await holder.result;
       const held = await dataSource.transaction('READ COMMITTED', (manager) =>

@@ -8,7 +8,7 @@ import {
   PASSWORD_RESET_CLOCK,
   PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
-import { lockAccount, resetMailsQueuedSince } from './account-limit';
+import { lockAccounts, resetMailsQueuedSinceByAccount } from './account-limit';
 import { AccountLock } from './account-lock.entity';
 
 /**
@@ -31,22 +31,30 @@ export class AccountLimitService {
   }
 
   /**
-   * How many of `wanted` reset mails the account may still be sent, counted
-   * within the caller's transaction. Lock accounts in one order (callers sort
-   * them), so that two batches never wait on each other in a circle.
+   * How many of the reset mails wanted for each account (user id to count) it
+   * may still be sent, counted within the caller's transaction after all the
+   * accounts are locked (see lockAccounts).
    */
-  async allowance(
+  async allowances(
     manager: EntityManager,
-    userId: string,
-    wanted: number,
-  ): Promise<number> {
-    await lockAccount(manager, userId);
-    const queued = await resetMailsQueuedSince(
+    wanted: Map<string, number>,
+  ): Promise<Map<string, number>> {
+    const userIds = [...wanted.keys()];
+    await lockAccounts(manager, userIds);
+    const queued = await resetMailsQueuedSinceByAccount(
       manager,
-      userId,
+      userIds,
       this.clock.now() - this.limit.windowMs,
     );
-    return Math.max(0, Math.min(wanted, this.limit.max - queued));
+    return new Map(
+      [...wanted].map(([userId, count]) => [
+        userId,
+        Math.max(
+          0,
+          Math.min(count, this.limit.max - (queued.get(userId) ?? 0)),
+        ),
+      ]),
+    );
   }
 
   /**

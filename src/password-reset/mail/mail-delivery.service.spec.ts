@@ -366,6 +366,52 @@ describe('MailDeliveryService', () => {
     expect(transport.sent).toHaveLength(7);
   });
 
+  it('claims up to five more than it starts, and gives those back to the queue, due now, when asked', async () => {
+    const delivery = deliveryWith();
+    await queue('password-changed', Array(12).fill('1'));
+    transport.hold();
+    expect(await delivery.deliverDue()).toBe(5);
+    const statuses = async () =>
+      (await mails()).map((mail) => [mail.status, mail.nextAttemptAt]);
+    const lease = now + PASSWORD_RESET_DEFAULTS.delivery.leaseMs;
+    expect(await statuses()).toEqual([
+      ...Array(10).fill(['sending', lease]),
+      ['pending', now],
+      ['pending', now],
+    ]);
+    await delivery.releaseClaimed();
+    transport.release();
+    await delivery.deliveriesEnded();
+    expect((await statuses()).slice(5)).toEqual(
+      Array(7).fill(['pending', now]),
+    );
+    expect(transport.sent).toHaveLength(5);
+  });
+
+  it('starts a notice that comes due before the reset mails it claimed ahead', async () => {
+    for (let id = 3; id <= 12; id++)
+      users.set(String(id), { id: String(id), email: `user${id}@example.com` });
+    const delivery = deliveryWith();
+    await queue(
+      'reset-password',
+      Array.from({ length: 10 }, (_, i) => String(i + 3)),
+    );
+    transport.hold();
+    expect(await delivery.deliverDue()).toBe(5);
+    await queue('password-changed', ['1']);
+    transport.release();
+    await delivery.deliveriesEnded();
+    transport.hold();
+    expect(await delivery.deliverDue()).toBe(5);
+    transport.release();
+    await delivery.deliveriesEnded();
+    expect(transport.sent.map((mail) => mail.to)).toEqual([
+      ...Array.from({ length: 5 }, (_, i) => `user${i + 3}@example.com`),
+      'margaret@example.com',
+      ...Array.from({ length: 4 }, (_, i) => `user${i + 8}@example.com`),
+    ]);
+  });
+
   it("sends a user's reset mails one after another, and others' beside them: the newest link is the one that works", async () => {
     const delivery = deliveryWith();
     await queue('reset-password', ['1', '1', '2']);

@@ -18,6 +18,7 @@ import { mayHaveBeenDelivered, withDeadline } from './delivery-outcome';
 import { MailComposer } from './mail-composer';
 import {
   ClaimedMail,
+  inSendingOrder,
   MailOutboxService,
   MailOutcome,
 } from './mail-outbox.service';
@@ -39,6 +40,8 @@ export class MailDeliveryService {
   private readonly logger = new Logger('PasswordResetMail');
   private readonly delivery: DeliveryOptions;
   private readonly deliveries = new Set<Promise<void>>();
+  /** Claimed, in sending order, and not yet started. */
+  private readonly claimed: ClaimedMail[] = [];
   private deliveryEnded: () => void = () => undefined;
 
   constructor(
@@ -60,14 +63,41 @@ export class MailDeliveryService {
   /**
    * Starts delivering the mails that are due, as many as there is room for
    * beside those still under way, and returns how many it started. It does not
-   * wait for them: a delivery that hangs holds one place, not the worker.
+   * wait for them: a delivery that hangs holds one place, not the worker. It
+   * claims up to `delivery.concurrency` mails more than it starts, and starts
+   * those as places free: a claim costs a transaction whatever its size, and
+   * places mostly free one at a time. A claimed mail waits at most for the
+   * attempts under way, each bounded well inside its lease, and never for a
+   * mail due that goes before it (a notice): that is claimed first.
    */
   async deliverDue(): Promise<number> {
     const room = this.delivery.concurrency - this.deliveries.size;
     if (room <= 0) return 0;
-    const claimed = await this.outbox.claim(room);
-    for (const mail of claimed) this.track(this.deliver(mail));
-    return claimed.length;
+    if (
+      this.claimed.length < room ||
+      (await this.outbox.dueAhead(this.claimed[0].priority))
+    ) {
+      const more = await this.outbox.claim(
+        Math.max(room, room + this.delivery.concurrency - this.claimed.length),
+      );
+      this.claimed.push(...more);
+      this.claimed.sort(inSendingOrder);
+    }
+    const starting = this.claimed.splice(0, room);
+    for (const mail of starting) this.track(this.deliver(mail));
+    return starting.length;
+  }
+
+  /**
+   * Gives the mails claimed and not yet started back to the queue, due now,
+   * for whichever worker comes first: on shutdown, so that they do not wait
+   * for their leases to end.
+   */
+  async releaseClaimed(): Promise<void> {
+    const claimed = this.claimed.splice(0);
+    const now = this.clock.now();
+    for (const mail of claimed)
+      await this.outbox.record(mail, { status: 'pending', nextAttemptAt: now });
   }
 
   /** Calls `listener` whenever a delivery ends, so that the worker can start the next. */

@@ -5,6 +5,7 @@ import {
   EntityManager,
   In,
   LessThan,
+  LessThanOrEqual,
   MoreThan,
   Repository,
 } from 'typeorm';
@@ -35,7 +36,7 @@ const CANDIDATES_PER_PLACE = 4;
  * mails due at once, the first queued. So a burst of reset mails does not hold
  * up a notice, and reset mails go out first in, first out.
  */
-function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
+export function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
   return (
     a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id
   );
@@ -120,6 +121,28 @@ export class MailOutboxService {
         lease,
       );
       return mails.map((mail) => ({ ...mail, ...lease }));
+    });
+  }
+
+  /**
+   * Whether a mail of a higher priority than `priority` (a notice, before a
+   * reset mail) is due: one that mails already claimed must not hold up.
+   */
+  async dueAhead(priority: number): Promise<boolean> {
+    const now = this.clock.now();
+    return this.outbox.exists({
+      where: [
+        {
+          status: 'pending',
+          priority: LessThan(priority),
+          nextAttemptAt: LessThanOrEqual(now),
+        },
+        {
+          status: 'sending',
+          priority: LessThan(priority),
+          nextAttemptAt: LessThanOrEqual(now),
+        },
+      ],
     });
   }
 

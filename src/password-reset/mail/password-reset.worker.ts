@@ -27,7 +27,9 @@ const RETENTION_MS = 7 * 24 * HOUR;
  * (MailDeliveryService), and hourly forgets old tokens and mails. It runs on a
  * timer, which picks up new requests, retries, work left by a restart and
  * work recorded by other instances, and when woken by a reset (for the notice).
- * One pass at a time; a wake during a pass asks for another.
+ * A delivery that ends wakes it for delivery only: looking for requests on
+ * each would cost a transaction per mail sent, and requests wait for the
+ * timer anyway. One pass at a time; a wake during a pass asks for another.
  */
 @Injectable()
 export class PasswordResetWorker
@@ -38,6 +40,7 @@ export class PasswordResetWorker
   private timer?: NodeJS.Timeout;
   private pass?: Promise<void>;
   private wokenDuringPass = false;
+  private requestsDue = false;
   private stopped = false;
   private prunedAt = -Infinity;
   private readonly retentionMs: number;
@@ -53,7 +56,7 @@ export class PasswordResetWorker
   ) {
     this.pollIntervalMs = options.delivery.pollIntervalMs;
     this.retentionMs = Math.max(RETENTION_MS, options.accountLimit.windowMs);
-    delivery.onDeliveryEnded(() => this.wake());
+    delivery.onDeliveryEnded(() => this.wakeForDelivery());
   }
 
   onApplicationBootstrap(): void {
@@ -61,13 +64,20 @@ export class PasswordResetWorker
     this.wake();
   }
 
-  /** Lets a pass and the deliveries under way finish, but not forever: a hung database must not hold the process; the work stays queued. */
+  /** Lets a pass and the deliveries under way finish and gives back the mail claimed and not started, but not forever: a hung database must not hold the process; the work stays queued. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     let grace: NodeJS.Timeout | undefined;
     const passAndDeliveries = Promise.all([
-      this.pass,
+      Promise.resolve(this.pass)
+        .then(() => this.delivery.releaseClaimed())
+        // Those not given back wait for their leases to end, as after a crash.
+        .catch((error: Error) =>
+          this.logger.error(
+            `Giving back claimed mail failed: ${error.message}`,
+          ),
+        ),
       this.delivery.deliveriesEnded(),
     ]);
     await Promise.race([
@@ -80,6 +90,11 @@ export class PasswordResetWorker
   }
 
   wake(): void {
+    this.requestsDue = true;
+    this.wakeForDelivery();
+  }
+
+  private wakeForDelivery(): void {
     if (this.stopped) return;
     if (this.pass) {
       this.wokenDuringPass = true;
@@ -100,7 +115,10 @@ export class PasswordResetWorker
     do {
       this.wokenDuringPass = false;
       try {
-        while ((await this.requests.processBatch()) > 0 && !this.stopped);
+        if (this.requestsDue) {
+          this.requestsDue = false;
+          while ((await this.requests.processBatch()) > 0 && !this.stopped);
+        }
         while ((await this.delivery.deliverDue()) > 0 && !this.stopped);
         await this.pruneHourly();
       } catch (error) {

@@ -92,12 +92,12 @@ describe('ResetRequestProcessor', () => {
     expect(await processorFor(userStore(true)).processBatch()).toBe(0);
   });
 
-  it('queues a reset mail for each request of a known user, and deletes every request, known or not', async () => {
+  it('queues a reset mail for each request of a known user, in the order they came, and deletes every request, known or not', async () => {
     await requests(['grace', 'nobody', 'margaret']);
     expect(await processorFor(userStore(true)).processBatch()).toBe(3);
     expect(await queuedFor()).toEqual([
-      ['reset-password', '1'],
       ['reset-password', '2'],
+      ['reset-password', '1'],
     ]);
     expect(await waiting()).toBe(0);
   });

@@ -82,18 +82,15 @@ export class ResetRequestProcessor {
       mails.push({ userId: user.id, returnTo: request.returnTo });
       wanted.set(user.id, mails);
     }
-    const recipients: MailToQueue[] = [];
-    // One order for every instance: two batches that share accounts lock them in the same order and never deadlock.
-    for (const userId of [...wanted.keys()].sort()) {
-      const mails = wanted.get(userId)!;
-      const allowed = await this.accountLimit.allowance(
-        manager,
-        userId,
-        mails.length,
-      );
-      // The newest requests: the last mail's link is the one that works, with the return address asked for last.
-      if (allowed > 0) recipients.push(...mails.slice(-allowed));
-    }
+    const allowed = await this.accountLimit.allowances(
+      manager,
+      new Map([...wanted].map(([userId, mails]) => [userId, mails.length])),
+    );
+    // The newest requests: the last mail's link is the one that works, with the return address asked for last.
+    const recipients = [...wanted].flatMap(([userId, mails]) => {
+      const count = allowed.get(userId)!;
+      return count > 0 ? mails.slice(-count) : [];
+    });
     await commit(async (writer) => {
       await this.outbox.enqueue(writer, 'reset-password', recipients);
       await this.inbox.discard(
