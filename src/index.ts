@@ -7,10 +7,8 @@ export type {
 export { ResetTokenRevocation } from './password-reset/tokens/reset-token-revocation';
 export type { RevokeTokensOptions } from './password-reset/tokens/reset-token-revocation';
 export { PasswordResetMailQueue } from './password-reset/mail/mail-queue';
-export type {
-  PasswordLinkOptions,
-  PasswordLinkPurpose,
-} from './password-reset/links/password-links';
+export type { PasswordLinkOptions } from './password-reset/links/password-links';
+export type { PasswordLinkPurpose } from './password-reset/links/password-link-purpose';
 export type {
   DeadMailRetry,
   MailQueueKindStatus,

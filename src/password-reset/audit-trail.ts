@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from './clock';
 import { HostEvents } from './host-event-emitter';
-import type { PasswordLinkPurpose } from './links/password-links';
+import type { PasswordLinkPurpose } from './links/password-link-purpose';
 import type { OutboxMail } from './mail/outbox-mail.entity';
 import {
   PASSWORD_RESET_CLOCK,

@@ -1,4 +1,4 @@
-import { inEnglish } from './i18n/password-reset-translator';
+import { inEnglish } from './i18n/i18n-instances';
 import { text, type Text } from './i18n/text';
 
 /** Every `code` the module refuses with; clients branch on these, never on the message. */

@@ -1,4 +1,4 @@
-import type { PasswordLinkPurpose } from './links/password-links';
+import type { PasswordLinkPurpose } from './links/password-link-purpose';
 import type { OutboxMailKind } from './mail/outbox-mail.entity';
 
 /**

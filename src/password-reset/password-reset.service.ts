@@ -38,9 +38,9 @@ import { checkedReturnTo } from './links/return-address';
 import {
   linkToQueue,
   type PasswordLinkOptions,
-  type PasswordLinkPurpose,
   queuePasswordLink,
 } from './links/password-links';
+import type { PasswordLinkPurpose } from './links/password-link-purpose';
 import { ResetToken } from './tokens/reset-token.entity';
 import {
   ResetTokenRevocation,

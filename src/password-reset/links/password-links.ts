@@ -9,15 +9,11 @@ import type { AccountLimit } from '../interfaces/password-reset-module-options.i
 import { newOutboxMails, OutboxMail } from '../mail/outbox-mail.entity';
 import { PasswordResetError } from '../password-reset.error';
 import { claimTransaction } from '../persistence/row-locks';
+import {
+  PASSWORD_LINK_PURPOSES,
+  type PasswordLinkPurpose,
+} from './password-link-purpose';
 import { checkedReturnTo, ReturnAddresses } from './return-address';
-
-/** What a link is for: resetting a forgotten password, or setting the first one of an invited user. */
-export type PasswordLinkPurpose = 'reset' | 'invite';
-
-export const PASSWORD_LINK_PURPOSES: readonly PasswordLinkPurpose[] = [
-  'reset',
-  'invite',
-];
 
 /** What `sendPasswordLink` takes besides the user. */
 export interface PasswordLinkOptions {

@@ -4,7 +4,7 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
-import type { PasswordLinkPurpose } from '../links/password-links';
+import type { PasswordLinkPurpose } from '../links/password-link-purpose';
 import { MAX_RETURN_ADDRESS_LENGTH } from '../links/return-address';
 
 export type OutboxMailKind = 'reset-password' | 'password-changed';

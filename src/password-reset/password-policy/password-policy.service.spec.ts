@@ -1,6 +1,6 @@
 import { systemClock } from '../clock';
 import type { PasswordPolicyOptions } from '../interfaces/password-reset-module-options.interface';
-import { inEnglish } from '../i18n/password-reset-translator';
+import { inEnglish } from '../i18n/i18n-instances';
 import { PasswordResetMetrics } from '../metrics/password-reset-metrics';
 import { BreachedPasswords } from './breached-passwords';
 import { PasswordPolicyService } from './password-policy.service';

@@ -4,7 +4,7 @@ import {
   PasswordResetEntity,
 } from '../persistence/password-reset-entity';
 import { EpochMsColumn } from '../epoch-ms.column';
-import type { PasswordLinkPurpose } from '../links/password-links';
+import type { PasswordLinkPurpose } from '../links/password-link-purpose';
 
 /** One reset token. The raw value exists only in the mail; the table holds its SHA-256. */
 @Entity('password_reset_tokens')

@@ -17,7 +17,7 @@ import {
   PASSWORD_RESET_JWT,
   PASSWORD_RESET_RESOLVED_OPTIONS,
 } from '../password-reset.constants';
-import type { PasswordLinkPurpose } from '../links/password-links';
+import type { PasswordLinkPurpose } from '../links/password-link-purpose';
 import { ResetToken } from './reset-token.entity';
 import { makeResetCode, ResetCodeHasher } from './reset-code';
 

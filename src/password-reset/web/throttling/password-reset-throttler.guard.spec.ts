@@ -3,7 +3,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PasswordResetError } from '../../password-reset.error';
 import { errorBody } from '../http/error-answer';
-import { inEnglish } from '../../i18n/password-reset-translator';
+import { inEnglish } from '../../i18n/i18n-instances';
 import type { PasswordResetModuleOptions } from '../../interfaces/password-reset-module-options.interface';
 import { PasswordResetThrottlerGuard } from './password-reset-throttler.guard';
 import { RateLimited } from './rate-limited.decorator';
