@@ -191,7 +191,10 @@ function throughputRows(results) {
     String(failed(s)),
     s.cpuMicrosPerRequest === undefined
       ? 'n/a'
-      : `${fixed(s.cpuMicrosPerRequest, 0)} (${fixed(s.cpuRound.requestsPerSecond, 0)} req/s)`,
+      : `${fixed(s.cpuMicrosPerRequest, 0)} (user ${fixed(s.cpuRound.userMicrosPerRequest, 0)}; ${fixed(s.cpuRound.requestsPerSecond, 0)} req/s)`,
+    (s.cpuRounds ?? [])
+      .map((round) => fixed(round.cpuMicrosPerRequest, 0))
+      .join(', '),
   ];
   return [
     row(
@@ -223,7 +226,8 @@ export function markdownReport(results) {
       `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0].toFixed(2)} at the start, ` +
       `${machine.loadAverageAtEnd[0].toFixed(2)} at the end; autocannon on the same machine, ${settings.connections} connections, ` +
       `${settings.rounds} rounds of ${settings.duration} s per target, taken in turns, after ${settings.warmup} s of warm-up; the best round counts. ` +
-      `Server CPU: all of the server process's CPU time over ${settings.cpuRequests} more requests (ours: until its worker processed them), and their rate.`,
+      `Server CPU: all of the server process's CPU time (user and system, every thread) over ${settings.cpuRequests} more requests (ours: until its worker processed them), ` +
+      `in ${settings.cpuRounds} rounds taken in turns; the cheapest round counts, its user time and rate beside it.`,
     '',
     markdownTable(
       [
@@ -234,9 +238,10 @@ export function markdownReport(results) {
         'p99 ms',
         'failed',
         'server CPU µs/request',
+        'each CPU round',
       ],
       throughputRows(results),
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
     markdownTable(

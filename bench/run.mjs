@@ -7,7 +7,7 @@
 //
 // Settings (environment): BENCH_DURATION seconds per measured round (default
 // 10), BENCH_ROUNDS of each throughput target (2), BENCH_CONNECTIONS (50), BENCH_WARMUP seconds before each measurement
-// (3), BENCH_CPU_REQUESTS over which each server's CPU per request is measured (20000), BENCH_COLD_STARTS (5), BENCH_DRAIN_MAILS (2000), BENCH_RESET_LINKS per
+// (3), BENCH_CPU_REQUESTS over which each server's CPU per request is measured (20000) in BENCH_CPU_ROUNDS (3), BENCH_COLD_STARTS (5), BENCH_DRAIN_MAILS (2000), BENCH_RESET_LINKS per
 // phase (60), BENCH_RESET_CONCURRENCY (8), BENCH_POSTGRES_URL
 // (postgres://postgres@127.0.0.1:5432), BENCH_PEER_VERSION (better-auth's),
 // BENCH_KEEP_TMP=1 keeps the servers' directories, BENCH_NODE_ARGS go to
@@ -36,6 +36,7 @@ const settings = quick
       connections: 10,
       warmup: 1,
       cpuRequests: 500,
+      cpuRounds: 2,
       coldStarts: 2,
       drainMails: 60,
       drainTimeoutMs: 60_000,
@@ -52,6 +53,7 @@ const settings = quick
         min: 100,
         max: 10_000_000,
       }),
+      cpuRounds: envInteger('BENCH_CPU_ROUNDS', 3, { min: 1, max: 20 }),
       coldStarts: envInteger('BENCH_COLD_STARTS', 5, { min: 1, max: 50 }),
       drainMails: envInteger('BENCH_DRAIN_MAILS', 2000, {
         min: 10,

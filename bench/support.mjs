@@ -288,15 +288,18 @@ function procStatusMiB(server, field) {
 
 export const residentMiB = (server) => procStatusMiB(server, 'VmRSS');
 
-/** CPU time the server process has used so far, user and system, every thread's (utime + stime of /proc/PID/stat), in µs; null off Linux. */
+/**
+ * CPU time the server process has used so far, every thread's, in µs: user
+ * (utime of /proc/PID/stat), system (stime) and their total; null off Linux.
+ */
 export function cpuMicroseconds(server) {
   try {
     const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8');
     // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 14th and 15th of the line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (
-      ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND
-    );
+    const user = (Number(fields[11]) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    const system = (Number(fields[12]) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    return { user, system, total: user + system };
   } catch {
     return null;
   }
