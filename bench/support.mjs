@@ -25,18 +25,22 @@ const USERS_CLI = join(ROOT, 'dist/src/standalone/cli/users.js');
 const BARE_SERVER = join(ROOT, 'bench/bare-server.mjs');
 
 /**
- * The flags `npm start` gives node before the standalone server's script (the
- * limits of its heap), read from package.json: the benchmarks start the server
- * as operators do.
+ * How `npm start` runs the standalone server's script, read from package.json
+ * so that the benchmarks start it as operators do: the environment it sets
+ * (glibc's malloc settings) and the flags it gives node (the heap's limits).
  */
-const STANDALONE_NODE_ARGS =
-  /\bnode ((?:--\S+ )*)dist\/src\/standalone\/main\.js/
-    .exec(
-      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts
-        .start,
-    )[1]
-    .split(' ')
-    .filter(Boolean);
+const STANDALONE_COMMAND =
+  /\b((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)dist\/src\/standalone\/main\.js/.exec(
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start,
+  );
+const wordsOf = (text) => text.split(' ').filter(Boolean);
+const STANDALONE_ENV = Object.fromEntries(
+  wordsOf(STANDALONE_COMMAND[1]).map((assignment) => [
+    assignment.slice(0, assignment.indexOf('=')),
+    assignment.slice(assignment.indexOf('=') + 1),
+  ]),
+);
+const STANDALONE_NODE_ARGS = wordsOf(STANDALONE_COMMAND[2]);
 
 /** Only loopback is ever targeted. */
 export const HOST = '127.0.0.1';
@@ -163,7 +167,12 @@ export async function spawnNode({ name, script, cwd, env }) {
   ];
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH,
+      ...(script === STANDALONE_MAIN ? STANDALONE_ENV : {}),
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);
