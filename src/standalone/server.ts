@@ -44,24 +44,6 @@ function httpsOptions({
 /** HSTS is set apart, only over TLS. */
 const HELMET_OPTIONS = { strictTransportSecurity: false } as const;
 
-/**
- * HSTS only where the browser got the response over TLS: our own, or a trusted
- * proxy's (`TRUST_PROXY` and `X-Forwarded-Proto: https`), which is what
- * `protocol` says on Express and on Fastify's middleware alike. RFC 6797 §7.2
- * forbids it over plain HTTP, where browsers ignore it anyway.
- */
-function strictTransportSecurityOverTls() {
-  const strictTransportSecurity = helmet.strictTransportSecurity();
-  return (
-    request: IncomingMessage & { protocol?: string },
-    response: ServerResponse,
-    next: (error?: Error) => void,
-  ) =>
-    request.protocol === 'https'
-      ? strictTransportSecurity(request, response, next)
-      : next();
-}
-
 const CLIENT_ERRORS: Record<
   string,
   { status: number; code: string; message: string }
@@ -175,36 +157,61 @@ function headersSetBy(
   return Object.fromEntries(headers);
 }
 
+/**
+ * Helmet's headers, read once, with HSTS added only where the browser got the
+ * response over TLS: our own, or a trusted proxy's (`TRUST_PROXY` and
+ * `X-Forwarded-Proto: https`), which `protocol` says on both platforms.
+ * RFC 6797 §7.2 forbids HSTS over plain HTTP, where browsers ignore it anyway.
+ */
+function securityHeadersFor(): (protocol: string) => Map<string, string> {
+  const always = headersSetBy(helmet(HELMET_OPTIONS));
+  const overTls = {
+    ...always,
+    ...headersSetBy(helmet.strictTransportSecurity()),
+  };
+  const overHttp = new Map(Object.entries(always));
+  const overHttps = new Map(Object.entries(overTls));
+  return (protocol) => (protocol === 'https' ? overHttps : overHttp);
+}
+
 interface FastifyHooks {
   addHook(
     name: 'onRequest',
     hook: (
       request: { protocol: string },
-      reply: { headers(values: Record<string, string>): unknown },
+      reply: { raw: ServerResponse },
       done: () => void,
     ) => void,
   ): unknown;
 }
 
 /**
- * Helmet's headers, and HSTS over TLS (Fastify's `protocol` follows
- * `TRUST_PROXY` as Express's does), on every response, 404s included. Set by
- * a Fastify hook rather than by helmet through middie, which cost about a
- * tenth of a lostPassword request's CPU.
+ * Helmet's headers on every response, 404s included, set from the values read
+ * once rather than by helmet on each request (through middie on Fastify),
+ * which cost about a tenth of a lostPassword request's CPU.
  */
-function securityHeadersOnFastify(app: INestApplication): void {
-  const always = headersSetBy(helmet(HELMET_OPTIONS));
-  const overTls = {
-    ...always,
-    ...headersSetBy(helmet.strictTransportSecurity()),
-  };
-  (app.getHttpAdapter().getInstance() as FastifyHooks).addHook(
-    'onRequest',
-    (request, reply, done) => {
-      reply.headers(request.protocol === 'https' ? overTls : always);
-      done();
-    },
-  );
+function sendSecurityHeaders(app: INestApplication): void {
+  const securityHeaders = securityHeadersFor();
+  if (app.getHttpAdapter().getType() === 'fastify') {
+    (app.getHttpAdapter().getInstance() as FastifyHooks).addHook(
+      'onRequest',
+      (request, reply, done) => {
+        reply.raw.setHeaders(securityHeaders(request.protocol));
+        done();
+      },
+    );
+  } else {
+    app.use(
+      (
+        request: IncomingMessage & { protocol: string },
+        response: ServerResponse,
+        next: () => void,
+      ) => {
+        response.setHeaders(securityHeaders(request.protocol));
+        next();
+      },
+    );
+  }
 }
 
 // Each platform is loaded only when chosen: loading the other as well cost a tenth of the start.
@@ -316,8 +323,7 @@ export async function createServer(
       : await onExpress(module, settings, applicationOptions);
   boundRequestTimes(app.getHttpServer(), settings.requestTimeouts);
   warnOfFileMail(settings);
-  if (settings.httpAdapter === 'fastify') securityHeadersOnFastify(app);
-  else app.use(helmet(HELMET_OPTIONS), strictTransportSecurityOverTls());
+  sendSecurityHeaders(app);
   if (settings.docs) serveOpenApi(app);
   return app;
 }
