@@ -8,10 +8,12 @@ import { concurrencyLimit } from './concurrency-limit';
  * are one of OWASP's equal-strength scrypt configurations (N=2^15, r=8, p=3),
  * 32 MiB per derivation: with 64 MiB (N=2^16, p=2) a burst of resets took the
  * server past 256 MiB resident. Not a smaller row: OpenSSL allocates the
- * derivation's memory in one block, and glibc serves a block of 32 MiB or less
- * from the arena of whichever pool thread ran it and keeps it there, one per
- * thread, where a larger one is mapped and unmapped each time (N=2^14, p=5,
- * 16 MiB, left the burst's peak higher than N=2^15 did).
+ * derivation's memory in one block, and glibc by default serves a block of
+ * 32 MiB or less from the arena of whichever pool thread ran it and keeps it
+ * there, one per thread, where a larger one is mapped and unmapped each time
+ * (N=2^14, p=5, 16 MiB, left the burst's peak higher than N=2^15 did).
+ * `npm start` has glibc map every block from 4 MiB up (its `GLIBC_TUNABLES`);
+ * a server started without that setting keeps one such block per thread.
  * Stored as `scrypt$N$r$p$salt$key`, so hashes made with other parameters
  * still verify, and are made again with these on the next successful check.
  */
