@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -26,13 +27,18 @@ import { UsersService } from './users/users.service';
 function sharedRateLimitStorage(redisUrl: string): FallbackThrottlerStorage {
   const { ThrottlerStorageRedisService } =
     require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
-  return new FallbackThrottlerStorage(
-    new ThrottlerStorageRedisService(redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-    }),
-  );
+  const connectTimeout = 2000;
+  const shared = new ThrottlerStorageRedisService(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout,
+  });
+  return new FallbackThrottlerStorage(shared, async () => {
+    if (shared.redis.status !== 'ready')
+      await once(shared.redis, 'ready', {
+        signal: AbortSignal.timeout(connectTimeout),
+      });
+  });
 }
 
 /** The module's metrics on their own listener, which opens and closes with the application. */

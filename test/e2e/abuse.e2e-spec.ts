@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { testPlatforms, testPlatformsAndDatabases } from '../support/platforms';
 import { newUser } from '../support/flow';
+import { FaultProxy } from '../support/fault-proxy';
 import {
   startTestServer,
   TestServer,
@@ -233,6 +234,7 @@ describe.each(testPlatformsAndDatabases())(
 // Where the counters are kept is the subject here, not HTTP: Express only.
 describe('REDIS_URL: limits shared by every instance', () => {
   const REDIS_URL = 'redis://127.0.0.1:6379/15';
+  let slowRedis: FaultProxy;
   let first: TestServer;
   let second: TestServer;
 
@@ -240,22 +242,32 @@ describe('REDIS_URL: limits shared by every instance', () => {
     const redis = new Redis(REDIS_URL);
     await redis.flushdb();
     redis.disconnect();
-    const env = { REDIS_URL, IP_RATE_LIMIT: '4' };
-    first = await startTestServer('express', 'sqlite', { env });
-    second = await startTestServer('express', 'sqlite', { env });
+    // The second instance's Redis answers slowly, so its client is still connecting while that server starts.
+    slowRedis = await FaultProxy.start(REDIS_URL);
+    slowRedis.latencyMs = 300;
+    const limit = { IP_RATE_LIMIT: '4' };
+    first = await startTestServer('express', 'sqlite', {
+      env: { REDIS_URL, ...limit },
+    });
+    second = await startTestServer('express', 'sqlite', {
+      env: { REDIS_URL: slowRedis.url, ...limit },
+    });
   });
   afterAll(async () => {
     await first.close();
     await second.close();
+    await slowRedis.stop();
   });
 
-  it('counts requests to both instances against one limit', async () => {
-    await lostPassword(first, 'a').expect(200);
-    await lostPassword(second, 'b').expect(200);
-    await lostPassword(first, 'c').expect(200);
-    await lostPassword(second, 'd').expect(200);
+  it('counts requests to both instances against one limit, from the first on', async () => {
+    await lostPassword(second, 'a').expect(200);
+    await lostPassword(first, 'b').expect(200);
+    await lostPassword(second, 'c').expect(200);
+    await lostPassword(first, 'd').expect(200);
     await lostPassword(first, 'e').expect(429);
     await lostPassword(second, 'f').expect(429);
+    for (const server of [first, second])
+      expect(server.logs.lines.join('\n')).not.toMatch(/counting locally/);
   });
 });
 

@@ -41,6 +41,8 @@ export class FaultProxy {
    * RCPT TO and DATA one at a time and a session can be dropped at each.
    */
   hideSmtpPipelining = false;
+  /** Holds everything it forwards, either way, this long: a slow network. */
+  latencyMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -130,7 +132,7 @@ export class FaultProxy {
         pair.dropOnReply = true;
       }
       this.forwarded += sent;
-      pair.upstream!.write(chunk);
+      this.afterLatency(() => pair.upstream!.write(chunk));
     });
     if (pair.blackHoled) return;
     client.pause();
@@ -146,15 +148,20 @@ export class FaultProxy {
         return this.close(pair);
       }
       if (pair.blackHoled) return;
-      client.write(
-        this.hideSmtpPipelining
-          ? Buffer.from(
-              chunk.toString('latin1').replace(/^250-PIPELINING\r\n/m, ''),
-              'latin1',
-            )
-          : chunk,
-      );
+      const reply = this.hideSmtpPipelining
+        ? Buffer.from(
+            chunk.toString('latin1').replace(/^250-PIPELINING\r\n/m, ''),
+            'latin1',
+          )
+        : chunk;
+      this.afterLatency(() => client.write(reply));
     });
+  }
+
+  /** Timers of equal delay fire in the order they were set, so the bytes keep theirs. */
+  private afterLatency(forward: () => void): void {
+    if (this.latencyMs === 0) forward();
+    else setTimeout(forward, this.latencyMs);
   }
 
   /** Either end closing closes both: a dead database connection stays open only as long as the server keeps it. */

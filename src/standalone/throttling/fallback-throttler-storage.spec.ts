@@ -85,6 +85,37 @@ describe('FallbackThrottlerStorage', () => {
     expect(errors).toHaveBeenCalledTimes(2);
   });
 
+  it('waits at start until the shared store is connected', async () => {
+    let connect!: () => void;
+    const connected = new Promise<void>((resolve) => (connect = resolve));
+    storage = new FallbackThrottlerStorage(shared, () => connected);
+    let started = false;
+    const starting = storage
+      .onApplicationBootstrap()
+      .then(() => (started = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toBe(false);
+    connect();
+    await starting;
+    expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('starts counting locally when the shared store cannot connect at start, logging that once', async () => {
+    storage = new FallbackThrottlerStorage(shared, () =>
+      Promise.reject(new Error('timed out')),
+    );
+    await storage.onApplicationBootstrap();
+    shared.failure = new Error('still down');
+    expect(await hit()).toMatchObject({ totalHits: 1 });
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(errors).toHaveBeenCalledWith(
+      'Shared rate-limit store failed, counting locally: timed out',
+    );
+    shared.failure = undefined;
+    await hit();
+    expect(logs).toHaveBeenCalledWith('Shared rate-limit store is back');
+  });
+
   it('closes the shared store with the module, and a store without a close hook is fine', () => {
     storage.onModuleDestroy();
     expect(shared.destroyed).toBe(1);
