@@ -126,16 +126,14 @@ export class MailDeliveryService {
   private async deliver(claimed: ClaimedMail): Promise<void> {
     const user = await this.users.findById(claimed.userId);
     if (!user) return this.bury(claimed, 'the user no longer exists');
-    const mail = await this.outbox.renewLease(claimed);
-    if (!mail)
+    const renewal = await this.outbox.renewLease(claimed);
+    if (renewal.outcome === 'lapsed')
       return this.logger.warn(
         `Mail ${claimed.id} (${claimed.kind}): the lease lapsed before the attempt; another worker has it`,
       );
-    if (
-      mail.kind === 'reset-password' &&
-      (await this.outbox.passwordChangedSince(mail))
-    )
-      return this.drop(mail, 'the password changed after it was asked for');
+    if (renewal.outcome === 'password changed')
+      return this.drop(claimed, 'the password changed after it was asked for');
+    const { mail } = renewal;
     let token: IssuedResetToken | undefined;
     try {
       if (mail.kind === 'reset-password')

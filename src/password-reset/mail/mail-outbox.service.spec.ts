@@ -150,13 +150,50 @@ describe('MailOutboxService', () => {
     const [first, second] = await outbox.claim(2);
     now += 10;
     expect(await outbox.renewLease(first)).toMatchObject({
-      id: first.id,
-      nextAttemptAt: now + LEASE_MS,
+      outcome: 'renewed',
+      mail: { id: first.id, nextAttemptAt: now + LEASE_MS },
     });
     expect((await mails())[0].nextAttemptAt).toBe(now + LEASE_MS);
     await takenOver(second);
-    expect(await outbox.renewLease(second)).toBeUndefined();
+    expect(await outbox.renewLease(second)).toEqual({ outcome: 'lapsed' });
     expect((await mails())[1].nextAttemptAt).toBe(second.nextAttemptAt + 1);
+  });
+
+  it("renews a reset mail's lease only while the user's password has not changed since it was queued", async () => {
+    await queue('reset-password', ['1', '2']);
+    await queue('password-changed', ['1']);
+    await queue('reset-password', ['3']);
+    await queue('password-changed', ['2']);
+    const [changed, changedLater, unchanged] = (await outbox.claim(5)).filter(
+      (mail) => mail.kind === 'reset-password',
+    );
+    expect([changed, changedLater, unchanged].map((m) => m.userId)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+    now += 10;
+    expect(await outbox.renewLease(changed)).toEqual({
+      outcome: 'password changed',
+    });
+    expect(await outbox.renewLease(changedLater)).toEqual({
+      outcome: 'password changed',
+    });
+    expect(await outbox.renewLease(unchanged)).toMatchObject({
+      outcome: 'renewed',
+    });
+    const leases = new Map(
+      (await mails()).map((mail) => [mail.id, mail.nextAttemptAt]),
+    );
+    expect(leases.get(changed.id)).toBe(changed.nextAttemptAt);
+    expect(leases.get(unchanged.id)).toBe(now + LEASE_MS);
+  });
+
+  it("tells a reset mail's lapsed lease from a changed password", async () => {
+    await queue('reset-password', ['1']);
+    const [mail] = await outbox.claim(1);
+    await takenOver(mail);
+    expect(await outbox.renewLease(mail)).toEqual({ outcome: 'lapsed' });
   });
 
   it('records an outcome while the lease is held, and leaves the mail to the worker that took it over', async () => {

@@ -42,6 +42,12 @@ export function inSendingOrder(a: OutboxMail, b: OutboxMail): number {
   );
 }
 
+/** What renewing a lease came to: renewed, or why not. */
+export type LeaseRenewal =
+  | { outcome: 'renewed'; mail: ClaimedMail }
+  | { outcome: 'lapsed' }
+  | { outcome: 'password changed' };
+
 /** A mail this worker claimed; its lease ends at `nextAttemptAt`, which the worker must still hold to record the outcome. */
 export type ClaimedMail = OutboxMail & { status: 'sending' };
 
@@ -147,18 +153,36 @@ export class MailOutboxService {
   }
 
   /**
-   * Starts the lease again, from now; undefined if it already lapsed. The
+   * Starts the lease again, from now, if this worker still holds it. The
    * worker renews it just before it makes the link: however long it took to get
    * there, the attempt (bounded well inside a lease) then ends before another
    * worker may take the mail, so two attempts with two links never overlap.
+   * A reset mail's lease is renewed, in the same statement, only if the
+   * password has not changed since the mail was queued (see
+   * `passwordChangedSince`); only when nothing was renewed is it asked which
+   * of the two stopped it.
    */
-  async renewLease(mail: ClaimedMail): Promise<ClaimedMail | undefined> {
+  async renewLease(mail: ClaimedMail): Promise<LeaseRenewal> {
     const nextAttemptAt = this.clock.now() + this.leaseMs;
-    const { affected } = await this.outbox.update(
-      { id: mail.id, status: 'sending', nextAttemptAt: mail.nextAttemptAt },
-      { nextAttemptAt },
-    );
-    return affected === 1 ? { ...mail, nextAttemptAt } : undefined;
+    const renewal = this.outbox
+      .createQueryBuilder()
+      .update()
+      .set({ nextAttemptAt })
+      .where(this.heldLease(mail));
+    if (mail.kind === 'reset-password')
+      renewal.andWhere(`NOT EXISTS (${this.noticesAfter().getQuery()})`, {
+        userId: mail.userId,
+        mailId: mail.id,
+      });
+    const { affected } = await renewal.execute();
+    if (affected === 1)
+      return { outcome: 'renewed', mail: { ...mail, nextAttemptAt } };
+    if (
+      mail.kind === 'reset-password' &&
+      (await this.passwordChangedSince(mail))
+    )
+      return { outcome: 'password changed' };
+    return { outcome: 'lapsed' };
   }
 
   /**
@@ -184,14 +208,23 @@ export class MailOutboxService {
   }
 
   /** Whether a reset succeeded after this mail was queued: its notice was queued after it. */
-  passwordChangedSince(mail: OutboxMail): Promise<boolean> {
-    return this.outbox.exists({
-      where: {
-        userId: mail.userId,
-        kind: 'password-changed',
-        id: MoreThan(mail.id),
-      },
-    });
+  async passwordChangedSince(mail: OutboxMail): Promise<boolean> {
+    return (
+      (await this.noticesAfter()
+        .setParameters({ userId: mail.userId, mailId: mail.id })
+        .getRawOne()) !== undefined
+    );
+  }
+
+  /** The user's password-changed notices queued after the mail (`:userId`, `:mailId`). */
+  private noticesAfter() {
+    return this.outbox
+      .createQueryBuilder('notice')
+      .select('1')
+      .where('notice.userId = :userId')
+      .andWhere(`notice.kind = 'password-changed'`)
+      .andWhere('notice.id > :mailId')
+      .limit(1);
   }
 
   /** Forgets delivered (or probably delivered) mails queued before `before`; dead ones stay for an operator to see. */
